@@ -1,0 +1,28 @@
+"""Settings for the test suite: SQLite in memory unless DATABASE_URL is set, Anymail's test backend."""
+
+import os
+import tempfile
+
+from .base import *  # noqa: F401,F403
+from .base import STORAGES
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+ANYMAIL = {}
+
+if not os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+
+_TMP = tempfile.mkdtemp(prefix="wagtail-support-tests-")
+MEDIA_ROOT = os.path.join(_TMP, "media")
+STORAGES = {
+    **STORAGES,
+    "wagtail_support_attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.path.join(_TMP, "attachments"), "base_url": None},
+    },
+}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+LOGGING = {"version": 1, "disable_existing_loggers": False}

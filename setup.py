@@ -1,0 +1,75 @@
+import os
+
+from setuptools import find_packages, setup
+
+here = os.path.abspath(os.path.dirname(__file__))
+
+about = {}
+with open(os.path.join(here, "wagtail_support", "__init__.py"), encoding="utf-8") as f:
+    for line in f:
+        if line.startswith("__version__"):
+            exec(line, about)
+
+with open(os.path.join(here, "README.md"), encoding="utf-8") as f:
+    long_description = f.read()
+
+install_requires = [
+    "wagtail>=8.0,<9",
+    "Django>=5.2,<6.2",
+    "wagtail-modeladmin>=2.2,<3",
+    "django-anymail>=13.0,<16",
+    "bleach[css]>=6.1,<7",
+    # The background-task API that Wagtail 8 itself uses (django_tasks, the backport of django.tasks).
+    "django-tasks>=0.9,<0.13",
+]
+
+test_requires = [
+    "pytest>=8",
+    "pytest-django>=4.9",
+    "dj-database-url>=2.2",
+    "psycopg[binary]>=3.1",
+]
+
+setup(
+    name="wagtail-support",
+    version=about["__version__"],
+    description="A complete helpdesk inside your Wagtail site: tickets, support pages, an agent workspace and mail.",
+    long_description=long_description,
+    long_description_content_type="text/markdown",
+    author="wagtail-support contributors",
+    license="BSD-3-Clause",
+    packages=find_packages(include=["wagtail_support", "wagtail_support.*"]),
+    include_package_data=True,
+    package_data={
+        "wagtail_support": [
+            "templates/wagtail_support/*.html",
+            "templates/wagtail_support/*/*.html",
+            "templates/wagtail_support/*/*.txt",
+            "templates/wagtail_support/*/*/*.html",
+            "templates/wagtail_support/*/*/*.txt",
+            "static/wagtail_support/*/*",
+            "locale/*/LC_MESSAGES/*.po",
+            "locale/*/LC_MESSAGES/*.mo",
+        ],
+    },
+    python_requires=">=3.11",
+    install_requires=install_requires,
+    extras_require={"test": test_requires},
+    zip_safe=False,
+    classifiers=[
+        "Development Status :: 3 - Alpha",
+        "Environment :: Web Environment",
+        "Framework :: Django",
+        "Framework :: Django :: 5.2",
+        "Framework :: Django :: 6.0",
+        "Framework :: Wagtail",
+        "Framework :: Wagtail :: 8",
+        "Intended Audience :: Developers",
+        "License :: OSI Approved :: BSD License",
+        "Operating System :: OS Independent",
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
+    ],
+)

@@ -1,0 +1,202 @@
+"""Who may see or act on a ticket, a message or an attachment. The only place these rules live.
+
+- A requester or beneficiary (by account) sees their tickets and the public messages on them.
+- An anonymous visitor sees a ticket only through a valid signed link, and then only its public messages.
+- An agent (``work_on_tickets`` permission) sees the tickets of the teams they belong to, and those
+  assigned to them, with every message.
+- A supervisor (``view_all_tickets`` permission, or a superuser) sees every ticket.
+
+Views and the workflow ask this module; none of them filters tickets by hand.
+"""
+
+from django.core import signing
+from django.db.models import Q
+
+from .conf import support_settings
+
+PERM_WORK = "wagtail_support.work_on_tickets"
+PERM_VIEW_ALL = "wagtail_support.view_all_tickets"
+
+LINK_SALT = "wagtail_support.ticket-link"
+
+
+class Role:
+    """How a user stands to a ticket."""
+
+    SUPERVISOR = "supervisor"
+    AGENT = "agent"
+    REQUESTER = "requester"
+    BENEFICIARY = "beneficiary"
+    LINK = "link"  # an anonymous visitor holding a signed link
+
+
+STAFF_ROLES = {Role.SUPERVISOR, Role.AGENT}
+
+
+def _authenticated(user):
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def is_agent(user):
+    return _authenticated(user) and (user.is_superuser or user.has_perm(PERM_WORK))
+
+
+def can_view_all(user):
+    return _authenticated(user) and (user.is_superuser or (is_agent(user) and user.has_perm(PERM_VIEW_ALL)))
+
+
+# Querysets ------------------------------------------------------------------------------------------------
+
+
+def agent_tickets_q(user, prefix=""):
+    """The Q of the tickets ``user`` works as an agent; ``None`` means all of them."""
+    if can_view_all(user):
+        return None
+    return Q(**{f"{prefix}team__members": user}) | Q(**{f"{prefix}assignee": user})
+
+
+def requester_tickets_q(user, prefix=""):
+    return Q(**{f"{prefix}requester_user": user}) | Q(**{f"{prefix}beneficiary_user": user})
+
+
+def filter_agent_tickets(queryset, user):
+    if not is_agent(user):
+        return queryset.none()
+    q = agent_tickets_q(user)
+    if q is None:
+        return queryset
+    # A subquery, not a join, so a ticket is never listed twice and counts stay right.
+    from .models import Ticket
+
+    return queryset.filter(pk__in=Ticket.objects.filter(q).values("pk"))
+
+
+def filter_requester_tickets(queryset, user):
+    if not _authenticated(user):
+        return queryset.none()
+    return queryset.filter(requester_tickets_q(user))
+
+
+def filter_visible_tickets(queryset, user):
+    if not _authenticated(user):
+        return queryset.none()
+    if can_view_all(user):
+        return queryset
+    from .models import Ticket
+
+    q = requester_tickets_q(user)
+    if is_agent(user):
+        q |= agent_tickets_q(user)
+    return queryset.filter(pk__in=Ticket.objects.filter(q).values("pk"))
+
+
+def filter_visible_messages(queryset, user):
+    """Every message of the tickets ``user`` works as an agent; public messages of their own tickets."""
+    if not _authenticated(user):
+        return queryset.none()
+    if can_view_all(user):
+        return queryset
+    from .models import Message, Ticket
+
+    own = Q(ticket__in=Ticket.objects.filter(requester_tickets_q(user)).values("pk"), visibility=Message.Visibility.PUBLIC)
+    if is_agent(user):
+        own |= Q(ticket__in=Ticket.objects.filter(agent_tickets_q(user)).values("pk"))
+    return queryset.filter(own)
+
+
+def filter_visible_attachments(queryset, user):
+    from .models import Message
+
+    return queryset.filter(message__in=filter_visible_messages(Message.objects.all(), user).values("pk"))
+
+
+# One ticket -----------------------------------------------------------------------------------------------
+
+
+def ticket_role(user, ticket, link_token=None):
+    """The strongest role ``user`` (or a holder of ``link_token``) has on ``ticket``, or ``None``."""
+    if _authenticated(user):
+        if can_view_all(user):
+            return Role.SUPERVISOR
+        if is_agent(user):
+            if ticket.assignee_id == user.pk:
+                return Role.AGENT
+            if ticket.team_id and ticket.team.members.filter(pk=user.pk).exists():
+                return Role.AGENT
+        if ticket.requester_user_id == user.pk:
+            return Role.REQUESTER
+        if ticket.beneficiary_user_id == user.pk:
+            return Role.BENEFICIARY
+    if link_token:
+        opened = read_link_token(link_token)
+        if opened and opened[0] == ticket.pk and ticket.is_requester_or_beneficiary_email(opened[1]):
+            return Role.LINK
+    return None
+
+
+def can_view_ticket(user, ticket, link_token=None):
+    return ticket_role(user, ticket, link_token) is not None
+
+
+def can_work_ticket(user, ticket):
+    """May ``user`` act on ``ticket`` as the support team (reply, note, assign, resolve...)?"""
+    return ticket_role(user, ticket) in STAFF_ROLES
+
+
+def can_see_internal(user, ticket):
+    return can_work_ticket(user, ticket)
+
+
+def can_act_as_requester(user, ticket, link_token=None):
+    """May ``user`` reply to, close or reopen ``ticket`` as its requester?"""
+    return ticket_role(user, ticket, link_token) in {Role.REQUESTER, Role.BENEFICIARY, Role.LINK}
+
+
+def messages_for(user, ticket, link_token=None):
+    """The messages of ``ticket`` that ``user`` may read, oldest first."""
+    role = ticket_role(user, ticket, link_token)
+    if role is None:
+        return ticket.messages.none()
+    messages = ticket.messages.all()
+    if role not in STAFF_ROLES:
+        messages = messages.public()
+    return messages
+
+
+def can_download_attachment(user, attachment, link_token=None):
+    message = attachment.message
+    role = ticket_role(user, message.ticket, link_token)
+    if role is None:
+        return False
+    return role in STAFF_ROLES or not message.is_internal
+
+
+def is_team_member(user, team):
+    return team is not None and _authenticated(user) and team.members.filter(pk=user.pk).exists()
+
+
+def can_be_assigned(user, ticket_team):
+    """May ``user`` be assigned a ticket of ``ticket_team``?"""
+    if not is_agent(user):
+        return False
+    return ticket_team is None or can_view_all(user) or is_team_member(user, ticket_team)
+
+
+# Signed links ---------------------------------------------------------------------------------------------
+
+
+def make_link_token(ticket, email=None):
+    """A signed token that opens ``ticket`` for the holder of ``email`` (the requester's by default)."""
+    email = (email or ticket.requester_email or "").strip().lower()
+    return signing.dumps({"t": ticket.pk, "e": email}, salt=LINK_SALT, compress=True)
+
+
+def read_link_token(token):
+    """``(ticket id, email)`` for a valid, unexpired token; ``None`` for anything else."""
+    try:
+        data = signing.loads(token, salt=LINK_SALT, max_age=support_settings.LINK_MAX_AGE)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("t"), int):
+        return None
+    return data["t"], str(data.get("e") or "")

@@ -1,0 +1,76 @@
+"""Settings of wagtail-support, read in one place.
+
+Every setting is named ``WAGTAILSUPPORT_<NAME>`` in the site's settings; ``support_settings.NAME``
+returns the site's value or the default below. The README documents each one.
+"""
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+DEFAULTS = {
+    # How a ticket number is shown: "#1042".
+    "REFERENCE_PREFIX": "#",
+    # The first ticket number handed out on a new site.
+    "REFERENCE_START": 1000,
+    # How long a signed link to a ticket stays valid, in seconds (30 days).
+    "LINK_MAX_AGE": 60 * 60 * 24 * 30,
+    # A requester's reply to a closed ticket reopens it within this many days of closing.
+    "REOPEN_WINDOW_DAYS": 30,
+    # The slug of the team that gets tickets with no category (or a category without a team).
+    "DEFAULT_TEAM": None,
+    # Sender of every mail; None means DEFAULT_FROM_EMAIL.
+    "FROM_EMAIL": None,
+    # Storage alias (a key of settings.STORAGES) for attachments. When the alias is not configured,
+    # a private FileSystemStorage under ATTACHMENTS_ROOT is used.
+    "ATTACHMENT_STORAGE": "wagtail_support_attachments",
+    # Directory of the default private storage; None means "<MEDIA_ROOT>/../support-attachments".
+    "ATTACHMENTS_ROOT": None,
+    # Limits on attachments, checked on the content of the files.
+    "MAX_ATTACHMENT_SIZE": 10 * 1024 * 1024,
+    "MAX_ATTACHMENTS_PER_MESSAGE": 10,
+    "MAX_MESSAGE_ATTACHMENTS_SIZE": 25 * 1024 * 1024,
+    "ALLOWED_ATTACHMENT_TYPES": [
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "text/plain",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/zip",
+    ],
+    # The task queue that mail tasks are enqueued on.
+    "TASK_QUEUE": "default",
+}
+
+
+class SupportSettings:
+    def __getattr__(self, name):
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown wagtail-support setting: {name}")
+        return getattr(settings, f"WAGTAILSUPPORT_{name}", DEFAULTS[name])
+
+    @property
+    def from_email(self):
+        return self.FROM_EMAIL or settings.DEFAULT_FROM_EMAIL
+
+
+support_settings = SupportSettings()
+
+
+@receiver(setting_changed)
+def _reset_storage(*, setting, **kwargs):
+    # Tests swap storages with override_settings; drop the cached storage so it is built again.
+    if setting.startswith("WAGTAILSUPPORT_") or setting in {"STORAGES", "MEDIA_ROOT"}:
+        from . import storage
+
+        storage.attachment_storage.cache_clear()

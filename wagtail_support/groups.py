@@ -1,0 +1,50 @@
+"""The two groups wagtail-support sets up: "Support agents" and "Support supervisors".
+
+Used by the data migration that creates them and by ``manage.py support_groups``, which puts their
+permissions back after a site changed them by hand or after an upgrade added permissions.
+"""
+
+AGENTS = "Support agents"
+SUPERVISORS = "Support supervisors"
+
+AGENT_PERMISSIONS = [
+    ("wagtailadmin", "access_admin"),
+    ("wagtail_support", "work_on_tickets"),
+    ("wagtail_support", "view_ticket"),
+    ("wagtail_support", "view_team"),
+    ("wagtail_support", "view_category"),
+    ("wagtail_support", "view_resolutioncode"),
+]
+
+SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
+    ("wagtail_support", "view_all_tickets"),
+    ("wagtail_support", "change_ticket"),
+    ("wagtail_support", "add_team"),
+    ("wagtail_support", "change_team"),
+    ("wagtail_support", "delete_team"),
+    ("wagtail_support", "add_category"),
+    ("wagtail_support", "change_category"),
+    ("wagtail_support", "delete_category"),
+    ("wagtail_support", "add_resolutioncode"),
+    ("wagtail_support", "change_resolutioncode"),
+    ("wagtail_support", "delete_resolutioncode"),
+]
+
+GROUPS = {AGENTS: AGENT_PERMISSIONS, SUPERVISORS: SUPERVISOR_PERMISSIONS}
+
+
+def sync_groups(group_model, permission_model):
+    """Create the groups if missing and give them (at least) their permissions. Returns the groups."""
+    groups = []
+    for name, perms in GROUPS.items():
+        group, _created = group_model.objects.get_or_create(name=name)
+        wanted = []
+        for app_label, codename in perms:
+            permission = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                wanted.append(permission)
+        group.permissions.add(*wanted)
+        groups.append(group)
+    return groups

@@ -1,0 +1,14 @@
+"""Background work, through the ``django_tasks`` API that Wagtail itself uses.
+
+Tasks take ids and plain strings only, so any backend (immediate, database, a broker) can carry them.
+"""
+
+from django_tasks import task
+
+
+@task()
+def send_ticket_notification(event, ticket_id, recipient, audience, message_id=None):
+    """Send one notification mail; see ``wagtail_support.notifications``."""
+    from .notifications import deliver
+
+    return deliver(event, ticket_id, recipient, audience, message_id=message_id)

@@ -1,0 +1,127 @@
+"""Everything wagtail-support registers with Wagtail lives here."""
+
+from django.contrib.auth.models import Permission
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.log_actions import LogFormatter
+
+from .workflow import LOG_PREFIX
+
+PERMISSION_CODENAMES = ["work_on_tickets", "view_all_tickets"]
+
+
+@hooks.register("register_permissions")
+def register_support_permissions():
+    # The custom permissions, shown in the group editor of Settings > Groups.
+    return Permission.objects.filter(
+        content_type__app_label="wagtail_support",
+        codename__in=PERMISSION_CODENAMES
+        + [
+            f"{action}_{model}"
+            for action in ("add", "change", "delete", "view")
+            for model in ("team", "category", "resolutioncode")
+        ],
+    )
+
+
+def _name(data):
+    if not data:
+        return _("nobody")
+    return data.get("name") or "?"
+
+
+def _status_label(value):
+    from .models import Ticket
+
+    try:
+        return Ticket.Status(value).label
+    except ValueError:
+        return value
+
+
+@hooks.register("register_log_actions")
+def register_ticket_log_actions(actions):
+    @actions.register_action(f"{LOG_PREFIX}.open")
+    class OpenFormatter(LogFormatter):
+        label = _("Ticket: open")
+
+        def format_message(self, log_entry):
+            data = log_entry.data
+            if data.get("on_behalf"):
+                return _("Opened the ticket on behalf of the requester (%(channel)s)") % {"channel": data.get("channel")}
+            return _("Ticket opened (%(channel)s)") % {"channel": data.get("channel")}
+
+    @actions.register_action(f"{LOG_PREFIX}.reply")
+    class ReplyFormatter(LogFormatter):
+        label = _("Ticket: reply")
+
+        def format_message(self, log_entry):
+            if log_entry.data.get("role") in ("agent", "system"):
+                return _("Replied to the requester")
+            return _("The requester replied")
+
+    @actions.register_action(f"{LOG_PREFIX}.note")
+    class NoteFormatter(LogFormatter):
+        label = _("Ticket: internal note")
+        message = _("Wrote an internal note")
+
+    @actions.register_action(f"{LOG_PREFIX}.assign")
+    class AssignFormatter(LogFormatter):
+        label = _("Ticket: assign")
+
+        def format_message(self, log_entry):
+            data = log_entry.data
+            if data.get("self_assigned"):
+                return _("Assigned the ticket to themselves")
+            if not data.get("new"):
+                return _("Unassigned the ticket (was %(old)s)") % {"old": _name(data.get("old"))}
+            return _("Assigned the ticket to %(new)s") % {"new": _name(data.get("new"))}
+
+    @actions.register_action(f"{LOG_PREFIX}.team")
+    class TeamFormatter(LogFormatter):
+        label = _("Ticket: change team")
+
+        def format_message(self, log_entry):
+            data = log_entry.data
+            return _("team: %(old)s -> %(new)s") % {"old": data.get("old") or "-", "new": data.get("new") or "-"}
+
+    @actions.register_action(f"{LOG_PREFIX}.status")
+    class StatusFormatter(LogFormatter):
+        label = _("Ticket: status change")
+
+        def format_message(self, log_entry):
+            data = log_entry.data
+            return _("status: %(old)s -> %(new)s") % {
+                "old": _status_label(data.get("old")),
+                "new": _status_label(data.get("new")),
+            }
+
+    @actions.register_action(f"{LOG_PREFIX}.update")
+    class UpdateFormatter(LogFormatter):
+        label = _("Ticket: change details")
+
+        def format_message(self, log_entry):
+            changes = log_entry.data.get("changes") or {}
+            return "; ".join(f"{field}: {c.get('old') or '-'} -> {c.get('new') or '-'}" for field, c in changes.items())
+
+    @actions.register_action(f"{LOG_PREFIX}.resolve")
+    class ResolveFormatter(LogFormatter):
+        label = _("Ticket: resolve")
+
+        def format_message(self, log_entry):
+            return _("Resolved the ticket (%(code)s)") % {"code": log_entry.data.get("code_label", "")}
+
+    @actions.register_action(f"{LOG_PREFIX}.abandon")
+    class AbandonFormatter(LogFormatter):
+        label = _("Ticket: abandon")
+        message = _("Abandoned the ticket (closed with no follow-up)")
+
+    @actions.register_action(f"{LOG_PREFIX}.close")
+    class CloseFormatter(LogFormatter):
+        label = _("Ticket: closed by the requester")
+        message = _("The requester closed the ticket")
+
+    @actions.register_action(f"{LOG_PREFIX}.reopen")
+    class ReopenFormatter(LogFormatter):
+        label = _("Ticket: reopen")
+        message = _("Reopened the ticket")

@@ -1,0 +1,702 @@
+"""The only code that changes a ticket.
+
+Each public function here is one move of the ticket lifecycle (see ``DESIGN.md``). It runs in a
+transaction with the ticket row locked, asks ``wagtail_support.access`` whether the actor may make the
+move, refuses an illegal transition with a ``WorkflowError`` whose message can be shown to a person,
+writes a Wagtail log entry, and asks for the notifications once the transaction has committed.
+
+Views, admin actions, bulk actions and the inbound mail handler all call these functions; none of them
+sets ``Ticket.status`` or the other workflow fields by hand.
+"""
+
+import datetime
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from . import access, notifications
+from .conf import support_settings
+from .models import Attachment, Message, ResolutionCode, Team, Ticket, TicketReferenceCounter
+from .sanitize import clean_filename, clean_text
+
+Status = Ticket.Status
+
+# The lifecycle table of DESIGN.md: for each move, the states it may start from and the state it ends in.
+LIFECYCLE = {
+    "set_pending": ({Status.OPEN}, Status.PENDING),
+    "requester_reply": ({Status.PENDING}, Status.OPEN),
+    "resolve": ({Status.OPEN, Status.PENDING}, Status.CLOSED),
+    "abandon": ({Status.OPEN, Status.PENDING}, Status.CLOSED),
+    "close_by_requester": ({Status.OPEN, Status.PENDING}, Status.CLOSED),
+    "reopen": ({Status.CLOSED}, Status.OPEN),
+}
+
+LOG_PREFIX = "wagtail_support.ticket"
+
+
+class WorkflowError(Exception):
+    """A move the workflow refuses. ``str(error)`` is a translated sentence for the person who asked."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self):
+        return str(self.message)
+
+
+class IllegalTransition(WorkflowError):
+    """The move does not exist from the ticket's current status."""
+
+
+class NotAllowed(WorkflowError):
+    """The actor may not make this move on this ticket."""
+
+
+class TicketChanged(WorkflowError):
+    """The ticket changed since the actor's form was shown; nothing was applied."""
+
+
+class InvalidInput(WorkflowError):
+    """A required value is missing or wrong."""
+
+
+class ReopenWindowExpired(IllegalTransition):
+    """A requester answered a ticket closed longer ago than the reopen window."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a move.
+
+    ``user`` is an account (agent or requester); ``link_token`` is the signed link of an anonymous
+    requester; ``email``/``name`` describe someone known only by address. ``trusted_role`` is for
+    code that has already established the role itself (the inbound mail handler, management commands):
+    the workflow then takes that role as given.
+    """
+
+    user: object = None
+    link_token: str = ""
+    name: str = ""
+    email: str = ""
+    trusted_role: str = ""
+
+    @classmethod
+    def coerce(cls, by):
+        if by is None:
+            return cls(trusted_role=Message.AuthorRole.SYSTEM)
+        if isinstance(by, cls):
+            return by
+        if isinstance(by, get_user_model()):
+            return cls(user=by)
+        raise TypeError(f"Cannot act as {by!r}")
+
+    @property
+    def log_user(self):
+        user = self.user
+        return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+    @property
+    def display_name(self):
+        if self.name:
+            return self.name
+        if self.log_user is not None:
+            return self.user.get_full_name() or self.user.get_username()
+        return self.email
+
+
+def role_of(actor, ticket):
+    """The actor's role on the ticket, as a ``Message.AuthorRole`` value, or ``None``."""
+    if actor.trusted_role:
+        return actor.trusted_role
+    role = access.ticket_role(actor.log_user, ticket, actor.link_token or None)
+    if role in access.STAFF_ROLES:
+        return Message.AuthorRole.AGENT
+    if role == access.Role.BENEFICIARY:
+        return Message.AuthorRole.BENEFICIARY
+    if role in {access.Role.REQUESTER, access.Role.LINK}:
+        # Someone holding a link sent to the beneficiary's address answers as the beneficiary.
+        if role == access.Role.LINK and actor.link_token:
+            opened = access.read_link_token(actor.link_token)
+            if opened and ticket.beneficiary_email and opened[1] == ticket.beneficiary_email.lower():
+                if opened[1] != (ticket.requester_email or "").lower():
+                    return Message.AuthorRole.BENEFICIARY
+        return Message.AuthorRole.REQUESTER
+    return None
+
+
+STAFF = {Message.AuthorRole.AGENT, Message.AuthorRole.SYSTEM}
+REQUESTER_SIDE = {Message.AuthorRole.REQUESTER, Message.AuthorRole.BENEFICIARY, Message.AuthorRole.SYSTEM}
+
+
+def _require_role(actor, ticket, allowed):
+    role = role_of(actor, ticket)
+    if role not in allowed:
+        if role is None:
+            raise NotAllowed(_("You are not allowed to act on this ticket."))
+        if role in STAFF:
+            raise NotAllowed(_("Only the requester can do this."))
+        raise NotAllowed(_("Only the support team can do this."))
+    return role
+
+
+def _check_move(ticket, move):
+    sources, target = LIFECYCLE[move]
+    if ticket.status not in sources:
+        raise IllegalTransition(_illegal_message(move, ticket), field="status")
+    return target
+
+
+def _illegal_message(move, ticket):
+    status = ticket.get_status_display()
+    messages = {
+        "set_pending": _("Only an open ticket can be set to pending; this ticket is %(status)s."),
+        "requester_reply": _("This ticket is %(status)s."),
+        "resolve": _("This ticket is already closed; reopen it before resolving it again."),
+        "abandon": _("This ticket is already closed; it cannot be abandoned."),
+        "close_by_requester": _("This ticket is already closed."),
+        "reopen": _("Only a closed ticket can be reopened; this ticket is %(status)s."),
+    }
+    return messages[move] % {"status": status.lower()}
+
+
+@contextmanager
+def _locked(ticket, expected_version=None):
+    """Lock the ticket row for the duration of a move and hand back the fresh row."""
+    with transaction.atomic():
+        row = Ticket.objects.select_for_update().select_related("team").get(pk=ticket.pk)
+        if expected_version is not None and int(expected_version) != row.version:
+            raise TicketChanged(
+                _(
+                    "Ticket %(reference)s changed while you were working on it. "
+                    "Nothing was applied: look at the latest version and try again."
+                )
+                % {"reference": row.reference}
+            )
+        yield row
+
+
+def _save(row, fields):
+    row.version += 1
+    row.updated_at = timezone.now()
+    row.save(update_fields=sorted(set(fields) | {"version", "updated_at"}))
+
+
+def _refresh(ticket, row):
+    """Give the caller's instance the state the move left in the database."""
+    if ticket is not row:
+        ticket.refresh_from_db()
+
+
+def _log(row, action, actor, **data):
+    log(
+        instance=row,
+        action=f"{LOG_PREFIX}.{action}",
+        user=actor.log_user,
+        title=str(row),
+        data={"reference": row.reference, **data},
+    )
+
+
+def _log_status(row, actor, old_status, move):
+    if old_status != row.status:
+        _log(row, "status", actor, old=old_status, new=row.status, move=move)
+
+
+def _notify(event, row, actor, message=None):
+    transaction.on_commit(
+        partial(
+            notifications.ticket_event,
+            event,
+            row.pk,
+            message_id=message.pk if message else None,
+            actor_user_id=actor.log_user.pk if actor.log_user is not None else None,
+            actor_email=(actor.email or (actor.log_user.email if actor.log_user is not None else "")),
+        )
+    )
+
+
+def _person(user, name, email):
+    """Normalise an account or a name/address pair into (user, name, email)."""
+    name = (name or "").strip()
+    email = (email or "").strip()
+    if user is not None:
+        name = name or user.get_full_name() or user.get_username()
+        email = email or user.email or ""
+    return user, name, email.lower()
+
+
+def _store_attachments(message, attachments):
+    """Save already validated files on ``message``.
+
+    Each item is a file object with a ``name`` and a ``size``; its ``content_type`` is the type found
+    in the content by the validator (``wagtail_support.attachments``), not the one the browser sent.
+    """
+    stored = []
+    for upload in attachments:
+        name = clean_filename(getattr(upload, "name", "") or "attachment")
+        content_type = getattr(upload, "detected_content_type", None) or getattr(
+            upload, "content_type", "application/octet-stream"
+        )
+        if hasattr(upload, "seek"):
+            upload.seek(0)
+        attachment = Attachment(
+            message=message, filename=name, content_type=content_type, size=upload.size
+        )
+        attachment.file.save(name, upload if isinstance(upload, File) else File(upload, name=name), save=False)
+        attachment.save()
+        stored.append(attachment)
+    return stored
+
+
+def _default_team():
+    slug = support_settings.DEFAULT_TEAM
+    if not slug:
+        return None
+    return Team.objects.filter(slug=slug, is_active=True).first()
+
+
+# Moves ----------------------------------------------------------------------------------------------------
+
+
+def open_ticket(
+    *,
+    subject,
+    description,
+    by=None,
+    requester=None,
+    requester_name="",
+    requester_email="",
+    beneficiary=None,
+    beneficiary_name="",
+    beneficiary_email="",
+    kind=Ticket.Kind.QUESTION,
+    priority=Ticket.Priority.NORMAL,
+    category=None,
+    team=None,
+    channel=Ticket.Channel.WEB,
+    site=None,
+    submitted_from=None,
+    language="",
+    attachments=(),
+    follows=None,
+):
+    """Open a ticket and its first message (the description), and confirm it to the requester.
+
+    ``requester`` is an account, or ``requester_name``/``requester_email`` describe someone without
+    one; the same goes for the optional beneficiary. The team is ``team`` if given, else the service
+    catalog entry's team, else ``WAGTAILSUPPORT_DEFAULT_TEAM``. ``by`` is who typed it in: the
+    requester themselves (``None`` or their account) or an agent opening it on their behalf.
+    """
+    actor = Actor.coerce(by) if by is not None else Actor(user=requester, name=requester_name, email=requester_email)
+    subject = clean_text(subject).strip()
+    description = clean_text(description).strip()
+    if not subject:
+        raise InvalidInput(_("Please give the ticket a subject."), field="subject")
+    if not description:
+        raise InvalidInput(_("Please describe your request."), field="description")
+    if kind not in Ticket.Kind.values:
+        raise InvalidInput(_("Unknown ticket type."), field="kind")
+    if priority not in Ticket.Priority.values:
+        raise InvalidInput(_("Unknown priority."), field="priority")
+    requester, requester_name, requester_email = _person(requester, requester_name, requester_email)
+    if not requester_email and requester is None:
+        raise InvalidInput(_("A ticket needs a requester: an account or an email address."), field="requester_email")
+    beneficiary, beneficiary_name, beneficiary_email = _person(beneficiary, beneficiary_name, beneficiary_email)
+
+    agent_on_behalf = actor.log_user is not None and actor.log_user != requester and access.is_agent(actor.log_user)
+    if actor.log_user is not None and actor.log_user != requester and not agent_on_behalf:
+        raise NotAllowed(_("Only the support team can open a ticket for someone else."))
+
+    if team is None:
+        team = (category.get_team() if category is not None else None) or _default_team()
+
+    with transaction.atomic():
+        ticket = Ticket.objects.create(
+            number=TicketReferenceCounter.next_value(),
+            subject=subject[:255],
+            description=description,
+            kind=kind,
+            priority=priority,
+            category=category,
+            team=team,
+            requester_user=requester,
+            requester_name=requester_name,
+            requester_email=requester_email,
+            beneficiary_user=beneficiary,
+            beneficiary_name=beneficiary_name,
+            beneficiary_email=beneficiary_email,
+            channel=channel,
+            site=site,
+            submitted_from=submitted_from,
+            language=language or "",
+            follows=follows,
+        )
+        message = Message.objects.create(
+            ticket=ticket,
+            author_user=requester,
+            author_name=requester_name,
+            author_email=requester_email,
+            author_role=Message.AuthorRole.REQUESTER,
+            body=description,
+            visibility=Message.Visibility.PUBLIC,
+            channel=channel,
+            created_at=ticket.created_at,
+        )
+        _store_attachments(message, attachments)
+        _log(
+            ticket,
+            "open",
+            actor,
+            channel=channel,
+            team=team.name if team else None,
+            on_behalf=bool(agent_on_behalf),
+            follows=follows.reference if follows else None,
+        )
+        _notify("opened", ticket, actor, message)
+    return ticket
+
+
+def reply(
+    ticket,
+    *,
+    by,
+    body,
+    internal=False,
+    set_pending=False,
+    channel=Ticket.Channel.WEB,
+    attachments=(),
+    expected_version=None,
+):
+    """Add a message to the conversation and apply what it means for the ticket.
+
+    - An internal note (``internal=True``, the agent journal) is for the support team only and never
+      changes the status.
+    - A public reply from the team records the first response time and, with ``set_pending``, waits
+      on the requester (open -> pending). The team cannot answer publicly on a closed ticket: it is
+      reopened first.
+    - A reply from the requester or beneficiary sets a pending ticket open again, and reopens a closed
+      one within ``WAGTAILSUPPORT_REOPEN_WINDOW_DAYS`` of its closing (after that the window is
+      expired and ``ReopenWindowExpired`` is raised).
+    """
+    actor = Actor.coerce(by)
+    body = clean_text(body).strip()
+    attachments = list(attachments)
+    if not body and not attachments:
+        raise InvalidInput(_("The message is empty."), field="body")
+    with _locked(ticket, expected_version) as row:
+        role = role_of(actor, row)
+        if role is None:
+            raise NotAllowed(_("You are not allowed to act on this ticket."))
+        staff = role in STAFF
+        if internal and not staff:
+            raise NotAllowed(_("Only the support team can write internal notes."))
+        if set_pending and (internal or not staff):
+            raise InvalidInput(_("Only a public reply from the support team can wait on the requester."))
+
+        old_status = row.status
+        fields = set()
+        move = None
+        if staff and not internal:
+            if row.status == Status.CLOSED:
+                raise IllegalTransition(_("This ticket is closed: reopen it before replying to the requester."))
+            if row.first_response_at is None:
+                row.first_response_at = timezone.now()
+                fields.add("first_response_at")
+            if set_pending:
+                row.status = _check_move(row, "set_pending")
+                fields.add("status")
+                move = "set_pending"
+        elif not staff:
+            if row.status == Status.PENDING:
+                row.status = _check_move(row, "requester_reply")
+                fields.add("status")
+                move = "requester_reply"
+            elif row.status == Status.CLOSED:
+                if not within_reopen_window(row):
+                    raise ReopenWindowExpired(
+                        _(
+                            "Ticket %(reference)s was closed more than %(days)s days ago. "
+                            "Please open a new ticket."
+                        )
+                        % {"reference": row.reference, "days": support_settings.REOPEN_WINDOW_DAYS}
+                    )
+                _reopen_fields(row)
+                fields |= {"status", "closed_at", "close_reason", "resolution_code", "solution"}
+                move = "reopen"
+
+        message = Message.objects.create(
+            ticket=row,
+            author_user=actor.log_user,
+            author_name=actor.display_name,
+            author_email=actor.email or (actor.log_user.email if actor.log_user is not None else ""),
+            author_role=role,
+            body=body,
+            visibility=Message.Visibility.INTERNAL if internal else Message.Visibility.PUBLIC,
+            channel=channel,
+        )
+        stored = _store_attachments(message, attachments)
+        _save(row, fields)
+        _log(
+            row,
+            "note" if internal else "reply",
+            actor,
+            message=message.pk,
+            role=role,
+            attachments=len(stored),
+        )
+        _log_status(row, actor, old_status, move)
+        if internal:
+            _notify("internal_note", row, actor, message)
+        elif staff:
+            # With set_pending, this one mail also tells the requester that we wait for them.
+            _notify("agent_reply", row, actor, message)
+        else:
+            _notify("requester_reply", row, actor, message)
+            if move == "reopen":
+                _notify("reopened", row, actor)
+    _refresh(ticket, row)
+    return message
+
+
+def within_reopen_window(ticket, now=None):
+    if ticket.closed_at is None:
+        return True
+    now = now or timezone.now()
+    return now - ticket.closed_at <= datetime.timedelta(days=support_settings.REOPEN_WINDOW_DAYS)
+
+
+def assign(ticket, *, to, by, expected_version=None):
+    """Assign the ticket to the agent ``to`` (``None`` unassigns it).
+
+    The assignee must be an agent of the ticket's team (or a supervisor).
+    """
+    actor = Actor.coerce(by)
+    with _locked(ticket, expected_version) as row:
+        _require_role(actor, row, STAFF)
+        if to is not None and not access.can_be_assigned(to, row.team):
+            raise InvalidInput(
+                _("%(name)s is not an agent of team %(team)s.")
+                % {"name": to.get_full_name() or to.get_username(), "team": row.team or "-"},
+                field="assignee",
+            )
+        if row.assignee_id == (to.pk if to else None):
+            return ticket
+        old = row.assignee
+        row.assignee = to
+        _save(row, {"assignee"})
+        _log(
+            row,
+            "assign",
+            actor,
+            old=_user_data(old),
+            new=_user_data(to),
+            self_assigned=bool(to is not None and actor.log_user is not None and to.pk == actor.log_user.pk),
+        )
+        if to is not None:
+            _notify("assigned", row, actor)
+    _refresh(ticket, row)
+    return ticket
+
+
+def assign_to_self(ticket, *, by, expected_version=None):
+    """The agent ``by`` takes the ticket ("s'assigner le ticket")."""
+    return assign(ticket, to=by, by=by, expected_version=expected_version)
+
+
+def change_team(ticket, *, team, by, expected_version=None):
+    """Move the ticket to another team. An assignee who cannot work that team's tickets is removed."""
+    actor = Actor.coerce(by)
+    with _locked(ticket, expected_version) as row:
+        _require_role(actor, row, STAFF)
+        if row.team_id == (team.pk if team else None):
+            return ticket
+        old = row.team
+        row.team = team
+        fields = {"team"}
+        old_assignee = row.assignee
+        if old_assignee is not None and not access.can_be_assigned(old_assignee, team):
+            row.assignee = None
+            fields.add("assignee")
+        _save(row, fields)
+        _log(row, "team", actor, old=old.name if old else None, new=team.name if team else None)
+        if "assignee" in fields:
+            _log(row, "assign", actor, old=_user_data(old_assignee), new=None, self_assigned=False)
+        _notify("team_changed", row, actor)
+    _refresh(ticket, row)
+    return ticket
+
+
+def change_details(ticket, *, by, expected_version=None, **changes):
+    """Change the kind, priority, category or subject of the ticket (support team only).
+
+    A new category that names a team moves an unteamed ticket to that team; a ticket that already has
+    a team keeps it (use ``change_team``).
+    """
+    allowed = {"kind", "priority", "category", "subject"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"change_details() cannot change {', '.join(sorted(unknown))}")
+    actor = Actor.coerce(by)
+    with _locked(ticket, expected_version) as row:
+        _require_role(actor, row, STAFF)
+        diff = {}
+        if "kind" in changes and changes["kind"] not in Ticket.Kind.values:
+            raise InvalidInput(_("Unknown ticket type."), field="kind")
+        if "priority" in changes and changes["priority"] not in Ticket.Priority.values:
+            raise InvalidInput(_("Unknown priority."), field="priority")
+        if "subject" in changes:
+            changes["subject"] = clean_text(changes["subject"]).strip()[:255]
+            if not changes["subject"]:
+                raise InvalidInput(_("Please give the ticket a subject."), field="subject")
+        for field, value in changes.items():
+            old = getattr(row, field)
+            if old != value:
+                diff[field] = {
+                    "old": str(old) if old is not None else None,
+                    "new": str(value) if value is not None else None,
+                }
+                setattr(row, field, value)
+        if not diff:
+            return ticket
+        fields = set(diff)
+        if "category" in diff and row.team_id is None and row.category is not None:
+            row.team = row.category.get_team()
+            if row.team is not None:
+                fields.add("team")
+        _save(row, fields)
+        _log(row, "update", actor, changes=diff)
+    _refresh(ticket, row)
+    return ticket
+
+
+def set_pending(ticket, *, by, expected_version=None):
+    """Wait on the requester (open -> pending) without writing a reply."""
+    actor = Actor.coerce(by)
+    with _locked(ticket, expected_version) as row:
+        _require_role(actor, row, STAFF)
+        old_status = row.status
+        row.status = _check_move(row, "set_pending")
+        _save(row, {"status"})
+        _log_status(row, actor, old_status, "set_pending")
+        _notify("pending", row, actor)
+    _refresh(ticket, row)
+    return ticket
+
+
+def resolve(ticket, *, code, solution, by, expected_version=None):
+    """Close the ticket as resolved ("Résolu") with a resolution code and the solution.
+
+    Both are required; the solution is what the requester receives by mail.
+    """
+    actor = Actor.coerce(by)
+    solution = clean_text(solution or "").strip()
+    if code is None:
+        raise InvalidInput(_("Choose a resolution code."), field="code")
+    if code.code == ResolutionCode.NO_FOLLOW_UP:
+        raise InvalidInput(_("To close a ticket with no follow-up, abandon it."), field="code")
+    if not code.is_active:
+        raise InvalidInput(_("This resolution code is no longer in use."), field="code")
+    if not solution:
+        raise InvalidInput(_("Describe the solution: the requester will receive it."), field="solution")
+    with _locked(ticket, expected_version) as row:
+        _require_role(actor, row, STAFF)
+        old_status = row.status
+        row.status = _check_move(row, "resolve")
+        row.closed_at = timezone.now()
+        row.close_reason = Ticket.CloseReason.RESOLVED
+        row.resolution_code = code
+        row.solution = solution
+        _save(row, {"status", "closed_at", "close_reason", "resolution_code", "solution"})
+        _log(row, "resolve", actor, code=code.code, code_label=str(code))
+        _log_status(row, actor, old_status, "resolve")
+        _notify("resolved", row, actor)
+    _refresh(ticket, row)
+    return ticket
+
+
+def abandon(ticket, *, by, expected_version=None):
+    """Close the ticket as "No follow-up" ("Abandonner", "clôture sans suite").
+
+    This is not "Cancel", which only discards a draft and never reaches the workflow.
+    """
+    actor = Actor.coerce(by)
+    with _locked(ticket, expected_version) as row:
+        _require_role(actor, row, STAFF)
+        old_status = row.status
+        row.status = _check_move(row, "abandon")
+        row.closed_at = timezone.now()
+        row.close_reason = Ticket.CloseReason.ABANDONED
+        row.resolution_code = ResolutionCode.no_follow_up()
+        row.solution = ""
+        _save(row, {"status", "closed_at", "close_reason", "resolution_code", "solution"})
+        _log(row, "abandon", actor)
+        _log_status(row, actor, old_status, "abandon")
+        _notify("abandoned", row, actor)
+    _refresh(ticket, row)
+    return ticket
+
+
+def close_by_requester(ticket, *, by, expected_version=None):
+    """The requester (or beneficiary) closes their ticket."""
+    actor = Actor.coerce(by)
+    with _locked(ticket, expected_version) as row:
+        _require_role(actor, row, REQUESTER_SIDE)
+        old_status = row.status
+        row.status = _check_move(row, "close_by_requester")
+        row.closed_at = timezone.now()
+        row.close_reason = Ticket.CloseReason.CLOSED_BY_REQUESTER
+        row.resolution_code = None
+        row.solution = ""
+        _save(row, {"status", "closed_at", "close_reason", "resolution_code", "solution"})
+        _log(row, "close", actor)
+        _log_status(row, actor, old_status, "close_by_requester")
+        _notify("closed_by_requester", row, actor)
+    _refresh(ticket, row)
+    return ticket
+
+
+def _reopen_fields(row):
+    row.status = _check_move(row, "reopen")
+    row.closed_at = None
+    row.close_reason = ""
+    row.resolution_code = None
+    row.solution = ""
+
+
+def reopen(ticket, *, by, expected_version=None):
+    """Open a closed ticket again, by the support team or by the requester.
+
+    The support team may always reopen; a requester may within the reopen window.
+    """
+    actor = Actor.coerce(by)
+    with _locked(ticket, expected_version) as row:
+        role = _require_role(actor, row, STAFF | REQUESTER_SIDE)
+        if role not in STAFF and row.status == Status.CLOSED and not within_reopen_window(row):
+            raise ReopenWindowExpired(
+                _("Ticket %(reference)s was closed more than %(days)s days ago. Please open a new ticket.")
+                % {"reference": row.reference, "days": support_settings.REOPEN_WINDOW_DAYS}
+            )
+        old_status = row.status
+        previous = {"reason": row.close_reason, "code": row.resolution_code.code if row.resolution_code else None}
+        _reopen_fields(row)
+        _save(row, {"status", "closed_at", "close_reason", "resolution_code", "solution"})
+        _log(row, "reopen", actor, previous=previous)
+        _log_status(row, actor, old_status, "reopen")
+        _notify("reopened", row, actor)
+    _refresh(ticket, row)
+    return ticket
+
+
+def _user_data(user):
+    if user is None:
+        return None
+    return {"id": user.pk, "name": user.get_full_name() or user.get_username()}
