@@ -1,6 +1,6 @@
 import os
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 here = os.path.abspath(os.path.dirname(__file__))
 
@@ -38,20 +38,9 @@ setup(
     long_description_content_type="text/markdown",
     author="wagtail-support contributors",
     license="BSD-3-Clause",
-    packages=find_packages(include=["wagtail_support", "wagtail_support.*"]),
+    # Namespace discovery takes templates/, static/ and locale/ in as package data (see MANIFEST.in).
+    packages=find_namespace_packages(include=["wagtail_support", "wagtail_support.*"]),
     include_package_data=True,
-    package_data={
-        "wagtail_support": [
-            "templates/wagtail_support/*.html",
-            "templates/wagtail_support/*/*.html",
-            "templates/wagtail_support/*/*.txt",
-            "templates/wagtail_support/*/*/*.html",
-            "templates/wagtail_support/*/*/*.txt",
-            "static/wagtail_support/*/*",
-            "locale/*/LC_MESSAGES/*.po",
-            "locale/*/LC_MESSAGES/*.mo",
-        ],
-    },
     python_requires=">=3.11",
     install_requires=install_requires,
     extras_require={"test": test_requires},
@@ -65,7 +54,6 @@ setup(
         "Framework :: Wagtail",
         "Framework :: Wagtail :: 8",
         "Intended Audience :: Developers",
-        "License :: OSI Approved :: BSD License",
         "Operating System :: OS Independent",
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3.11",

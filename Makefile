@@ -1,0 +1,43 @@
+# Two commands: `make demo` and `make test`. Both create .venv and install what they need.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+MANAGE := $(PY) example_site/manage.py
+# Where the example site keeps its SQLite database, media and private attachments.
+export EXAMPLE_SITE_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: demo test install check-migrations pytest messages wheel-check clean
+
+$(VENV)/.installed: setup.py pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(MANAGE) migrate --noinput
+	PORT=$(PORT) $(MANAGE) support_demo
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+check-migrations: install
+	DJANGO_SETTINGS_MODULE=example_site.settings.test $(MANAGE) makemigrations --check --dry-run
+
+pytest: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: check-migrations pytest
+
+# Refresh the French catalogue after changing strings (needs GNU gettext), then compile it.
+messages: install
+	cd wagtail_support && ../$(PY) ../example_site/manage.py makemessages -l fr --no-obsolete
+	cd wagtail_support && ../$(PY) ../example_site/manage.py compilemessages -l fr
+
+# Build the wheel, check what it holds, install it in a clean virtual environment and run `check`.
+wheel-check: install
+	bash scripts/check_wheel.sh
+
+clean:
+	rm -rf build dist *.egg-info var

@@ -1,0 +1,121 @@
+"""Shared fixtures of the wagtail-support test suite.
+
+The cast of a helpdesk, built through the real models and workflow (see ``tests/factories.py``):
+
+- ``team``: the "Helpdesk" team (slug ``helpdesk``), where ``category`` routes tickets.
+- ``other_team``: the "Billing" team (slug ``billing``).
+- ``agent``: Alice Agent, in the "Support agents" group and member of ``team``.
+- ``outsider_agent``: Oscar Outsider, an agent of ``other_team`` only.
+- ``supervisor``: Sue Supervisor, in the "Support supervisors" group, member of no team.
+- ``requester`` / ``other_requester``: Rita Requester and Otto Other, plain accounts without admin rights.
+- ``category``: the "Accounts" service catalog entry, routed to ``team``.
+- ``ticket``: a ticket opened by ``requester`` through ``workflow.open_ticket`` in ``category``.
+- ``anon_ticket``: a ticket opened with a requester name and address only (no account), in ``category``.
+- ``resolution_code``: the active code "fixed" (label "Fixed").
+
+Every test gets Anymail's test backend for mail (``django.core.mail.outbox``), whatever Django's test
+setup put in ``EMAIL_BACKEND``. Tests marked ``postgres`` are skipped on other databases and run last.
+"""
+
+import pytest
+
+from tests import factories
+
+
+def pytest_collection_modifyitems(config, items):
+    # PostgreSQL-only tests are transactional and flush the database when they end: run them after
+    # everything else so no other test sees the flushed database.
+    items.sort(key=lambda item: item.get_closest_marker("postgres") is not None)
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(request):
+    """Skip a test marked ``@pytest.mark.postgres`` unless the database is PostgreSQL."""
+    if request.node.get_closest_marker("postgres") is not None:
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip(f"needs PostgreSQL (database is {connection.vendor})")
+
+
+@pytest.fixture(autouse=True)
+def _anymail_test_backend(settings):
+    """Send mail through Anymail's test backend, which records it in ``django.core.mail.outbox``."""
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+
+
+@pytest.fixture
+def team(db):
+    """The "Helpdesk" team (slug ``helpdesk``, also the example site's WAGTAILSUPPORT_DEFAULT_TEAM)."""
+    return factories.make_team("Helpdesk", "helpdesk")
+
+
+@pytest.fixture
+def other_team(db):
+    """The "Billing" team (slug ``billing``)."""
+    return factories.make_team("Billing", "billing")
+
+
+@pytest.fixture
+def agent(team):
+    """Alice Agent (``agent``, agent@example.com): a support agent, member of ``team``."""
+    return factories.make_agent("agent", team, first_name="Alice", last_name="Agent")
+
+
+@pytest.fixture
+def outsider_agent(other_team):
+    """Oscar Outsider (``outsider``, outsider@example.com): a support agent of ``other_team`` only."""
+    return factories.make_agent("outsider", other_team, first_name="Oscar", last_name="Outsider")
+
+
+@pytest.fixture
+def supervisor(db):
+    """Sue Supervisor (``supervisor``, supervisor@example.com): a support supervisor of no team."""
+    return factories.make_supervisor("supervisor", first_name="Sue", last_name="Supervisor")
+
+
+@pytest.fixture
+def requester(db):
+    """Rita Requester (``requester``, requester@example.com): a plain account, no admin permissions."""
+    return factories.make_user("requester", first_name="Rita", last_name="Requester")
+
+
+@pytest.fixture
+def other_requester(db):
+    """Otto Other (``other_requester``, other_requester@example.com): another plain account."""
+    return factories.make_user("other_requester", first_name="Otto", last_name="Other")
+
+
+@pytest.fixture
+def category(team):
+    """The "Accounts" service catalog entry; its tickets go to ``team``."""
+    return factories.make_category("Accounts", team)
+
+
+@pytest.fixture
+def ticket(requester, category):
+    """An open ticket of ``requester`` in ``category`` (so worked by ``team``), opened on the web."""
+    return factories.open_ticket(
+        requester,
+        subject="Cannot log in",
+        description="The login page says my password is wrong.",
+        category=category,
+    )
+
+
+@pytest.fixture
+def anon_ticket(category):
+    """An open ticket of Ann Onymous <ann@example.com>, who has no account; worked by ``team``."""
+    return factories.open_ticket(
+        requester_name="Ann Onymous",
+        requester_email="ann@example.com",
+        subject="Invoice missing",
+        description="I did not receive my invoice for March.",
+        category=category,
+    )
+
+
+@pytest.fixture
+def resolution_code(db):
+    """The active resolution code ``fixed`` (label "Fixed")."""
+    return factories.make_code("fixed", "Fixed")

@@ -1,0 +1,30 @@
+"""Signal handlers of wagtail-support, connected in ``WagtailSupportAppConfig.ready``."""
+
+import logging
+
+from django.db import transaction
+from django.db.models.signals import post_delete
+
+logger = logging.getLogger(__name__)
+
+
+def delete_attachment_file(sender, instance, **kwargs):
+    # Remove the file only once the deletion is committed, so a rolled-back delete keeps its file.
+    name = instance.file.name
+    storage = instance.file.storage
+    if not name:
+        return
+
+    def remove():
+        try:
+            storage.delete(name)
+        except Exception:  # noqa: BLE001 - a file left behind is better than a failed request
+            logger.warning("Could not delete attachment file %s", name, exc_info=True)
+
+    transaction.on_commit(remove)
+
+
+def register_signal_handlers():
+    from .models import Attachment
+
+    post_delete.connect(delete_attachment_file, sender=Attachment, dispatch_uid="wagtail_support_attachment_file")
