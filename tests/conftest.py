@@ -14,7 +14,7 @@ The cast of a helpdesk, built through the real models and workflow (see ``tests/
 - ``resolution_code``: the active code "fixed" (label "Fixed").
 
 Every test gets Anymail's test backend for mail (``django.core.mail.outbox``), whatever Django's test
-setup put in ``EMAIL_BACKEND``. Tests marked ``postgres`` are skipped on other databases and run last.
+setup put in ``EMAIL_BACKEND``. Tests marked ``postgres`` are skipped on other databases.
 """
 
 import pytest
@@ -22,20 +22,27 @@ import pytest
 from tests import factories
 
 
-def pytest_collection_modifyitems(config, items):
-    # PostgreSQL-only tests are transactional and flush the database when they end: run them after
-    # everything else so no other test sees the flushed database.
-    items.sort(key=lambda item: item.get_closest_marker("postgres") is not None)
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only(request):
-    """Skip a test marked ``@pytest.mark.postgres`` unless the database is PostgreSQL."""
-    if request.node.get_closest_marker("postgres") is not None:
+def pytest_runtest_setup(item):
+    # Skip a test marked ``@pytest.mark.postgres`` unless the database is PostgreSQL, before any
+    # database fixture runs.
+    if item.get_closest_marker("postgres") is not None:
         from django.db import connection
 
         if connection.vendor != "postgresql":
-            pytest.skip(f"needs PostgreSQL (database is {connection.vendor})")
+            pytest.skip(f"needs PostgreSQL (the database is {connection.vendor})")
+
+
+@pytest.fixture(autouse=True)
+def _forget_flushed_content_types(request):
+    """Before a ``postgres`` test: drop the cached content types.
+
+    A transactional test that ran before it flushed the database, and the content types were created
+    again with new ids; the ids cached in memory would point at rows that no longer exist.
+    """
+    if request.node.get_closest_marker("postgres") is not None:
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()
 
 
 @pytest.fixture(autouse=True)

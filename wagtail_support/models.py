@@ -327,7 +327,7 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
     close_reason = models.CharField(
-        _("closed as"), max_length=30, choices=CloseReason.choices, blank=True, editable=False
+        _("reason for closing"), max_length=30, choices=CloseReason.choices, blank=True, editable=False
     )
     resolution_code = models.ForeignKey(
         ResolutionCode,

@@ -25,6 +25,9 @@ AGENT = "agent"
 
 # Events the requester and beneficiary hear about.
 REQUESTER_EVENTS = {"opened", "agent_reply", "pending", "resolved", "abandoned", "reopened"}
+# The one exception to "never mail the person who caused the event": whoever opens a ticket gets its
+# reference (and, when anonymous, the only signed link back to it) by mail.
+CONFIRMATION_EVENTS = {"opened"}
 
 
 def _agent_recipients(ticket, event):
@@ -75,7 +78,8 @@ def recipients_for(event, ticket, message=None, actor_user_id=None, actor_email=
         key = (email or "").lower()
         if not key or key in seen:
             continue
-        if (actor_user_id is not None and uid == actor_user_id) or (actor_email and key == actor_email):
+        is_actor = (actor_user_id is not None and uid == actor_user_id) or (actor_email and key == actor_email)
+        if is_actor and not (audience == REQUESTER and event in CONFIRMATION_EVENTS):
             continue
         seen.add(key)
         result.append((email, audience))
@@ -124,8 +128,15 @@ def deliver(event, ticket_id, recipient, audience, message_id=None):
         # The last guard of invariant 1: whatever asked for it, an internal note does not leave the team.
         logger.error("Refused to mail internal message %s to %s", message_id, recipient)
         return 0
+    if audience == REQUESTER and ticket.beneficiary_email and recipient.lower() == ticket.beneficiary_email.lower():
+        recipient_name = ticket.beneficiary_display
+    elif audience == REQUESTER:
+        recipient_name = ticket.requester_display
+    else:
+        recipient_name = ""
     context = {
         "ticket": ticket,
+        "recipient_name": recipient_name,
         "message": message,
         "event": event,
         "recipient": recipient,

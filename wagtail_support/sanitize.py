@@ -73,23 +73,31 @@ def clean_html(value):
     return mark_safe(_linker.linkify(cleaned))
 
 
-_UNSAFE_NAME = re.compile(r"[^\w.\- ()+]", re.UNICODE)
+_SAFE_PUNCTUATION = set(".-_ ()+")
 
 
-def clean_filename(name, max_length=120):
+def _safe_name_char(char):
+    # Letters, digits and combining marks of every script (Devanagari, Thai, Arabic vowels...).
+    return char in _SAFE_PUNCTUATION or unicodedata.category(char)[0] in "LNM"
+
+
+def clean_filename(name, max_bytes=150):
     """A file name safe to store and to send in ``Content-Disposition``.
 
     Drops any directory part, control characters and characters that mean something to a shell or a
-    file system; keeps letters of every alphabet; never returns an empty or hidden name.
+    file system; keeps letters of every alphabet; never returns an empty or hidden name. The length is
+    capped in UTF-8 bytes, since file systems limit bytes (255), not letters.
     """
     name = unicodedata.normalize("NFC", clean_text(name or ""))
     name = name.replace("\\", "/").split("/")[-1]
-    name = _UNSAFE_NAME.sub("_", name).strip(" .")
+    name = "".join(c if _safe_name_char(c) else "_" for c in name).strip(" .")
     name = re.sub(r"_+", "_", name)
     if not name or name.startswith("."):
         name = f"attachment{name}" if name else "attachment"
-    if len(name) > max_length:
+    if len(name.encode("utf-8")) > max_bytes:
         stem, ext = os.path.splitext(name)
-        ext = ext[:16]
-        name = stem[: max_length - len(ext)] + ext
+        ext = ext if len(ext.encode("utf-8")) <= 16 else ""
+        budget = max_bytes - len(ext.encode("utf-8"))
+        stem = stem.encode("utf-8")[:budget].decode("utf-8", "ignore")
+        name = stem + ext
     return name

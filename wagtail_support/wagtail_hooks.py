@@ -30,13 +30,40 @@ def _name(data):
     return data.get("name") or "?"
 
 
+def _choice_label(choices, value):
+    try:
+        return choices(value).label
+    except ValueError:
+        return value or "-"
+
+
 def _status_label(value):
     from .models import Ticket
 
+    return _choice_label(Ticket.Status, value)
+
+
+def _channel_label(value):
+    from .models import Ticket
+
+    return _choice_label(Ticket.Channel, value)
+
+
+def _field_change(field, change):
+    from django.core.exceptions import FieldDoesNotExist
+
+    from .models import Ticket
+
     try:
-        return Ticket.Status(value).label
-    except ValueError:
-        return value
+        model_field = Ticket._meta.get_field(field)
+        label = model_field.verbose_name
+    except FieldDoesNotExist:
+        model_field, label = None, field
+    old, new = change.get("old"), change.get("new")
+    if model_field is not None and model_field.choices:
+        choices = {str(k): v for k, v in model_field.flatchoices}
+        old, new = choices.get(old, old), choices.get(new, new)
+    return _("%(field)s: %(old)s -> %(new)s") % {"field": label, "old": old or "-", "new": new or "-"}
 
 
 @hooks.register("register_log_actions")
@@ -48,8 +75,10 @@ def register_ticket_log_actions(actions):
         def format_message(self, log_entry):
             data = log_entry.data
             if data.get("on_behalf"):
-                return _("Opened the ticket on behalf of the requester (%(channel)s)") % {"channel": data.get("channel")}
-            return _("Ticket opened (%(channel)s)") % {"channel": data.get("channel")}
+                return _("Opened the ticket on behalf of the requester (%(channel)s)") % {
+                    "channel": _channel_label(data.get("channel"))
+                }
+            return _("Ticket opened (%(channel)s)") % {"channel": _channel_label(data.get("channel"))}
 
     @actions.register_action(f"{LOG_PREFIX}.reply")
     class ReplyFormatter(LogFormatter):
@@ -102,7 +131,7 @@ def register_ticket_log_actions(actions):
 
         def format_message(self, log_entry):
             changes = log_entry.data.get("changes") or {}
-            return "; ".join(f"{field}: {c.get('old') or '-'} -> {c.get('new') or '-'}" for field, c in changes.items())
+            return "; ".join(str(_field_change(field, change)) for field, change in changes.items())
 
     @actions.register_action(f"{LOG_PREFIX}.resolve")
     class ResolveFormatter(LogFormatter):

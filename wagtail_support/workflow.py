@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from wagtail.log_actions import log
 
 from . import access, notifications
+from .attachments import validate_attachments
 from .conf import support_settings
 from .models import Attachment, Message, ResolutionCode, Team, Ticket, TicketReferenceCounter
 from .sanitize import clean_filename, clean_text
@@ -105,12 +108,29 @@ class Actor:
         return user if user is not None and getattr(user, "is_authenticated", False) else None
 
     @property
-    def display_name(self):
-        if self.name:
-            return self.name
-        if self.log_user is not None:
-            return self.user.get_full_name() or self.user.get_username()
-        return self.email
+    def address(self):
+        """The actor's mail address: given, from the account, or from the signed link they hold."""
+        if self.email:
+            return self.email.lower()
+        if self.log_user is not None and self.user.email:
+            return self.user.email.lower()
+        if self.link_token:
+            opened = access.read_link_token(self.link_token)
+            if opened:
+                return opened[1]
+        return ""
+
+    def identity_on(self, ticket, role):
+        """(name, address) to record as the author of a message on ``ticket``."""
+        address = self.address
+        name = self.name
+        if not name and self.log_user is not None:
+            name = self.user.get_full_name() or self.user.get_username()
+        if not name and role == Message.AuthorRole.BENEFICIARY:
+            name = ticket.beneficiary_name
+        if not name and role == Message.AuthorRole.REQUESTER:
+            name = ticket.requester_name
+        return name or address, address
 
 
 def role_of(actor, ticket):
@@ -158,21 +178,22 @@ def _check_move(ticket, move):
 def _illegal_message(move, ticket):
     status = ticket.get_status_display()
     messages = {
-        "set_pending": _("Only an open ticket can be set to pending; this ticket is %(status)s."),
-        "requester_reply": _("This ticket is %(status)s."),
+        "set_pending": _("Only an open ticket can be set to pending (current status: %(status)s)."),
+        "requester_reply": _("This reply cannot change the ticket (current status: %(status)s)."),
         "resolve": _("This ticket is already closed; reopen it before resolving it again."),
         "abandon": _("This ticket is already closed; it cannot be abandoned."),
         "close_by_requester": _("This ticket is already closed."),
-        "reopen": _("Only a closed ticket can be reopened; this ticket is %(status)s."),
+        "reopen": _("Only a closed ticket can be reopened (current status: %(status)s)."),
     }
-    return messages[move] % {"status": status.lower()}
+    return messages[move] % {"status": status}
 
 
 @contextmanager
 def _locked(ticket, expected_version=None):
     """Lock the ticket row for the duration of a move and hand back the fresh row."""
     with transaction.atomic():
-        row = Ticket.objects.select_for_update().select_related("team").get(pk=ticket.pk)
+        # of=("self",): lock the ticket row only; PostgreSQL refuses to lock the nullable side of the join.
+        row = Ticket.objects.select_for_update(of=("self",)).select_related("team").get(pk=ticket.pk)
         if expected_version is not None and int(expected_version) != row.version:
             raise TicketChanged(
                 _(
@@ -219,7 +240,7 @@ def _notify(event, row, actor, message=None):
             row.pk,
             message_id=message.pk if message else None,
             actor_user_id=actor.log_user.pk if actor.log_user is not None else None,
-            actor_email=(actor.email or (actor.log_user.email if actor.log_user is not None else "")),
+            actor_email=actor.address,
         )
     )
 
@@ -234,20 +255,27 @@ def _person(user, name, email):
     return user, name, email.lower()
 
 
-def _store_attachments(message, attachments):
-    """Save already validated files on ``message``.
+def _check_attachments(attachments):
+    """Apply the attachment limits and type checks whoever the caller is (forms check first too)."""
+    attachments = [a for a in attachments if a]
+    if not attachments:
+        return []
+    try:
+        return validate_attachments(attachments)
+    except ValidationError as error:
+        raise InvalidInput(" ".join(error.messages), field="attachments") from error
 
-    Each item is a file object with a ``name`` and a ``size``; its ``content_type`` is the type found
-    in the content by the validator (``wagtail_support.attachments``), not the one the browser sent.
+
+def _store_attachments(message, attachments):
+    """Save files checked by ``_check_attachments`` on ``message``.
+
+    The content type stored is the one found in the content, never the one the browser sent.
     """
     stored = []
     for upload in attachments:
-        name = clean_filename(getattr(upload, "name", "") or "attachment")
-        content_type = getattr(upload, "detected_content_type", None) or getattr(
-            upload, "content_type", "application/octet-stream"
-        )
-        if hasattr(upload, "seek"):
-            upload.seek(0)
+        name = clean_filename(upload.name or "attachment")
+        content_type = upload.detected_content_type
+        upload.seek(0)
         attachment = Attachment(
             message=message, filename=name, content_type=content_type, size=upload.size
         )
@@ -318,6 +346,7 @@ def open_ticket(
 
     if team is None:
         team = (category.get_team() if category is not None else None) or _default_team()
+    attachments = _check_attachments(attachments)
 
     with transaction.atomic():
         ticket = Ticket.objects.create(
@@ -389,7 +418,7 @@ def reply(
     """
     actor = Actor.coerce(by)
     body = clean_text(body).strip()
-    attachments = list(attachments)
+    attachments = _check_attachments(attachments)
     if not body and not attachments:
         raise InvalidInput(_("The message is empty."), field="body")
     with _locked(ticket, expected_version) as row:
@@ -400,7 +429,7 @@ def reply(
         if internal and not staff:
             raise NotAllowed(_("Only the support team can write internal notes."))
         if set_pending and (internal or not staff):
-            raise InvalidInput(_("Only a public reply from the support team can wait on the requester."))
+            raise InvalidInput(_("Only a public reply from the support team can set the ticket to pending."))
 
         old_status = row.status
         fields = set()
@@ -411,7 +440,8 @@ def reply(
             if row.first_response_at is None:
                 row.first_response_at = timezone.now()
                 fields.add("first_response_at")
-            if set_pending:
+            if set_pending and row.status != Status.PENDING:
+                # A reply to a ticket that already waits on the requester keeps it waiting.
                 row.status = _check_move(row, "set_pending")
                 fields.add("status")
                 move = "set_pending"
@@ -422,22 +452,17 @@ def reply(
                 move = "requester_reply"
             elif row.status == Status.CLOSED:
                 if not within_reopen_window(row):
-                    raise ReopenWindowExpired(
-                        _(
-                            "Ticket %(reference)s was closed more than %(days)s days ago. "
-                            "Please open a new ticket."
-                        )
-                        % {"reference": row.reference, "days": support_settings.REOPEN_WINDOW_DAYS}
-                    )
+                    raise ReopenWindowExpired(_reopen_window_message(row))
                 _reopen_fields(row)
                 fields |= {"status", "closed_at", "close_reason", "resolution_code", "solution"}
                 move = "reopen"
 
+        author_name, author_email = actor.identity_on(row, role)
         message = Message.objects.create(
             ticket=row,
             author_user=actor.log_user,
-            author_name=actor.display_name,
-            author_email=actor.email or (actor.log_user.email if actor.log_user is not None else ""),
+            author_name=author_name,
+            author_email=author_email,
             author_role=role,
             body=body,
             visibility=Message.Visibility.INTERNAL if internal else Message.Visibility.PUBLIC,
@@ -465,6 +490,15 @@ def reply(
                 _notify("reopened", row, actor)
     _refresh(ticket, row)
     return message
+
+
+def _reopen_window_message(ticket):
+    days = support_settings.REOPEN_WINDOW_DAYS
+    return ngettext(
+        "Ticket %(reference)s was closed more than %(days)d day ago. Please open a new ticket.",
+        "Ticket %(reference)s was closed more than %(days)d days ago. Please open a new ticket.",
+        days,
+    ) % {"reference": ticket.reference, "days": days}
 
 
 def within_reopen_window(ticket, now=None):
@@ -681,10 +715,7 @@ def reopen(ticket, *, by, expected_version=None):
     with _locked(ticket, expected_version) as row:
         role = _require_role(actor, row, STAFF | REQUESTER_SIDE)
         if role not in STAFF and row.status == Status.CLOSED and not within_reopen_window(row):
-            raise ReopenWindowExpired(
-                _("Ticket %(reference)s was closed more than %(days)s days ago. Please open a new ticket.")
-                % {"reference": row.reference, "days": support_settings.REOPEN_WINDOW_DAYS}
-            )
+            raise ReopenWindowExpired(_reopen_window_message(row))
         old_status = row.status
         previous = {"reason": row.close_reason, "code": row.resolution_code.code if row.resolution_code else None}
         _reopen_fields(row)

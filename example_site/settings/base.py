@@ -106,7 +106,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     # Attachments of tickets: private, never under MEDIA_URL.
     "wagtail_support_attachments": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "wagtail_support.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": str(VAR_DIR / "support-attachments"), "base_url": None},
     },
 }

@@ -19,7 +19,7 @@ MEDIA_ROOT = os.path.join(_TMP, "media")
 STORAGES = {
     **STORAGES,
     "wagtail_support_attachments": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "wagtail_support.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": os.path.join(_TMP, "attachments"), "base_url": None},
     },
 }

@@ -1,0 +1,517 @@
+"""Attacks on the access rules (DESIGN.md invariants 1 and 2).
+
+Every test plays someone who should get nothing (another requester, an agent of another team, an
+anonymous visitor, a disabled account, a forged or stale signed link) and checks that the querysets
+(``visible_to``, ``worked_by``) and the single-ticket rules of ``wagtail_support.access`` give nothing;
+and, as a control, that the people who should see a ticket do.
+"""
+
+import time
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core import signing
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests import factories
+from wagtail_support import access, workflow
+from wagtail_support.models import Attachment, Message, Ticket
+
+pytestmark = pytest.mark.django_db
+
+INTERNAL_BODY = "Internal: the customer's account is flagged for fraud review."
+PUBLIC_BODY = "Could you try resetting your password from the login page?"
+
+
+def _file(name="notes.txt", content=b"secret investigation notes"):
+    return SimpleUploadedFile(name, content, content_type="text/plain")
+
+
+def _note(ticket, agent, body=INTERNAL_BODY, attachments=()):
+    return workflow.reply(ticket, by=agent, body=body, internal=True, attachments=attachments)
+
+
+def _public_reply(ticket, agent, body=PUBLIC_BODY, attachments=()):
+    return workflow.reply(ticket, by=agent, body=body, attachments=attachments)
+
+
+@pytest.fixture
+def no_default_team(settings):
+    """Tickets opened without a category or team stay without a team (the example site routes them
+    to ``helpdesk``, the slug of ``team``)."""
+    settings.WAGTAILSUPPORT_DEFAULT_TEAM = None
+
+
+def _bodies(messages):
+    return [m.body for m in messages]
+
+
+def _refetch(user):
+    """A fresh instance, as the next request would load it (no cached permissions)."""
+    return type(user).objects.get(pk=user.pk)
+
+
+# Requesters -----------------------------------------------------------------------------------------------
+
+
+def test_requester_never_sees_another_requesters_ticket(ticket, requester, other_requester, category):
+    others = factories.open_ticket(
+        other_requester, subject="My invoice", description="Otto's private billing question.", category=category
+    )
+    workflow.reply(others, by=other_requester, body="Otto adds a file", attachments=[_file("otto.txt")])
+
+    assert list(Ticket.objects.visible_to(requester)) == [ticket]
+    assert list(Ticket.objects.of_requester(requester)) == [ticket]
+    assert access.ticket_role(requester, others) is None
+    assert not access.can_view_ticket(requester, others)
+    assert not access.can_act_as_requester(requester, others)
+    assert list(access.messages_for(requester, others)) == []
+    assert not Message.objects.visible_to(requester).filter(ticket=others).exists()
+    assert "Otto's private billing question." not in _bodies(Message.objects.visible_to(requester))
+    assert not Attachment.objects.visible_to(requester).exists()
+    attachment = Attachment.objects.get(filename="otto.txt")
+    assert not access.can_download_attachment(requester, attachment)
+
+    # And the other way round.
+    assert list(Ticket.objects.visible_to(other_requester)) == [others]
+    assert not access.can_view_ticket(other_requester, ticket)
+
+
+def test_requester_cannot_work_their_own_ticket(ticket, requester):
+    assert access.ticket_role(requester, ticket) == access.Role.REQUESTER
+    assert not access.can_work_ticket(requester, ticket)
+    assert not access.can_see_internal(requester, ticket)
+    assert not Ticket.objects.worked_by(requester).exists()
+
+
+def test_requester_never_sees_an_internal_note(ticket, requester, agent):
+    note = _note(ticket, agent, attachments=[_file("fraud-report.txt")])
+    reply = _public_reply(ticket, agent)
+    requester = _refetch(requester)
+
+    visible = Message.objects.visible_to(requester)
+    assert note not in visible
+    assert INTERNAL_BODY not in _bodies(visible)
+    assert _bodies(visible) == [ticket.description, PUBLIC_BODY]
+    assert visible.count() == 2
+
+    for_requester = access.messages_for(requester, ticket)
+    assert list(for_requester) == [ticket.messages.earliest("created_at"), reply]
+    assert INTERNAL_BODY not in _bodies(for_requester)
+
+    assert not Attachment.objects.visible_to(requester).exists()
+    assert not access.can_download_attachment(requester, note.attachments.get())
+
+    # The team still has it: the note exists, it is only hidden.
+    assert INTERNAL_BODY in _bodies(access.messages_for(agent, ticket))
+
+
+def test_requester_reply_does_not_unhide_notes(ticket, requester, agent):
+    _note(ticket, agent)
+    workflow.reply(ticket, by=agent, body="Waiting on you", set_pending=True)
+    workflow.reply(ticket, by=requester, body="Here is more detail")
+    assert INTERNAL_BODY not in _bodies(access.messages_for(requester, ticket))
+    assert INTERNAL_BODY not in _bodies(Message.objects.visible_to(requester))
+
+
+def test_beneficiary_account_sees_the_ticket_but_not_internal_notes(requester, category, agent):
+    beneficiary = factories.make_user("bene", first_name="Bea", last_name="Neficiary")
+    ticket = factories.open_ticket(requester, beneficiary=beneficiary, category=category)
+    note = _note(ticket, agent, attachments=[_file("internal.txt")])
+    _public_reply(ticket, agent, attachments=[_file("public.txt")])
+
+    assert list(Ticket.objects.visible_to(beneficiary)) == [ticket]
+    assert access.ticket_role(beneficiary, ticket) == access.Role.BENEFICIARY
+    assert access.can_view_ticket(beneficiary, ticket)
+    assert not access.can_work_ticket(beneficiary, ticket)
+    assert not Ticket.objects.worked_by(beneficiary).exists()
+
+    assert note not in Message.objects.visible_to(beneficiary)
+    assert INTERNAL_BODY not in _bodies(access.messages_for(beneficiary, ticket))
+    assert _bodies(access.messages_for(beneficiary, ticket)) == [ticket.description, PUBLIC_BODY]
+    assert [a.filename for a in Attachment.objects.visible_to(beneficiary)] == ["public.txt"]
+    assert not access.can_download_attachment(beneficiary, note.attachments.get())
+
+
+# Agents ---------------------------------------------------------------------------------------------------
+
+
+def test_agent_of_another_team_sees_nothing_of_this_team(ticket, anon_ticket, agent, outsider_agent):
+    note = _note(ticket, agent, attachments=[_file("fraud.txt")])
+    _public_reply(anon_ticket, agent, attachments=[_file("public.txt")])
+
+    assert not Ticket.objects.visible_to(outsider_agent).exists()
+    assert not Ticket.objects.worked_by(outsider_agent).exists()
+    assert not Message.objects.visible_to(outsider_agent).exists()
+    assert not Attachment.objects.visible_to(outsider_agent).exists()
+    for t in (ticket, anon_ticket):
+        assert access.ticket_role(outsider_agent, t) is None
+        assert not access.can_view_ticket(outsider_agent, t)
+        assert not access.can_work_ticket(outsider_agent, t)
+        assert list(access.messages_for(outsider_agent, t)) == []
+    assert not access.can_download_attachment(outsider_agent, note.attachments.get())
+    with pytest.raises(workflow.NotAllowed):
+        workflow.reply(ticket, by=outsider_agent, body="Peeking", internal=True)
+    assert not Message.objects.filter(body="Peeking").exists()
+
+
+def test_agent_of_the_team_sees_its_tickets_and_every_message(ticket, anon_ticket, agent, outsider_agent):
+    note = _note(ticket, agent)
+    assert set(Ticket.objects.visible_to(agent)) == {ticket, anon_ticket}
+    assert set(Ticket.objects.worked_by(agent)) == {ticket, anon_ticket}
+    assert access.ticket_role(agent, ticket) == access.Role.AGENT
+    assert access.can_work_ticket(agent, ticket)
+    assert note in access.messages_for(agent, ticket)
+    assert note in Message.objects.visible_to(agent)
+    # A ticket of the other team stays out of sight.
+    theirs = factories.open_ticket(
+        requester_email="bill@example.org", requester_name="Bill", team=outsider_agent.support_teams.get()
+    )
+    assert theirs not in Ticket.objects.visible_to(agent)
+    assert access.ticket_role(agent, theirs) is None
+
+
+def test_agent_sees_a_ticket_assigned_to_them_outside_their_team(outsider_agent, supervisor, team, no_default_team):
+    teamless = factories.open_ticket(requester_email="walkin@example.org", requester_name="Walk In")
+    assert teamless.team is None
+    assert teamless not in Ticket.objects.visible_to(outsider_agent)
+
+    workflow.assign(teamless, to=outsider_agent, by=supervisor)
+    note = _note(teamless, supervisor)
+
+    assert list(Ticket.objects.visible_to(outsider_agent)) == [teamless]
+    assert list(Ticket.objects.worked_by(outsider_agent)) == [teamless]
+    assert access.ticket_role(outsider_agent, teamless) == access.Role.AGENT
+    assert access.can_work_ticket(outsider_agent, teamless)
+    assert note in access.messages_for(outsider_agent, teamless)
+    assert note in Message.objects.visible_to(outsider_agent)
+
+
+def test_agent_removed_from_the_team_keeps_only_their_assigned_tickets(ticket, anon_ticket, agent, team):
+    workflow.assign(ticket, to=agent, by=agent)
+    note = _note(anon_ticket, agent)
+    team.members.remove(agent)
+    agent = _refetch(agent)
+
+    assert list(Ticket.objects.visible_to(agent)) == [ticket]
+    assert access.ticket_role(agent, anon_ticket) is None
+    assert note not in Message.objects.visible_to(agent)
+    assert list(access.messages_for(agent, anon_ticket)) == []
+
+
+def test_agent_who_loses_the_agent_group_loses_the_team_tickets(ticket, agent):
+    _note(ticket, agent)
+    agent.groups.clear()
+    agent = _refetch(agent)
+    assert not Ticket.objects.visible_to(agent).exists()
+    assert not Message.objects.visible_to(agent).exists()
+    assert not access.can_view_ticket(agent, ticket)
+
+
+def test_team_member_without_the_agent_permission_sees_nothing(ticket, team, agent):
+    _note(ticket, agent)
+    member = factories.make_user("plain_member", teams=[team])
+    assert not Ticket.objects.visible_to(member).exists()
+    assert not Ticket.objects.worked_by(member).exists()
+    assert not Message.objects.visible_to(member).exists()
+    assert access.ticket_role(member, ticket) is None
+
+
+def test_agent_who_is_requester_of_another_teams_ticket_sees_only_public_messages(
+    outsider_agent, agent, category
+):
+    # Oscar works for Billing but asks the Helpdesk team for help himself.
+    own = factories.open_ticket(outsider_agent, subject="My laptop", description="It will not boot.", category=category)
+    note = _note(own, agent, body="Internal: Oscar's laptop is out of warranty, don't tell him yet.",
+                 attachments=[_file("warranty.txt")])
+    _public_reply(own, agent, attachments=[_file("howto.txt")])
+
+    assert list(Ticket.objects.visible_to(outsider_agent)) == [own]
+    assert not Ticket.objects.worked_by(outsider_agent).exists()
+    assert access.ticket_role(outsider_agent, own) == access.Role.REQUESTER
+    assert not access.can_work_ticket(outsider_agent, own)
+    assert not access.can_see_internal(outsider_agent, own)
+    assert note not in Message.objects.visible_to(outsider_agent)
+    assert _bodies(access.messages_for(outsider_agent, own)) == ["It will not boot.", PUBLIC_BODY]
+    assert [a.filename for a in Attachment.objects.visible_to(outsider_agent)] == ["howto.txt"]
+    assert not access.can_download_attachment(outsider_agent, note.attachments.get())
+    with pytest.raises(workflow.NotAllowed):
+        workflow.reply(own, by=outsider_agent, body="sneaky note", internal=True)
+
+
+def test_supervisor_sees_every_ticket_and_every_message(
+    ticket, anon_ticket, supervisor, agent, outsider_agent, no_default_team
+):
+    theirs = factories.open_ticket(requester_email="bill@example.org", team=outsider_agent.support_teams.get())
+    teamless = factories.open_ticket(requester_email="walkin@example.org")
+    assert teamless.team is None
+    notes = [_note(t, supervisor, attachments=[_file()]) for t in (ticket, anon_ticket, theirs, teamless)]
+
+    everything = {ticket, anon_ticket, theirs, teamless}
+    assert set(Ticket.objects.visible_to(supervisor)) == everything
+    assert set(Ticket.objects.worked_by(supervisor)) == everything
+    assert Ticket.objects.visible_to(supervisor).count() == Ticket.objects.count()
+    assert Message.objects.visible_to(supervisor).count() == Message.objects.count()
+    assert Attachment.objects.visible_to(supervisor).count() == 4
+    for t, note in zip((ticket, anon_ticket, theirs, teamless), notes, strict=True):
+        assert access.ticket_role(supervisor, t) == access.Role.SUPERVISOR
+        assert access.can_work_ticket(supervisor, t)
+        assert note in access.messages_for(supervisor, t)
+
+
+def test_superuser_sees_every_ticket(ticket, anon_ticket, agent):
+    root = factories.make_user("root")
+    root.is_superuser = True
+    root.save()
+    note = _note(ticket, agent)
+    assert set(Ticket.objects.visible_to(root)) == {ticket, anon_ticket}
+    assert note in Message.objects.visible_to(root)
+    assert access.ticket_role(root, ticket) == access.Role.SUPERVISOR
+
+
+@pytest.mark.parametrize("nobody", [None, AnonymousUser()], ids=["none", "anonymous"])
+def test_anonymous_visitor_sees_nothing(nobody, ticket, anon_ticket, agent):
+    _public_reply(ticket, agent, attachments=[_file("public.txt")])
+    assert not Ticket.objects.visible_to(nobody).exists()
+    assert not Ticket.objects.worked_by(nobody).exists()
+    assert not Ticket.objects.of_requester(nobody).exists()
+    assert not Message.objects.visible_to(nobody).exists()
+    assert not Attachment.objects.visible_to(nobody).exists()
+    for t in (ticket, anon_ticket):
+        assert access.ticket_role(nobody, t) is None
+        assert not access.can_view_ticket(nobody, t)
+        assert not access.can_work_ticket(nobody, t)
+        assert list(access.messages_for(nobody, t)) == []
+    assert not access.can_download_attachment(nobody, Attachment.objects.get())
+
+
+@pytest.mark.parametrize("who", ["requester", "agent", "supervisor", "superuser"])
+def test_inactive_account_sees_nothing(who, request, ticket, anon_ticket, agent):
+    _note(ticket, agent, attachments=[_file()])
+    if who == "superuser":
+        user = factories.make_user("root")
+        user.is_superuser = True
+    else:
+        user = request.getfixturevalue(who)
+    user.is_active = False
+    user.save()
+    user = _refetch(user)
+
+    assert not Ticket.objects.visible_to(user).exists()
+    assert not Ticket.objects.worked_by(user).exists()
+    assert not Ticket.objects.of_requester(user).exists()
+    assert not Message.objects.visible_to(user).exists()
+    assert not Attachment.objects.visible_to(user).exists()
+    for t in (ticket, anon_ticket):
+        assert access.ticket_role(user, t) is None
+        assert list(access.messages_for(user, t)) == []
+    with pytest.raises(workflow.NotAllowed):
+        workflow.reply(ticket, by=user, body="I am disabled but try anyway")
+
+
+def test_counts_never_hold_duplicates_for_an_agent_of_several_teams(
+    team, other_team, agent, category, requester, no_default_team
+):
+    other_team.members.add(agent)
+    for name in ("colleague1", "colleague2", "colleague3"):
+        factories.make_agent(name, team, other_team)
+    agent = _refetch(agent)
+
+    mine = factories.open_ticket(requester, category=category)
+    workflow.assign(mine, to=agent, by=agent)  # in my team AND assigned to me
+    billing = factories.open_ticket(requester_email="b@example.org", team=other_team)
+    workflow.assign(billing, to=agent, by=agent)
+    # Agent is requester, beneficiary, assignee and team member of the same ticket.
+    everything = factories.open_ticket(agent, beneficiary=agent, category=category)
+    workflow.assign(everything, to=agent, by=agent)
+    unassigned = factories.open_ticket(requester_email="c@example.org", team=other_team)
+    for t in (mine, billing, everything, unassigned):
+        _note(t, agent, attachments=[_file("a.txt"), _file("b.txt")])
+        _public_reply(t, agent)
+    outside = factories.open_ticket(requester_email="d@example.org")  # no team, not assigned
+    assert outside.team is None
+
+    expected = {mine, billing, everything, unassigned}
+    visible = Ticket.objects.visible_to(agent)
+    assert visible.count() == len(list(visible)) == len(expected)
+    assert set(visible) == expected
+    assert outside not in visible
+    worked = Ticket.objects.worked_by(agent)
+    assert worked.count() == len(list(worked)) == len(expected)
+
+    messages = Message.objects.visible_to(agent)
+    assert messages.count() == len(set(messages.values_list("pk", flat=True))) == 3 * len(expected)
+    attachments = Attachment.objects.visible_to(agent)
+    assert attachments.count() == len(set(attachments.values_list("pk", flat=True))) == 2 * len(expected)
+    # The same holds for a requester who is also the beneficiary of their own ticket.
+    both = factories.open_ticket(requester, beneficiary=requester, category=category)
+    assert Ticket.objects.visible_to(requester).count() == 2
+    assert set(Ticket.objects.visible_to(requester)) == {mine, both}
+
+
+# Signed links ---------------------------------------------------------------------------------------------
+
+
+def test_valid_link_opens_its_own_ticket_with_public_messages_only(anon_ticket, agent):
+    note = _note(anon_ticket, agent, attachments=[_file("internal.txt")])
+    reply = _public_reply(anon_ticket, agent, attachments=[_file("public.txt")])
+    token = access.make_link_token(anon_ticket)
+    visitor = AnonymousUser()
+
+    assert access.read_link_token(token) == (anon_ticket.pk, "ann@example.com")
+    assert access.ticket_role(visitor, anon_ticket, token) == access.Role.LINK
+    assert access.can_view_ticket(visitor, anon_ticket, token)
+    assert access.can_act_as_requester(visitor, anon_ticket, token)
+    assert not access.can_work_ticket(visitor, anon_ticket)
+
+    shown = list(access.messages_for(visitor, anon_ticket, token))
+    assert note not in shown
+    assert shown == [anon_ticket.messages.earliest("created_at"), reply]
+    assert not access.can_download_attachment(visitor, note.attachments.get(), token)
+    assert access.can_download_attachment(visitor, reply.attachments.get(), token)
+
+
+def test_link_holder_cannot_write_an_internal_note(anon_ticket):
+    token = access.make_link_token(anon_ticket)
+    with pytest.raises(workflow.NotAllowed):
+        workflow.reply(anon_ticket, by=workflow.Actor(link_token=token), body="fake note", internal=True)
+    assert not anon_ticket.messages.filter(body="fake note").exists()
+
+
+def test_link_for_one_ticket_does_not_open_another(anon_ticket, ticket, category):
+    # Same requester address on both tickets: the token still names one ticket only.
+    second = factories.open_ticket(requester_name="Ann Onymous", requester_email="ann@example.com", category=category)
+    token = access.make_link_token(anon_ticket)
+    for other in (ticket, second):
+        assert access.ticket_role(AnonymousUser(), other, token) is None
+        assert not access.can_view_ticket(AnonymousUser(), other, token)
+        assert list(access.messages_for(AnonymousUser(), other, token)) == []
+        assert not access.can_act_as_requester(AnonymousUser(), other, token)
+
+
+def test_link_for_another_ticket_adds_nothing_to_a_logged_in_outsider(anon_ticket, ticket, other_requester):
+    token = access.make_link_token(ticket)
+    assert access.ticket_role(other_requester, anon_ticket, token) is None
+
+
+def _tampered(token):
+    payload, sep, signature = token.rpartition(":")
+    flipped = "A" if signature[-1] != "A" else "B"
+    return [
+        payload + sep + signature[:-1] + flipped,  # signature changed
+        ("x" if payload[0] != "x" else "y") + payload[1:] + sep + signature,  # payload changed
+        token[:-3],  # truncated
+        token + "x",
+        token.split(":")[0],  # payload only
+        "",
+        "garbage",
+        "::",
+        ".eJyrVirJLUpVslIqS8wpTVWqBQAvdwVC:1:2",
+    ]
+
+
+def test_tampered_links_open_nothing(anon_ticket):
+    token = access.make_link_token(anon_ticket)
+    for bad in _tampered(token):
+        assert access.read_link_token(bad) is None, bad
+        assert access.ticket_role(AnonymousUser(), anon_ticket, bad) is None, bad
+        assert list(access.messages_for(AnonymousUser(), anon_ticket, bad)) == [], bad
+
+
+def test_link_whose_payload_names_another_ticket_is_rejected(anon_ticket, ticket):
+    # Take ticket A's signature, put ticket B's number in the payload.
+    token = access.make_link_token(anon_ticket)
+    forged_payload = signing.b64_encode(signing.JSONSerializer().dumps({"t": ticket.pk, "e": "ann@example.com"}))
+    forged = forged_payload.decode() + ":" + token.split(":", 1)[1]
+    assert access.read_link_token(forged) is None
+    assert access.ticket_role(AnonymousUser(), ticket, forged) is None
+
+
+def test_link_signed_with_another_salt_or_key_opens_nothing(anon_ticket):
+    data = {"t": anon_ticket.pk, "e": "ann@example.com"}
+    for forged in (
+        signing.dumps(data, compress=True),  # Django's default salt
+        signing.dumps(data, salt="django.contrib.sessions.SessionStore", compress=True),
+        signing.dumps(data, salt=access.LINK_SALT + "x", compress=True),
+        signing.dumps(data, salt=access.LINK_SALT, key="another-site-secret", compress=True),
+        signing.Signer(salt=access.LINK_SALT).sign_object(data),  # no timestamp
+    ):
+        assert access.read_link_token(forged) is None
+        assert access.ticket_role(AnonymousUser(), anon_ticket, forged) is None
+
+
+def test_link_with_a_badly_typed_ticket_id_is_rejected(anon_ticket):
+    for payload in ({"t": str(anon_ticket.pk), "e": "ann@example.com"}, [anon_ticket.pk, "ann@example.com"], "x"):
+        token = signing.dumps(payload, salt=access.LINK_SALT, compress=True)
+        assert access.read_link_token(token) is None
+        assert access.ticket_role(AnonymousUser(), anon_ticket, token) is None
+
+
+def test_link_expires(anon_ticket, monkeypatch):
+    token = access.make_link_token(anon_ticket)
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 29 * 24 * 3600)
+    assert access.ticket_role(AnonymousUser(), anon_ticket, token) == access.Role.LINK
+    monkeypatch.setattr(time, "time", lambda: now + 31 * 24 * 3600)
+    assert access.read_link_token(token) is None
+    assert access.ticket_role(AnonymousUser(), anon_ticket, token) is None
+    assert list(access.messages_for(AnonymousUser(), anon_ticket, token)) == []
+
+
+def test_link_expires_after_the_configured_max_age(anon_ticket, settings, monkeypatch):
+    settings.WAGTAILSUPPORT_LINK_MAX_AGE = 60
+    token = access.make_link_token(anon_ticket)
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 30)
+    assert access.can_view_ticket(AnonymousUser(), anon_ticket, token)
+    monkeypatch.setattr(time, "time", lambda: now + 120)
+    assert not access.can_view_ticket(AnonymousUser(), anon_ticket, token)
+
+
+def test_link_stops_working_when_the_requester_address_changes(anon_ticket):
+    token = access.make_link_token(anon_ticket)
+    assert access.can_view_ticket(AnonymousUser(), anon_ticket, token)
+    Ticket.objects.filter(pk=anon_ticket.pk).update(requester_email="new-owner@example.com")
+    anon_ticket.refresh_from_db()
+    assert access.ticket_role(AnonymousUser(), anon_ticket, token) is None
+    assert list(access.messages_for(AnonymousUser(), anon_ticket, token)) == []
+    # The new address gets in with a fresh link.
+    assert access.can_view_ticket(AnonymousUser(), anon_ticket, access.make_link_token(anon_ticket))
+
+
+def test_link_for_the_beneficiary_works_only_while_they_are_the_beneficiary(category):
+    t = factories.open_ticket(
+        requester_name="Ann", requester_email="ann@example.com",
+        beneficiary_name="Ben", beneficiary_email="Ben@Example.com", category=category,
+    )
+    token = access.make_link_token(t, email="BEN@example.com")
+    assert access.ticket_role(AnonymousUser(), t, token) == access.Role.LINK
+    Ticket.objects.filter(pk=t.pk).update(beneficiary_email="")
+    t.refresh_from_db()
+    assert access.ticket_role(AnonymousUser(), t, token) is None
+
+
+def test_link_made_for_a_stranger_address_opens_nothing(anon_ticket):
+    token = access.make_link_token(anon_ticket, email="attacker@evil.example")
+    assert access.read_link_token(token) == (anon_ticket.pk, "attacker@evil.example")
+    assert access.ticket_role(AnonymousUser(), anon_ticket, token) is None
+
+
+def test_link_with_no_address_opens_nothing(category):
+    no_email = factories.make_user("noemail", email="")
+    t = factories.open_ticket(no_email, category=category)
+    assert t.requester_email == ""
+    token = access.make_link_token(t)
+    assert access.read_link_token(token) == (t.pk, "")
+    assert access.ticket_role(AnonymousUser(), t, token) is None
+
+
+# PostgreSQL -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_team_note_stays_hidden_from_the_requester_on_postgresql(ticket, requester, agent):
+    note = _note(ticket, agent)
+    assert note in Message.objects.visible_to(agent)
+    assert note not in Message.objects.visible_to(requester)
+    assert INTERNAL_BODY not in _bodies(access.messages_for(requester, ticket))

@@ -1,0 +1,122 @@
+"""``manage.py support_demo``: seed the example site with demo data, idempotently.
+
+Creates what is missing (home page and default site, teams, service catalog, resolution codes, groups,
+demo users, demo tickets) and leaves what exists alone, so running it twice creates nothing the second
+time. See ``wagtail_support.demo`` for the data and the rules.
+"""
+
+import os
+
+from django.core import mail
+from django.core.management.base import BaseCommand, CommandError
+from django.test import override_settings
+
+from wagtail_support import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed demo data for the example site: home page, teams, service catalog, resolution codes, groups, "
+        "demo users and a few dozen tickets. Idempotent: what exists is found, not changed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-tickets",
+            action="store_true",
+            help="Set up everything but the demo tickets.",
+        )
+        parser.add_argument(
+            "--reset-passwords",
+            action="store_true",
+            help="Put the demo passwords back on demo users that exist already.",
+        )
+
+    def handle(self, *args, no_tickets=False, reset_passwords=False, **options):
+        report = demo.Report()
+        try:
+            context = demo.seed_configuration(report, reset_passwords=reset_passwords)
+        except demo.DemoError as error:
+            raise CommandError(str(error)) from error
+
+        mails = None
+        if not no_tickets:
+            # Mail goes out after each commit; keep it in memory rather than on the console.
+            saved_outbox = getattr(mail, "outbox", None)
+            mail.outbox = []
+            try:
+                with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                    demo.seed_tickets(report, context)
+                mails = len(mail.outbox)
+            except demo.DemoError as error:
+                raise CommandError(str(error)) from error
+            finally:
+                if saved_outbox is None:
+                    del mail.outbox
+                else:
+                    mail.outbox = saved_outbox
+
+        self.print_report(report, no_tickets, mails)
+        self.print_access(context["users"])
+
+    # Output ---------------------------------------------------------------------------------------------
+
+    def print_report(self, report, no_tickets, mails):
+        write, style = self.stdout.write, self.style
+        write(style.MIGRATE_HEADING("wagtail-support demo data"))
+        kinds = ["home page", "site", "teams", "service catalog entries", "resolution codes", "groups", "users"]
+        for kind in kinds:
+            created, found = report.created[kind], report.found[kind]
+            if not created and not found:
+                continue
+            line = f"  {kind + ':':<26} created {created}, found {found}"
+            if created:
+                line += f"  ({', '.join(report.names[kind])})"
+            write(style.SUCCESS(line) if created else line)
+
+        if no_tickets:
+            write(f"  {'tickets:':<26} skipped (--no-tickets)")
+        elif report.created["tickets"]:
+            summary = demo.ticket_summary()
+            write(style.SUCCESS(f"  {'tickets:':<26} created {report.created['tickets']}"))
+            self.print_ticket_summary(summary)
+            write(f"  {'notification mails:':<26} {mails} generated (kept in memory, not sent)")
+        else:
+            write(f"  {'tickets:':<26} found {report.found['tickets']} demo tickets, none created")
+            self.print_ticket_summary(demo.ticket_summary())
+
+        for note in report.notes:
+            write(f"  - {note}")
+        for warning in report.warnings:
+            write(style.WARNING(f"  ! {warning}"))
+
+    def print_ticket_summary(self, summary):
+        status, reasons = summary["status"], summary["close_reasons"]
+        self.stdout.write(
+            f"    open {status.get('open', 0)}, pending {status.get('pending', 0)}, closed {status.get('closed', 0)} "
+            f"(resolved {reasons.get('resolved', 0)}, abandoned {reasons.get('abandoned', 0)}, "
+            f"closed by requester {reasons.get('closed_by_requester', 0)}); "
+            f"{summary['assigned']} assigned; {summary['messages']} messages, "
+            f"of which {summary['internal_notes']} internal notes"
+        )
+
+    def print_access(self, users):
+        write = self.stdout.write
+        port = os.environ.get("PORT", "8000")
+        write("")
+        write(self.style.MIGRATE_HEADING("Run the site (manage.py runserver) and open"))
+        write(f"  site:  http://127.0.0.1:{port}/")
+        write(f"  admin: http://127.0.0.1:{port}/admin/")
+        write("")
+        write(self.style.MIGRATE_HEADING("Logins"))
+        rows = [("username", "password", "who")]
+        for spec in demo.USERS:
+            user = users.get(spec.username)
+            password = spec.password
+            if user is not None and not user.check_password(spec.password):
+                password = "(changed; --reset-passwords)"
+            name = f"{spec.first_name} {spec.last_name}".strip()
+            rows.append((spec.username, password, f"{name}, {spec.role}"))
+        widths = [max(len(row[i]) for row in rows) for i in range(2)]
+        for row in rows:
+            write(f"  {row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}")
