@@ -5,7 +5,7 @@ from django.core.checks import Error, Tags, Warning, register
 
 from .conf import support_settings
 
-REQUIRED_APPS = ["wagtail", "wagtail.users", "wagtail.admin", "wagtail.sites"]
+REQUIRED_APPS = ["wagtail", "wagtail.users", "wagtail.admin", "wagtail.sites", "wagtail.contrib.routable_page"]
 
 
 @register(Tags.compatibility)

@@ -50,6 +50,20 @@ DEFAULTS = {
     ],
     # The task queue that mail tasks are enqueued on.
     "TASK_QUEUE": "default",
+    # Requests allowed per client address: action -> (count, window in seconds). None disables a limit.
+    "RATE_LIMITS": {
+        "submit": (5, 60 * 60),
+        "reply": (30, 60 * 60),
+        "find": (5, 60 * 60),
+    },
+    # The cache alias that keeps the counts (share one cache between web servers).
+    "RATE_LIMIT_CACHE": "default",
+    # The request.META key with the client address behind a proxy, e.g. "HTTP_X_FORWARDED_FOR".
+    "CLIENT_IP_HEADER": None,
+    # Tickets per page in "My tickets".
+    "TICKETS_PER_PAGE": 20,
+    # At most this many tickets are linked in a "find my tickets" mail (the most recent first).
+    "FIND_TICKETS_LIMIT": 20,
 }
 
 

@@ -509,3 +509,7 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.filename
+
+
+# Page types live in their own modules; importing them here lets Django find their models.
+from .pages import AbstractSupportPage, SupportPage  # noqa: E402,F401

@@ -134,13 +134,15 @@ def deliver(event, ticket_id, recipient, audience, message_id=None):
         recipient_name = ticket.requester_display
     else:
         recipient_name = ""
+    link_token = make_link_token(ticket, recipient) if audience == REQUESTER else ""
     context = {
         "ticket": ticket,
+        "ticket_url": ticket_url(ticket, link_token) if audience == REQUESTER else admin_ticket_url(ticket),
         "recipient_name": recipient_name,
         "message": message,
         "event": event,
         "recipient": recipient,
-        "link_token": make_link_token(ticket, recipient) if audience == REQUESTER else "",
+        "link_token": link_token,
     }
     with translation.override(_language_for(ticket, recipient, audience)):
         subject = render_to_string(f"wagtail_support/mail/{audience}/{event}_subject.txt", context)
@@ -151,4 +153,70 @@ def deliver(event, ticket_id, recipient, audience, message_id=None):
         from_email=support_settings.from_email,
         to=[recipient],
     )
+    return mail.send()
+
+
+def ticket_url(ticket, link_token=""):
+    """The full address of the ticket's page for a requester, with their signed link; "" if none."""
+    from .pages import support_page_for
+
+    page = support_page_for(ticket)
+    if page is None:
+        return ""
+    try:
+        return page.ticket_full_url(ticket, link_token or None)
+    except Exception:  # noqa: BLE001 - a page without a site has no full URL; the mail goes without it
+        logger.warning("No address for ticket %s", ticket.pk, exc_info=True)
+        return ""
+
+
+def admin_ticket_url(ticket):
+    """The ticket in the agent workspace, once it exists; until then, nothing."""
+    return ""
+
+
+def send_ticket_links(email, support_page_id, language=""):
+    """Mail the links to every ticket of ``email`` ("find my tickets"). Tells the caller nothing."""
+    from .tasks import send_ticket_links_mail
+
+    try:
+        send_ticket_links_mail.enqueue(email=email, support_page_id=support_page_id, language=language)
+    except Exception:  # noqa: BLE001
+        logger.exception("Could not enqueue the ticket links mail")
+
+
+def deliver_ticket_links(email, support_page_id, language=""):
+    """Render and send the "find my tickets" mail. Nothing is sent to an address without tickets."""
+    from django.db.models import Q
+
+    from .access import make_link_token
+    from .models import Ticket
+    from .pages import AbstractSupportPage
+
+    email = (email or "").strip().lower()
+    if not email:
+        return 0
+    tickets = list(
+        Ticket.objects.filter(Q(requester_email__iexact=email) | Q(beneficiary_email__iexact=email))
+        .order_by("-updated_at")[: support_settings.FIND_TICKETS_LIMIT]
+    )
+    if not tickets:
+        return 0
+    from wagtail.models import Page
+
+    page = Page.objects.filter(pk=support_page_id).first()
+    page = page.specific if page is not None else None
+    links = []
+    for ticket in tickets:
+        token = make_link_token(ticket, email)
+        if isinstance(page, AbstractSupportPage) and page.live:
+            url = page.ticket_full_url(ticket, token)
+        else:
+            url = ticket_url(ticket, token)
+        links.append((ticket, url))
+    context = {"email": email, "links": links}
+    with translation.override(_language_for(tickets[0], email, REQUESTER) if not language else language):
+        subject = render_to_string("wagtail_support/mail/requester/links_subject.txt", context)
+        body = render_to_string("wagtail_support/mail/requester/links.txt", context)
+    mail = EmailMultiAlternatives(subject=" ".join(subject.split()), body=body, from_email=support_settings.from_email, to=[email])
     return mail.send()

@@ -12,3 +12,11 @@ def send_ticket_notification(event, ticket_id, recipient, audience, message_id=N
     from .notifications import deliver
 
     return deliver(event, ticket_id, recipient, audience, message_id=message_id)
+
+
+@task()
+def send_ticket_links_mail(email, support_page_id, language=""):
+    """Send the links to an address's tickets; see ``wagtail_support.notifications``."""
+    from .notifications import deliver_ticket_links
+
+    return deliver_ticket_links(email, support_page_id, language)

@@ -11,4 +11,5 @@ app_name = "wagtail_support"
 
 urlpatterns = [
     path("attachments/<int:pk>/", views.download_attachment, name="attachment_download"),
+    path("faq/suggestions/", views.faq_suggestions, name="faq_suggestions"),
 ]

@@ -17,6 +17,10 @@ def download_attachment(request, pk):
     """
     attachment = Attachment.objects.select_related("message__ticket").filter(pk=pk).first()
     token = request.GET.get("t") or None
+    if attachment is not None and token is None:
+        from .pages import remembered_link
+
+        token = remembered_link(request, attachment.message.ticket)
     if attachment is None or not access.can_download_attachment(request.user, attachment, token):
         raise Http404
     try:
@@ -33,3 +37,10 @@ def download_attachment(request, pk):
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def faq_suggestions(request):
+    """FAQ entries that may answer what a visitor is typing (JSON); see ``wagtail_support.faq``."""
+    from .faq import faq_suggestions as view
+
+    return view(request)

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "wagtail_support",
     "wagtail_modeladmin",
     "wagtail.contrib.forms",
+    "wagtail.contrib.routable_page",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.embeds",
@@ -98,6 +99,7 @@ USE_TZ = True
 
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [PROJECT_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 
@@ -126,6 +128,10 @@ ANYMAIL = {}
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 WAGTAILSUPPORT_DEFAULT_TEAM = "helpdesk"
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
 
 LOGGING = {
     "version": 1,

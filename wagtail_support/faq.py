@@ -1,0 +1,315 @@
+"""The FAQ: questions and answers grouped by topic, a page that shows them, and suggestions as you type.
+
+One question is one snippet (``FAQEntry``) in a topic (``FAQTopic``), so each question is a searchable
+object of its own: the FAQ page searches them, and the support form suggests the ones that match the
+subject a visitor is typing, through the small JSON view ``faq_suggestions``. Both go through Wagtail's
+search (``search_entries``), so a site that switches to Elasticsearch or OpenSearch gets it there too.
+
+``AbstractFAQPage`` carries the behaviour, in the way ``wagtail.contrib.forms`` does: a site subclasses
+it and overrides one seam (``get_topics``, ``get_entries``, ``search``). ``FAQPage`` is the ready-made
+page type.
+"""
+
+import re
+from collections import defaultdict
+
+from django.db import models
+from django.forms import CheckboxSelectMultiple
+from django.http import JsonResponse
+from django.utils.cache import patch_cache_control
+from django.utils.text import Truncator, slugify
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page, Site
+from wagtail.rich_text import get_text_for_indexing
+from wagtail.search import index
+from wagtail.search.queryset import SearchableQuerySetMixin
+
+ANSWER_FEATURES = ["bold", "italic", "link", "ol", "ul"]
+
+# What a visitor types is cut to this many characters and words before it reaches the search backend.
+MAX_QUERY_LENGTH = 200
+MAX_QUERY_WORDS = 12
+SUGGESTION_LIMIT = 5
+EXCERPT_LENGTH = 200
+
+# Letters and digits of every script; everything else (quotes, operators, "*", "_", "-"...) separates
+# words. The search backends build their query syntax (FTS5 MATCH, tsquery) from these words, so a
+# stray quote or operator typed by a visitor can never reach that syntax.
+_WORD = re.compile(r"[^\W_]+")
+
+
+class FAQTopic(models.Model):
+    """A group of questions of the FAQ: "Billing", "Your account"..."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=100,
+        unique=True,
+        help_text=_("Used in the address of the topic on the FAQ page."),
+    )
+    sort_order = models.IntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("FAQ topic")
+        verbose_name_plural = _("FAQ topics")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def anchor(self):
+        # Entries use "faq-<slug>"; topics a prefix of their own, so the two never collide on a page.
+        return f"ws-faq-topic-{self.slug}"
+
+
+class FAQEntryQuerySet(SearchableQuerySetMixin, models.QuerySet):
+    def published(self):
+        """Entries visitors may read."""
+        return self.filter(is_published=True)
+
+
+class FAQEntry(index.Indexed, models.Model):
+    """One question of the FAQ and its answer."""
+
+    topic = models.ForeignKey(
+        FAQTopic,
+        verbose_name=_("topic"),
+        on_delete=models.PROTECT,
+        related_name="entries",
+    )
+    question = models.CharField(_("question"), max_length=255)
+    answer = RichTextField(_("answer"), features=ANSWER_FEATURES)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=255,
+        unique=True,
+        blank=True,
+        help_text=_(
+            "The question's anchor on the FAQ page (#faq-<slug>). Left blank, it is made from the question."
+        ),
+    )
+    sort_order = models.IntegerField(_("order"), default=0)
+    is_published = models.BooleanField(
+        _("published"),
+        default=True,
+        help_text=_("Unpublished questions are kept but shown nowhere: not on the FAQ page, not in suggestions."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = FAQEntryQuerySet.as_manager()
+
+    search_fields = [
+        index.SearchField("question", boost=2),
+        index.SearchField("answer"),
+        index.AutocompleteField("question"),
+        index.FilterField("is_published"),
+        # "topic" covers filters on topic and topic_id (both are the topic_id column).
+        index.FilterField("topic"),
+        # Columns the admin listing may sort search results by.
+        index.FilterField("question"),
+        index.FilterField("sort_order"),
+        index.FilterField("updated_at"),
+    ]
+
+    class Meta:
+        ordering = ["sort_order", "question"]
+        verbose_name = _("FAQ question")
+        verbose_name_plural = _("FAQ questions")
+
+    def __str__(self):
+        return self.question
+
+    @property
+    def anchor(self):
+        return f"faq-{self.slug}"
+
+    def clean(self):
+        super().clean()
+        if not self.slug:
+            self.slug = self.make_slug()
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self.make_slug()
+        super().save(*args, **kwargs)
+
+    def make_slug(self):
+        """A slug made from the question, unique among all entries (anchors are unique on a page)."""
+        base = slugify(self.question or "")[:240].strip("-") or "question"
+        others = FAQEntry.objects.all()
+        if self.pk is not None:
+            others = others.exclude(pk=self.pk)
+        slug, number = base, 2
+        while others.filter(slug=slug).exists():
+            slug = f"{base}-{number}"
+            number += 1
+        return slug
+
+    def get_excerpt(self, length=EXCERPT_LENGTH):
+        """The answer as plain text (no markup, entities decoded), cut to ``length`` characters."""
+        text = " ".join(get_text_for_indexing(self.answer or "").split())
+        return Truncator(text).chars(length)
+
+
+def normalize_query(query):
+    """The words of ``query`` that are worth searching for, joined by spaces ("" if none)."""
+    words = _WORD.findall(str(query or "")[:MAX_QUERY_LENGTH])
+    return " ".join(words[:MAX_QUERY_WORDS])
+
+
+def search_entries(query, limit=SUGGESTION_LIMIT, queryset=None):
+    """Published entries matching ``query``, the most relevant first; at most ``limit`` of them.
+
+    Two passes through Wagtail's search: first an autocomplete on the questions (every word, the last one
+    as a prefix, so "create an inv" already finds "How do I create an invoice?"), then, to fill the
+    list, a full-text search on questions and answers where any word may match. A query without two
+    letters or digits in a row finds nothing. ``queryset`` narrows the entries (for example to the topics
+    of a page); it may only filter on the entry's ``FilterField`` columns.
+    """
+    words = normalize_query(query)
+    if len(words) < 2 or limit <= 0:
+        return []
+    entries = (FAQEntry.objects.all() if queryset is None else queryset).filter(is_published=True)
+    entries = entries.select_related("topic")
+
+    found, seen = [], set()
+    for results in (
+        lambda: entries.autocomplete(words, operator="and"),
+        lambda: entries.search(words, operator="or"),
+    ):
+        for entry in results()[:limit]:
+            if entry.pk not in seen:
+                seen.add(entry.pk)
+                found.append(entry)
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
+# Pages ---------------------------------------------------------------------------------------------------
+
+
+class AbstractFAQPage(Page):
+    """A page that shows the FAQ, topic by topic, with a search box and an anchor per question."""
+
+    intro = RichTextField(_("introduction"), blank=True)
+    topics = ParentalManyToManyField(
+        FAQTopic,
+        verbose_name=_("topics"),
+        blank=True,
+        related_name="+",
+        help_text=_("The topics this page shows. None chosen: every topic."),
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        FieldPanel("topics", widget=CheckboxSelectMultiple),
+    ]
+
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+
+    template = "wagtail_support/faq_page.html"
+    # How many questions a search on the page lists.
+    search_results_limit = 50
+
+    class Meta:
+        abstract = True
+
+    # Seams a site may override ----------------------------------------------------------------------------
+
+    def get_topic_ids(self):
+        """The ids of the topics chosen for this page; an empty set means every topic."""
+        # Read through the relation (not a query on ids) so a preview shows the unsaved choice.
+        return {topic.pk for topic in self.topics.all()}
+
+    def get_topics(self):
+        """The topics this page shows, in their order."""
+        topics = FAQTopic.objects.all()
+        chosen = self.get_topic_ids()
+        return topics.filter(pk__in=chosen) if chosen else topics
+
+    def get_entries(self):
+        """The published entries this page shows (no ordering: searches sort by relevance)."""
+        entries = FAQEntry.objects.published()
+        chosen = self.get_topic_ids()
+        return entries.filter(topic_id__in=sorted(chosen)) if chosen else entries
+
+    def shows_topic(self, topic_id):
+        chosen = self.get_topic_ids()
+        return not chosen or topic_id in chosen
+
+    def get_topic_groups(self):
+        """(topic, entries) for each topic of the page that has published entries, in order."""
+        by_topic = defaultdict(list)
+        for entry in self.get_entries().order_by("sort_order", "question", "pk"):
+            by_topic[entry.topic_id].append(entry)
+        return [(topic, by_topic[topic.pk]) for topic in self.get_topics() if by_topic[topic.pk]]
+
+    def search(self, query):
+        """The entries of this page matching ``query``, the most relevant first."""
+        return search_entries(query, limit=self.search_results_limit, queryset=self.get_entries())
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["topics"] = self.get_topic_groups()
+        query = " ".join((request.GET.get("q") or "").split())[:MAX_QUERY_LENGTH]
+        if query:
+            context["query"] = query
+            context["results"] = self.search(query)
+        return context
+
+
+class FAQPage(AbstractFAQPage):
+    """The FAQ of the site ("FAQ rapide"): questions and answers by topic."""
+
+    class Meta:
+        verbose_name = _("FAQ page")
+        verbose_name_plural = _("FAQ pages")
+
+
+# Suggestions ---------------------------------------------------------------------------------------------
+
+
+def faq_pages(request=None):
+    """The live, public FAQ pages: those of the request's site first, each list in tree order."""
+    pages = list(Page.objects.live().public().type(AbstractFAQPage).order_by("path").specific())
+    site = Site.find_for_request(request) if request is not None else None
+    if site is not None:
+        root_path = site.root_page.path
+        pages.sort(key=lambda page: not page.path.startswith(root_path))
+    return pages
+
+
+def entry_url(entry, pages, request=None):
+    """The address of ``entry`` on the first of ``pages`` that shows its topic, or None."""
+    for page in pages:
+        if page.shows_topic(entry.topic_id):
+            url = page.get_url(request)
+            if url:
+                return f"{url}#{entry.anchor}"
+    return None
+
+
+@require_safe
+def faq_suggestions(request):
+    """FAQ entries that may answer what a visitor is typing, as JSON.
+
+    ``GET ?q=<text>`` gives ``{"results": [{"question", "url", "excerpt"}]}``: at most five published
+    entries, as plain text (the page that shows them escapes them). Any input gives a 200, an odd one an
+    empty list. The answer is public, so browsers and proxies may keep it a minute.
+    """
+    entries = search_entries(request.GET.get("q", ""), limit=SUGGESTION_LIMIT)
+    pages = faq_pages(request) if entries else []
+    results = [
+        {"question": entry.question, "url": entry_url(entry, pages, request), "excerpt": entry.get_excerpt()}
+        for entry in entries
+    ]
+    response = JsonResponse({"results": results})
+    patch_cache_control(response, max_age=60)
+    return response

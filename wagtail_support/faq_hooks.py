@@ -1,0 +1,60 @@
+"""The FAQ in the Wagtail admin: questions and topics as snippets, under one "FAQ" menu item.
+
+Imported by ``wagtail_hooks.py``, so that Wagtail registers it with everything else wagtail-support
+registers. Registering the viewsets also registers the add/change/delete/view permissions of both models
+in the group editor.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.admin.ui.tables import BooleanColumn, DateColumn
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from .faq import FAQEntry, FAQTopic
+
+
+class FAQEntryViewSet(SnippetViewSet):
+    model = FAQEntry
+    icon = "help"
+    menu_label = _("Questions")
+    list_display = [
+        "question",
+        "topic",
+        BooleanColumn("is_published", label=_("Published")),
+        DateColumn("updated_at", label=_("Updated")),
+    ]
+    list_filter = ["topic", "is_published"]
+    # Drag and drop in the listing sets the order; the FAQ page keeps it within each topic.
+    sort_order_field = "sort_order"
+    # The listing's search goes through Wagtail's search backend (the question's AutocompleteField).
+    panels = [
+        FieldPanel("topic"),
+        FieldPanel("question"),
+        FieldPanel("answer"),
+        FieldPanel("slug"),
+        FieldPanel("is_published"),
+        FieldPanel("sort_order"),
+    ]
+
+
+class FAQTopicViewSet(SnippetViewSet):
+    model = FAQTopic
+    icon = "folder-open-inverse"
+    menu_label = _("Topics")
+    list_display = ["name", "slug"]
+    sort_order_field = "sort_order"
+    # Topics are not in the search index: search their names in the database.
+    search_fields = ["name", "slug"]
+    search_backend_name = None
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("sort_order")]
+
+
+class FAQViewSetGroup(SnippetViewSetGroup):
+    menu_label = _("FAQ")
+    menu_icon = "help"
+    menu_order = 310
+    items = (FAQEntryViewSet, FAQTopicViewSet)
+
+
+register_snippet(FAQViewSetGroup)

@@ -1,0 +1,188 @@
+"""Forms of the visitor pages. Every error is translated and shown next to its field."""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from .attachments import validate_attachments
+from .conf import support_settings
+from .models import Category, Ticket
+
+PRIORITY_HELP = {
+    Ticket.Priority.LOW: _("Not urgent: it can wait."),
+    Ticket.Priority.NORMAL: _("A standard request, handled in the usual time."),
+    Ticket.Priority.HIGH: _("An important request that needs particular attention."),
+    Ticket.Priority.URGENT: _("A critical request that needs immediate action."),
+}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Any number of files, checked by ``wagtail_support.attachments`` (types found in the content)."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Attachments"))
+        kwargs.setdefault(
+            "help_text",
+            _("Screenshots, PDF, text or office documents; up to %(count)s files.")
+            % {"count": support_settings.MAX_ATTACHMENTS_PER_MESSAGE},
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            files = [single(item, initial) for item in data if item]
+        else:
+            files = [single(data, initial)] if data else []
+        return validate_attachments([f for f in files if f])
+
+
+class HoneypotMixin(forms.Form):
+    """A field people never see; a robot that fills it in is turned away."""
+
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def is_spam(self):
+        return bool(self.data.get(self.add_prefix("website")))
+
+
+class TicketForm(HoneypotMixin, forms.Form):
+    """The visitor's ticket form. An anonymous visitor also gives a name and an address."""
+
+    name = forms.CharField(label=_("Your name"), max_length=255)
+    email = forms.EmailField(label=_("Your email address"), max_length=254)
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=255,
+        help_text=_("A summary of your request."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        help_text=_("The details of the problem or of your request."),
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    kind = forms.ChoiceField(label=_("Type"), choices=Ticket.Kind.choices, initial=Ticket.Kind.QUESTION)
+    priority = forms.ChoiceField(
+        label=_("Priority"),
+        choices=Ticket.Priority.choices,
+        initial=Ticket.Priority.NORMAL,
+        widget=forms.RadioSelect,
+    )
+    category = forms.ModelChoiceField(
+        label=_("Topic"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=_("I don't know"),
+    )
+    attachments = AttachmentsField()
+
+    field_order = ["name", "email", "subject", "description", "kind", "priority", "category", "attachments"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user is not None and user.is_authenticated:
+            # A logged-in visitor's name and address come from their account.
+            del self.fields["name"]
+            del self.fields["email"]
+        categories = Category.objects.active().select_related("parent")
+        self.fields["category"].queryset = categories
+        self.fields["category"].label_from_instance = lambda c: c.full_name
+        if not categories.exists():
+            del self.fields["category"]
+        self.priority_help = PRIORITY_HELP
+
+
+class ReplyForm(HoneypotMixin, forms.Form):
+    body = forms.CharField(label=_("Your message"), widget=forms.Textarea(attrs={"rows": 6}), required=False)
+    attachments = AttachmentsField(label=_("Attach files"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("body") or "").strip() and not cleaned.get("attachments") and not self.errors:
+            raise ValidationError(_("Write a message or attach a file."), code="empty")
+        return cleaned
+
+
+class FindTicketsForm(HoneypotMixin, forms.Form):
+    email = forms.EmailField(
+        label=_("Your email address"),
+        help_text=_("We will send the links to your tickets to this address."),
+    )
+
+
+class TicketFilterForm(forms.Form):
+    """The filters of "My tickets". Invalid values are ignored rather than shown as errors."""
+
+    PERIODS = [
+        ("", _("Any date")),
+        ("today", _("Today")),
+        ("week", _("This week")),
+        ("month", _("This month")),
+        ("custom", pgettext_lazy("date range", "Custom")),
+    ]
+
+    kind = forms.ChoiceField(label=_("Type"), choices=[("", _("All types"))] + Ticket.Kind.choices, required=False)
+    period = forms.ChoiceField(label=_("Date"), choices=PERIODS, required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return cleaned
+
+    def date_range(self, now=None):
+        """(start, end) datetimes of the chosen period, either possibly ``None``."""
+        if not self.is_valid():
+            return None, None
+        now = timezone.localtime(now)
+        today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        period = self.cleaned_data.get("period")
+        if period == "today":
+            return today, None
+        if period == "week":
+            return today - datetime.timedelta(days=today.weekday()), None
+        if period == "month":
+            return today.replace(day=1), None
+        if period == "custom":
+            start, end = self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
+            tz = timezone.get_current_timezone()
+            start_dt = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz) if start else None
+            end_dt = (
+                datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+                if end
+                else None
+            )
+            return start_dt, end_dt
+        return None, None
+
+    def filter(self, queryset):
+        if not self.is_valid():
+            return queryset
+        if self.cleaned_data.get("kind"):
+            queryset = queryset.filter(kind=self.cleaned_data["kind"])
+        start, end = self.date_range()
+        if start:
+            queryset = queryset.filter(created_at__gte=start)
+        if end:
+            queryset = queryset.filter(created_at__lt=end)
+        return queryset

@@ -1,0 +1,414 @@
+"""The support page: the ticket form, "My tickets", the ticket conversation and "find my tickets".
+
+``AbstractSupportPage`` carries the behaviour, in the way ``wagtail.contrib.forms`` does: a site that
+wants its own fields subclasses it and overrides one seam (``get_ticket_form_class``,
+``process_ticket_submission``, ``render_confirmation``...). ``SupportPage`` is the ready-made page type.
+
+Every sub-route is private to the visitor and never cached. Every state change goes through
+``wagtail_support.workflow``; every read asks ``wagtail_support.access``.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page, Site
+
+from . import access, notifications, ratelimit, workflow
+from .forms import FindTicketsForm, ReplyForm, TicketFilterForm, TicketForm
+from .models import Attachment, Ticket
+
+SESSION_LINKS = "wagtail_support_links"
+
+
+class NextStepBlock(blocks.StructBlock):
+    """A "next steps" link: documentation, getting started, features..."""
+
+    title = blocks.CharBlock(label=gettext_lazy("Title"), max_length=120)
+    description = blocks.CharBlock(label=gettext_lazy("Description"), required=False, max_length=255)
+    page = blocks.PageChooserBlock(label=gettext_lazy("Page"), required=False)
+    url = blocks.URLBlock(label=gettext_lazy("Or an address"), required=False)
+
+    def clean(self, value):
+        from django.forms.utils import ErrorList
+        from wagtail.blocks.struct_block import StructBlockValidationError
+
+        value = super().clean(value)
+        if not value.get("page") and not value.get("url"):
+            raise StructBlockValidationError(
+                block_errors={"url": ErrorList([gettext_lazy("Choose a page or give an address.")])}
+            )
+        return value
+
+    class Meta:
+        icon = "link"
+        template = "wagtail_support/includes/next_step.html"
+        label = gettext_lazy("Link")
+
+
+def _no_store(response):
+    add_never_cache_headers(response)
+    response["Cache-Control"] = "private, no-store, max-age=0"
+    return response
+
+
+class AbstractSupportPage(RoutablePageMixin, Page):
+    """A page where visitors open tickets and follow them."""
+
+    intro = RichTextField(gettext_lazy("introduction"), blank=True)
+    confirmation_text = RichTextField(
+        gettext_lazy("confirmation text"),
+        blank=True,
+        help_text=gettext_lazy("Shown with the ticket number after a visitor sends a ticket."),
+    )
+    next_steps = StreamField(
+        [("link", NextStepBlock())],
+        verbose_name=gettext_lazy("next steps"),
+        blank=True,
+        help_text=gettext_lazy("Links shown beside the form: documentation, getting started..."),
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        FieldPanel("confirmation_text"),
+        FieldPanel("next_steps"),
+    ]
+
+    template = "wagtail_support/support_page.html"
+    confirmation_template = "wagtail_support/support_confirmation.html"
+    ticket_list_template = "wagtail_support/support_ticket_list.html"
+    ticket_template = "wagtail_support/support_ticket.html"
+    link_invalid_template = "wagtail_support/support_link_invalid.html"
+
+    class Meta:
+        abstract = True
+
+    # Seams a site may override ----------------------------------------------------------------------------
+
+    def get_ticket_form_class(self):
+        return TicketForm
+
+    def get_reply_form_class(self):
+        return ReplyForm
+
+    def get_ticket_form(self, request):
+        form_class = self.get_ticket_form_class()
+        if request.method == "POST":
+            return form_class(request.POST, request.FILES, user=request.user)
+        initial = {}
+        if request.GET.get("subject"):
+            initial["subject"] = request.GET["subject"][:255]
+        return form_class(user=request.user, initial=initial)
+
+    def process_ticket_submission(self, request, form):
+        """Open the ticket from a valid form; returns the ticket."""
+        data = form.cleaned_data
+        user = request.user if request.user.is_authenticated else None
+        return workflow.open_ticket(
+            subject=data["subject"],
+            description=data["description"],
+            kind=data["kind"],
+            priority=data["priority"],
+            category=data.get("category"),
+            requester=user,
+            requester_name=data.get("name", ""),
+            requester_email=data.get("email", ""),
+            channel=Ticket.Channel.WEB,
+            site=Site.find_for_request(request),
+            submitted_from=self,
+            language=get_language() or "",
+            attachments=data.get("attachments") or [],
+        )
+
+    def render_confirmation(self, request, ticket, token):
+        return self.render(
+            request,
+            template=self.confirmation_template,
+            context_overrides={"ticket": ticket, "ticket_url": self.ticket_path(ticket), "link_token": token},
+        )
+
+    # URLs -------------------------------------------------------------------------------------------------
+
+    def ticket_path(self, ticket, token=None):
+        url = self.url + self.reverse_subpage("ticket", kwargs={"number": ticket.number})
+        return f"{url}?t={token}" if token else url
+
+    def ticket_full_url(self, ticket, token=None):
+        url = self.get_full_url() + self.reverse_subpage("ticket", kwargs={"number": ticket.number})
+        return f"{url}?t={token}" if token else url
+
+    # Routes -----------------------------------------------------------------------------------------------
+
+    def serve(self, request, *args, **kwargs):
+        return _no_store(super().serve(request, *args, **kwargs))
+
+    @path("", name="index")
+    def index_route(self, request):
+        form = self.get_ticket_form(request)
+        if request.method == "POST":
+            if form.is_spam():
+                form.add_error(None, _("Your request could not be sent. Please try again."))
+            elif not ratelimit.allow(request, "submit"):
+                form.add_error(None, _("Too many requests from your address. Please wait a while and try again."))
+            elif form.is_valid():
+                try:
+                    ticket = self.process_ticket_submission(request, form)
+                except workflow.WorkflowError as error:
+                    form.add_error(error.field if error.field in form.fields else None, str(error))
+                else:
+                    token = access.make_link_token(ticket)
+                    remember_link(request, ticket, token)
+                    return redirect(self.url + self.reverse_subpage("confirmation", kwargs={"number": ticket.number}))
+        return self.render(
+            request,
+            context_overrides={"form": form, "files_lost": request.method == "POST" and bool(request.FILES)},
+        )
+
+    @path("submitted/<int:number>/", name="confirmation")
+    def confirmation_route(self, request, number):
+        # The signed link was put in the session on submission: the address itself carries no secret.
+        ticket, token, refusal = self._ticket_for(request, number)
+        if refusal is not None:
+            return refusal
+        return self.render_confirmation(request, ticket, token)
+
+    @path("tickets/", name="tickets")
+    def ticket_list_route(self, request):
+        if not request.user.is_authenticated:
+            return self.render(
+                request,
+                template=self.ticket_list_template,
+                context_overrides={"find_form": FindTicketsForm(), "anonymous": True},
+            )
+        tickets = Ticket.objects.of_requester(request.user)
+        filters = TicketFilterForm(request.GET or None)
+        filtered = filters.filter(tickets)
+        counts = filtered.aggregate(
+            all=Count("pk"),
+            open=Count("pk", filter=Q(status=Ticket.Status.OPEN)),
+            pending=Count("pk", filter=Q(status=Ticket.Status.PENDING)),
+            closed=Count("pk", filter=Q(status=Ticket.Status.CLOSED)),
+        )
+        tab = request.GET.get("status", "")
+        if tab not in Ticket.Status.values:
+            tab = ""
+        if tab:
+            filtered = filtered.filter(status=tab)
+        paginator = Paginator(filtered.order_by("-updated_at", "-number"), self.tickets_per_page())
+        page = paginator.get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        tab_query = query.copy()
+        tab_query.pop("status", None)
+        tabs = [
+            ("", _("All"), counts["all"]),
+            (Ticket.Status.OPEN, _("Open"), counts["open"]),
+            (Ticket.Status.PENDING, _("Pending"), counts["pending"]),
+            (Ticket.Status.CLOSED, _("Closed"), counts["closed"]),
+        ]
+        return self.render(
+            request,
+            template=self.ticket_list_template,
+            context_overrides={
+                "tickets": page,
+                "filters": filters,
+                "tabs": tabs,
+                "current_tab": tab,
+                "query_string": query.urlencode(),
+                "tab_query_string": tab_query.urlencode(),
+            },
+        )
+
+    def tickets_per_page(self):
+        from .conf import support_settings
+
+        return support_settings.TICKETS_PER_PAGE
+
+    @path("tickets/find/", name="find_tickets")
+    def find_tickets_route(self, request):
+        if request.method != "POST":
+            return redirect(self.url + self.reverse_subpage("tickets"))
+        form = FindTicketsForm(request.POST)
+        sent = False
+        if form.is_spam():
+            form.add_error(None, _("Your request could not be sent. Please try again."))
+        elif not ratelimit.allow(request, "find"):
+            form.add_error(None, _("Too many requests from your address. Please wait a while and try again."))
+        elif form.is_valid():
+            notifications.send_ticket_links(form.cleaned_data["email"], self.pk, get_language() or "")
+            sent = True
+        return self.render(
+            request,
+            template=self.ticket_list_template,
+            context_overrides={
+                "find_form": FindTicketsForm() if sent else form,
+                "anonymous": not request.user.is_authenticated,
+                "links_sent_to": form.cleaned_data["email"] if sent else "",
+            },
+        )
+
+    def _ticket_for(self, request, number):
+        """The ticket and the visitor's link token, or an answer that reveals nothing."""
+        ticket = Ticket.objects.select_related("resolution_code").filter(number=number).first()
+        token = remembered_link(request, ticket) if ticket else None
+        role = access.ticket_role(request.user, ticket, token) if ticket else None
+        if role is None:
+            if not request.user.is_authenticated:
+                return None, None, redirect_to_login(request.get_full_path())
+            raise Http404
+        return ticket, token, None
+
+    @path("tickets/<int:number>/", name="ticket")
+    def ticket_route(self, request, number, reply_form=None):
+        if request.GET.get("t"):
+            # A signed link: keep it in the session and drop it from the address bar (and from Referer).
+            token = request.GET["t"]
+            opened = access.read_link_token(token)
+            ticket = Ticket.objects.filter(number=number).first()
+            if not opened or ticket is None or access.ticket_role(None, ticket, token) is None:
+                response = self.render(
+                    request,
+                    template=self.link_invalid_template,
+                    context_overrides={"find_form": FindTicketsForm()},
+                )
+                response.status_code = 404
+                return response
+            remember_link(request, ticket, token)
+            return redirect(self.ticket_path(ticket))
+        ticket, token, refusal = self._ticket_for(request, number)
+        if refusal is not None:
+            return refusal
+        return self.render_ticket(request, ticket, token, reply_form=reply_form)
+
+    def render_ticket(self, request, ticket, token, reply_form=None, status=200):
+        conversation = (
+            access.messages_for(request.user, ticket, token)
+            .public()
+            .select_related("author_user")
+            .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+        )
+        response = self.render(
+            request,
+            template=self.ticket_template,
+            context_overrides={
+                "ticket": ticket,
+                "conversation": conversation,
+                "reply_form": reply_form or self.get_reply_form_class()(),
+                "can_reopen": ticket.is_closed and workflow.within_reopen_window(ticket),
+                "ticket_url": self.ticket_path(ticket),
+                "files_lost": request.method == "POST" and bool(request.FILES),
+            },
+        )
+        response.status_code = status
+        return response
+
+    def _actor(self, request, token):
+        return workflow.Actor(user=request.user if request.user.is_authenticated else None, link_token=token or "")
+
+    @path("tickets/<int:number>/reply/", name="reply")
+    def reply_route(self, request, number):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        ticket, token, refusal = self._ticket_for(request, number)
+        if refusal is not None:
+            return refusal
+        form = self.get_reply_form_class()(request.POST, request.FILES)
+        if form.is_spam():
+            form.add_error(None, _("Your request could not be sent. Please try again."))
+        elif not ratelimit.allow(request, "reply"):
+            form.add_error(None, _("Too many requests from your address. Please wait a while and try again."))
+        elif form.is_valid():
+            try:
+                workflow.reply(
+                    ticket,
+                    by=self._actor(request, token),
+                    body=form.cleaned_data["body"],
+                    attachments=form.cleaned_data.get("attachments") or [],
+                    channel=Ticket.Channel.WEB,
+                )
+            except workflow.WorkflowError as error:
+                form.add_error(error.field if error.field in form.fields else None, str(error))
+            else:
+                messages.success(request, _("Your message was sent."), fail_silently=True)
+                return redirect(self.ticket_path(ticket) + "#latest")
+        return self.render_ticket(request, ticket, token, reply_form=form, status=400)
+
+    def _state_change(self, request, number, move, done_message):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        ticket, token, refusal = self._ticket_for(request, number)
+        if refusal is not None:
+            return refusal
+        try:
+            move(ticket, by=self._actor(request, token))
+        except workflow.WorkflowError as error:
+            messages.error(request, str(error), fail_silently=True)
+        else:
+            messages.success(request, done_message, fail_silently=True)
+        return HttpResponseRedirect(self.ticket_path(ticket))
+
+    @path("tickets/<int:number>/close/", name="close")
+    def close_route(self, request, number):
+        return self._state_change(request, number, workflow.close_by_requester, _("Your ticket is closed."))
+
+    @path("tickets/<int:number>/reopen/", name="reopen")
+    def reopen_route(self, request, number):
+        return self._state_change(request, number, workflow.reopen, _("Your ticket is open again."))
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["support_page"] = self
+        return context
+
+
+def remember_link(request, ticket, token):
+    """Keep a visitor's signed link for ``ticket`` in their session."""
+    if not hasattr(request, "session"):
+        return
+    links = dict(request.session.get(SESSION_LINKS) or {})
+    links[str(ticket.pk)] = token
+    # Bounded, so a session never grows without end.
+    if len(links) > 50:
+        links = dict(list(links.items())[-50:])
+    request.session[SESSION_LINKS] = links
+
+
+def remembered_link(request, ticket):
+    if not hasattr(request, "session") or ticket is None:
+        return None
+    return (request.session.get(SESSION_LINKS) or {}).get(str(ticket.pk))
+
+
+class SupportPage(AbstractSupportPage):
+    """The support page of the site ("Support"): open a ticket, follow your tickets."""
+
+    class Meta:
+        verbose_name = gettext_lazy("support page")
+        verbose_name_plural = gettext_lazy("support pages")
+
+
+def support_page_for(ticket):
+    """The support page to link a ticket to: the one it came from, else one of its site."""
+    if ticket.submitted_from_id:
+        page = ticket.submitted_from.specific
+        if isinstance(page, AbstractSupportPage) and page.live:
+            return page
+    pages = SupportPage.objects.live()
+    if ticket.site_id:
+        site_root = ticket.site.root_page
+        in_site = pages.descendant_of(site_root, inclusive=True).first()
+        if in_site is not None:
+            return in_site
+    return pages.order_by("path").first()
+
