@@ -7,7 +7,7 @@ MANAGE := $(PY) example_site/manage.py
 # Where the example site keeps its SQLite database, media and private attachments.
 export EXAMPLE_SITE_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test install check-migrations pytest messages wheel-check clean
+.PHONY: demo test install check-migrations pytest messages wheel-check clean screenshots
 
 $(VENV)/.installed: setup.py pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ pytest: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: check-migrations pytest
+
+# Retake the pictures of the README (docs/screenshots/) with the browser tests; needs /usr/bin/chromium
+# (bash scripts/install_chromium.sh).
+screenshots: install
+	@test -x /usr/bin/chromium || { echo "No /usr/bin/chromium: run bash scripts/install_chromium.sh first." >&2; exit 1; }
+	SAVE_SCREENSHOTS=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PY) -m pytest tests/test_browser.py
 
 # Refresh the French catalogue after changing strings (needs GNU gettext), then compile it.
 messages: install

@@ -28,6 +28,7 @@ test_requires = [
     "pytest-django>=4.9",
     "dj-database-url>=2.2",
     "psycopg[binary]>=3.1",
+    "playwright>=1.45",
 ]
 
 setup(

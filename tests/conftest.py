@@ -12,6 +12,8 @@ The cast of a helpdesk, built through the real models and workflow (see ``tests/
 - ``ticket``: a ticket opened by ``requester`` through ``workflow.open_ticket`` in ``category``.
 - ``anon_ticket``: a ticket opened with a requester name and address only (no account), in ``category``.
 - ``resolution_code``: the active code "fixed" (label "Fixed").
+- ``support_page``: the live ``SupportPage`` at ``/support/``, under the default site's root page.
+- ``empty_cache``: the default cache emptied before and after the test (rate limit counts live there).
 
 Every test gets Anymail's test backend for mail (``django.core.mail.outbox``), whatever Django's test
 setup put in ``EMAIL_BACKEND``. Tests marked ``postgres`` are skipped on other databases.
@@ -126,3 +128,26 @@ def anon_ticket(category):
 def resolution_code(db):
     """The active resolution code ``fixed`` (label "Fixed")."""
     return factories.make_code("fixed", "Fixed")
+
+
+@pytest.fixture
+def support_page(db):
+    """The live "Support" page (``/support/``), a ``SupportPage`` under the default site's root page."""
+    from wagtail.models import Site
+
+    from wagtail_support.pages import SupportPage
+
+    site = Site.objects.get(is_default_site=True)
+    page = SupportPage(title="Support", slug="support", intro="<p>Tell us what went wrong.</p>")
+    site.root_page.add_child(instance=page)
+    return SupportPage.objects.get(pk=page.pk)
+
+
+@pytest.fixture
+def empty_cache(db):
+    """An empty default cache, so rate limit counts of earlier tests do not carry over."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield cache
+    cache.clear()

@@ -751,10 +751,70 @@ def seed_users(report, teams, groups, reset_passwords=False):
     return {name: User.objects.get(pk=u.pk) for name, u in users.items()}
 
 
+SUPPORT_INTRO = (
+    "<p>Need help? Open a ticket: describe your request, attach a screenshot if it helps, and our support "
+    "team will answer you by mail and on your ticket's page. You will get a ticket number at once.</p>"
+    "<p>Besoin d'aide ? Ouvrez un ticket : décrivez votre demande, joignez une capture d'écran si besoin, "
+    "notre équipe support vous répondra.</p>"
+)
+SUPPORT_CONFIRMATION = "<p>We usually answer within one working day.</p>"
+NEXT_STEPS = [
+    ("Documentation", "Read the complete documentation.", "https://example.com/docs/"),
+    ("Getting started", "The guide to your first steps.", "https://example.com/docs/getting-started/"),
+    ("Features", "Discover every feature.", "https://example.com/features/"),
+]
+
+
+def seed_support_pages(report, home):
+    """A support page at /support/ and an FAQ page at /faq/ under the home page."""
+    from .pages import SupportPage
+
+    if home is None:
+        return None
+    page = SupportPage.objects.child_of(home).filter(slug="support").first()
+    created = page is None
+    if created:
+        page = SupportPage(
+            title="Support",
+            slug="support",
+            intro=SUPPORT_INTRO,
+            confirmation_text=SUPPORT_CONFIRMATION,
+            next_steps=[
+                ("link", {"title": title, "description": text, "page": None, "url": url})
+                for title, text, url in NEXT_STEPS
+            ],
+        )
+        home.add_child(instance=page)
+        page.save_revision().publish()
+    report.add("pages", "/support/", created)
+    try:
+        from .demo_faq import seed_faq
+    except ImportError:  # the FAQ arrives with its own module
+        return page
+    faq_created, faq_page = seed_faq(home)
+    report.add("pages", "/faq/", bool(faq_created))
+    return page
+
+
+def seed_site_port(report, site):
+    """Give the default site the port the demo serves on, so links in mails work."""
+    import os
+
+    if site is None or site.hostname != "localhost":
+        return
+    port = int(os.environ.get("PORT") or 8000)
+    if site.port != port:
+        site.port = port
+        site.save(update_fields=["port"])
+        report.notes.append(f"default site now answers as localhost:{port} (links in mails use it)")
+
+
 def seed_configuration(report, reset_passwords=False):
     """Everything but the tickets, in one transaction."""
     with transaction.atomic():
         home, site = seed_home_page(report)
+        seed_site_port(report, site)
+        seed_support_pages(report, home)
         teams = seed_teams(report)
         categories = seed_catalog(report, teams)
         codes = seed_resolution_codes(report)

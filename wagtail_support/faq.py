@@ -41,6 +41,20 @@ EXCERPT_LENGTH = 200
 # stray quote or operator typed by a visitor can never reach that syntax.
 _WORD = re.compile(r"[^\W_]+")
 
+# Words that match almost every question ("how do I", "comment puis-je"). They are left out of the
+# any-word search, so "My invoices are wrong" is not answered with every question that says "my"; the
+# every-word autocomplete keeps them. PostgreSQL drops English ones itself, SQLite's index does not.
+_COMMON_WORDS = frozenset(
+    """
+    a about am an and are as at be but by can could did do does for from get got has have how i if in
+    is it its me my no not of on or our so than that the their them then there these this to us was
+    we what when where which who why will with would you your
+    au aux avec ce ces cette comment dans de des du elle en est et il ils je la le les leur ma mais me
+    mes mon ne nos notre nous on ou où par pas peut peux pour quand que quel quelle qui sa se ses son
+    sont sur ta te tes ton tu un une vos votre vous y
+    """.split()
+)
+
 
 class FAQTopic(models.Model):
     """A group of questions of the FAQ: "Billing", "Your account"..."""
@@ -168,21 +182,25 @@ def search_entries(query, limit=SUGGESTION_LIMIT, queryset=None):
 
     Two passes through Wagtail's search: first an autocomplete on the questions (every word, the last one
     as a prefix, so "create an inv" already finds "How do I create an invoice?"), then, to fill the
-    list, a full-text search on questions and answers where any word may match. A query without two
-    letters or digits in a row finds nothing. ``queryset`` narrows the entries (for example to the topics
-    of a page); it may only filter on the entry's ``FilterField`` columns.
+    list, a full-text search on questions and answers where any word may match, common words ("how",
+    "my", "comment", "une"...) left out. A query without two letters or digits in a row finds nothing.
+    ``queryset`` narrows the entries (for example to the topics of a page); it may only filter on the
+    entry's ``FilterField`` columns.
     """
     words = normalize_query(query)
     if len(words) < 2 or limit <= 0:
         return []
+    telling_words = " ".join(
+        word for word in words.split() if len(word) > 1 and word.casefold() not in _COMMON_WORDS
+    )
     entries = (FAQEntry.objects.all() if queryset is None else queryset).filter(is_published=True)
     entries = entries.select_related("topic")
 
+    passes = [lambda: entries.autocomplete(words, operator="and")]
+    if telling_words:
+        passes.append(lambda: entries.search(telling_words, operator="or"))
     found, seen = [], set()
-    for results in (
-        lambda: entries.autocomplete(words, operator="and"),
-        lambda: entries.search(words, operator="or"),
-    ):
+    for results in passes:
         for entry in results()[:limit]:
             if entry.pk not in seen:
                 seen.add(entry.pk)
@@ -225,8 +243,11 @@ class AbstractFAQPage(Page):
 
     def get_topic_ids(self):
         """The ids of the topics chosen for this page; an empty set means every topic."""
-        # Read through the relation (not a query on ids) so a preview shows the unsaved choice.
-        return {topic.pk for topic in self.topics.all()}
+        # Read once per page object, through the relation (not a query on ids) so that a preview shows
+        # the choice not saved yet.
+        if getattr(self, "_faq_topic_ids", None) is None:
+            self._faq_topic_ids = frozenset(topic.pk for topic in self.topics.all())
+        return self._faq_topic_ids
 
     def get_topics(self):
         """The topics this page shows, in their order."""

@@ -91,6 +91,8 @@ class TicketForm(HoneypotMixin, forms.Form):
         empty_label=_("I don't know"),
     )
     attachments = AttachmentsField()
+    # The path of the page the visitor was reading before, from the Referer of the first visit.
+    came_from = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 
     field_order = ["name", "email", "subject", "description", "kind", "priority", "category", "attachments"]
 
@@ -107,6 +109,14 @@ class TicketForm(HoneypotMixin, forms.Form):
         if not categories.exists():
             del self.fields["category"]
         self.priority_help = PRIORITY_HELP
+
+
+    def clean_came_from(self):
+        value = (self.cleaned_data.get("came_from") or "").strip()
+        # Only a path on this site: never a full address, never "//host".
+        if not value.startswith("/") or value.startswith("//") or "\\" in value:
+            return ""
+        return value
 
 
 class ReplyForm(HoneypotMixin, forms.Form):
@@ -150,13 +160,17 @@ class TicketFilterForm(forms.Form):
             self.add_error("date_to", _("The end date is before the start date."))
         return cleaned
 
+    def _valid_data(self):
+        # Filters that are valid still apply when another one is not (a wrong date range keeps the type).
+        self.is_valid()
+        return getattr(self, "cleaned_data", {})
+
     def date_range(self, now=None):
         """(start, end) datetimes of the chosen period, either possibly ``None``."""
-        if not self.is_valid():
-            return None, None
+        data = self._valid_data()
         now = timezone.localtime(now)
         today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        period = self.cleaned_data.get("period")
+        period = data.get("period")
         if period == "today":
             return today, None
         if period == "week":
@@ -164,7 +178,9 @@ class TicketFilterForm(forms.Form):
         if period == "month":
             return today.replace(day=1), None
         if period == "custom":
-            start, end = self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
+            if "date_from" in self.errors or "date_to" in self.errors:
+                return None, None  # a wrong range is ignored as a whole, and said so next to the field
+            start, end = data.get("date_from"), data.get("date_to")
             tz = timezone.get_current_timezone()
             start_dt = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz) if start else None
             end_dt = (
@@ -176,10 +192,9 @@ class TicketFilterForm(forms.Form):
         return None, None
 
     def filter(self, queryset):
-        if not self.is_valid():
-            return queryset
-        if self.cleaned_data.get("kind"):
-            queryset = queryset.filter(kind=self.cleaned_data["kind"])
+        data = self._valid_data()
+        if data.get("kind"):
+            queryset = queryset.filter(kind=data["kind"])
         start, end = self.date_range()
         if start:
             queryset = queryset.filter(created_at__gte=start)

@@ -14,6 +14,7 @@ AGENT_PERMISSIONS = [
     ("wagtail_support", "view_team"),
     ("wagtail_support", "view_category"),
     ("wagtail_support", "view_resolutioncode"),
+    ("wagtail_support", "view_cannedresponse"),
 ]
 
 SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
@@ -28,6 +29,17 @@ SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
     ("wagtail_support", "add_resolutioncode"),
     ("wagtail_support", "change_resolutioncode"),
     ("wagtail_support", "delete_resolutioncode"),
+    ("wagtail_support", "add_cannedresponse"),
+    ("wagtail_support", "change_cannedresponse"),
+    ("wagtail_support", "delete_cannedresponse"),
+    ("wagtail_support", "add_faqentry"),
+    ("wagtail_support", "change_faqentry"),
+    ("wagtail_support", "delete_faqentry"),
+    ("wagtail_support", "view_faqentry"),
+    ("wagtail_support", "add_faqtopic"),
+    ("wagtail_support", "change_faqtopic"),
+    ("wagtail_support", "delete_faqtopic"),
+    ("wagtail_support", "view_faqtopic"),
 ]
 
 GROUPS = {AGENTS: AGENT_PERMISSIONS, SUPERVISORS: SUPERVISOR_PERMISSIONS}

@@ -147,6 +147,67 @@ class ResolutionCode(models.Model):
         return code
 
 
+class CannedResponse(models.Model):
+    """A saved reply an agent inserts in the composer, with placeholders filled from the ticket.
+
+    Placeholders: ``{requester_name}``, ``{beneficiary_name}``, ``{reference}``, ``{subject}``,
+    ``{agent_name}``, ``{team}``. Unknown placeholders are left as typed.
+    """
+
+    PLACEHOLDERS = ["requester_name", "beneficiary_name", "reference", "subject", "agent_name", "team"]
+
+    title = models.CharField(_("title"), max_length=150)
+    body = models.TextField(
+        _("text"),
+        help_text=_(
+            "Placeholders: {requester_name}, {beneficiary_name}, {reference}, {subject}, {agent_name}, {team}."
+        ),
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("support team"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="canned_responses",
+        help_text=_("Empty: offered to every team."),
+    )
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "title"]
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+
+    def __str__(self):
+        return self.title
+
+    def render_for(self, ticket, agent=None):
+        """The text with its placeholders filled in for ``ticket`` (plain text; rendered escaped)."""
+        values = {
+            "requester_name": ticket.requester_display,
+            "beneficiary_name": ticket.beneficiary_display or ticket.requester_display,
+            "reference": ticket.reference,
+            "subject": ticket.subject,
+            "agent_name": (agent.get_full_name() or agent.get_username()) if agent is not None else "",
+            "team": ticket.team.name if ticket.team_id else "",
+        }
+
+        class _Keep(dict):
+            def __missing__(self, key):
+                return "{" + key + "}"
+
+        try:
+            return self.body.format_map(_Keep(values))
+        except (ValueError, IndexError, AttributeError):
+            # A stray brace or "{0.attr}" in the text: insert it as typed rather than fail.
+            text = self.body
+            for key, value in values.items():
+                text = text.replace("{" + key + "}", value)
+            return text
+
+
 class TicketReferenceCounter(models.Model):
     """The last ticket number handed out.
 
@@ -313,6 +374,15 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    came_from = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("came from page"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The page the visitor was reading before the support page."),
     )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB)
     language = models.CharField(
@@ -513,3 +583,4 @@ class Attachment(models.Model):
 
 # Page types live in their own modules; importing them here lets Django find their models.
 from .pages import AbstractSupportPage, SupportPage  # noqa: E402,F401
+from .faq import AbstractFAQPage, FAQEntry, FAQPage, FAQTopic  # noqa: E402,F401

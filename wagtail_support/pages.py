@@ -106,10 +106,37 @@ class AbstractSupportPage(RoutablePageMixin, Page):
         form_class = self.get_ticket_form_class()
         if request.method == "POST":
             return form_class(request.POST, request.FILES, user=request.user)
-        initial = {}
+        initial = {"came_from": self.referring_path(request)}
         if request.GET.get("subject"):
             initial["subject"] = request.GET["subject"][:255]
         return form_class(user=request.user, initial=initial)
+
+    def referring_path(self, request):
+        """The path of the page on this site that led the visitor here, from the Referer header."""
+        from urllib.parse import urlsplit
+
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        referer = request.META.get("HTTP_REFERER", "")
+        if not referer or not url_has_allowed_host_and_scheme(referer, {request.get_host()}):
+            return ""
+        path = urlsplit(referer).path or "/"
+        return "" if path.startswith(self.url or "/support/") else path[:500]
+
+    def find_came_from_page(self, request, path):
+        """The live page of the visitor's site at ``path``, or ``None``."""
+        if not path:
+            return None
+        site = Site.find_for_request(request)
+        if site is None:
+            return None
+        components = [component for component in path.split("/") if component]
+        try:
+            result = site.root_page.specific.route(request, components)
+        except Http404:
+            return None
+        page = getattr(result, "page", None) or (result[0] if isinstance(result, tuple) else None)
+        return page if page is not None and page.live and page.pk != self.pk else None
 
     def process_ticket_submission(self, request, form):
         """Open the ticket from a valid form; returns the ticket."""
@@ -127,6 +154,7 @@ class AbstractSupportPage(RoutablePageMixin, Page):
             channel=Ticket.Channel.WEB,
             site=Site.find_for_request(request),
             submitted_from=self,
+            came_from=self.find_came_from_page(request, data.get("came_from", "")),
             language=get_language() or "",
             attachments=data.get("attachments") or [],
         )
@@ -265,7 +293,8 @@ class AbstractSupportPage(RoutablePageMixin, Page):
         role = access.ticket_role(request.user, ticket, token) if ticket else None
         if role is None:
             if not request.user.is_authenticated:
-                return None, None, redirect_to_login(request.get_full_path())
+                # Back to the ticket page after logging in, even from a POST-only route.
+                return None, None, redirect_to_login(self.url + self.reverse_subpage("ticket", kwargs={"number": number}))
             raise Http404
         return ticket, token, None
 

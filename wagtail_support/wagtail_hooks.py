@@ -133,6 +133,21 @@ def register_ticket_log_actions(actions):
             changes = log_entry.data.get("changes") or {}
             return "; ".join(str(_field_change(field, change)) for field, change in changes.items())
 
+    @actions.register_action(f"{LOG_PREFIX}.people")
+    class PeopleFormatter(LogFormatter):
+        label = _("Ticket: change requester or beneficiary")
+
+        def format_message(self, log_entry):
+            old, new = log_entry.data.get("old") or {}, log_entry.data.get("new") or {}
+            parts = []
+            if old.get("requester") != new.get("requester"):
+                parts.append(_("requester: %(old)s -> %(new)s") % {"old": old.get("requester") or "-", "new": new.get("requester") or "-"})
+            if old.get("beneficiary") != new.get("beneficiary"):
+                parts.append(
+                    _("beneficiary: %(old)s -> %(new)s") % {"old": old.get("beneficiary") or "-", "new": new.get("beneficiary") or "-"}
+                )
+            return "; ".join(str(p) for p in parts) or _("Requester or beneficiary changed")
+
     @actions.register_action(f"{LOG_PREFIX}.resolve")
     class ResolveFormatter(LogFormatter):
         label = _("Ticket: resolve")
@@ -154,3 +169,109 @@ def register_ticket_log_actions(actions):
     class ReopenFormatter(LogFormatter):
         label = _("Ticket: reopen")
         message = _("Reopened the ticket")
+
+
+from . import faq_hooks  # noqa: E402,F401
+
+
+# The "Support" menu: the agents' inbox and "New ticket" first, then the configuration models. ----------------
+
+from django.urls import NoReverseMatch, reverse  # noqa: E402
+from wagtail.admin.menu import MenuItem  # noqa: E402
+from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register  # noqa: E402
+
+from . import access  # noqa: E402
+from .models import CannedResponse, Category, ResolutionCode, Team  # noqa: E402
+
+
+class SupportLinkMenuItem(MenuItem):
+    """A menu item for agents, pointing at one of our admin views by URL name."""
+
+    def __init__(self, label, url_name, count=None, **kwargs):
+        self.url_name = url_name
+        self.count = count
+        super().__init__(label, "", **kwargs)
+
+    def is_shown(self, request):
+        if not access.is_agent(request.user):
+            return False
+        try:
+            self.url = reverse(self.url_name)
+        except NoReverseMatch:
+            return False
+        return True
+
+    def render_component(self, request):
+        label = self.label
+        if self.count is not None:
+            number = self.count(request)
+            if number:
+                # "Inbox (3)": the number of unassigned tickets this agent can see.
+                label = _("%(label)s (%(count)s)") % {"label": self.label, "count": number}
+        component = super().render_component(request)
+        component.label = label
+        return component
+
+
+def unassigned_count(request):
+    from .models import Ticket
+
+    return Ticket.objects.worked_by(request.user).not_closed().filter(assignee__isnull=True).count()
+
+
+class TeamAdmin(ModelAdmin):
+    model = Team
+    menu_label = _("Teams")
+    menu_icon = "group"
+    list_display = ("name", "contact_email", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "contact_email")
+
+
+class CategoryAdmin(ModelAdmin):
+    model = Category
+    menu_label = _("Service catalog")
+    menu_icon = "list-ul"
+    list_display = ("full_name", "default_team", "is_active")
+    list_filter = ("is_active", "default_team")
+    search_fields = ("name", "description")
+    ordering = ("parent__sort_order", "sort_order", "name")
+
+
+class ResolutionCodeAdmin(ModelAdmin):
+    model = ResolutionCode
+    menu_label = _("Resolution codes")
+    menu_icon = "tick"
+    list_display = ("__str__", "code", "is_active")
+    list_filter = ("is_active",)
+
+
+class CannedResponseAdmin(ModelAdmin):
+    model = CannedResponse
+    menu_label = _("Canned responses")
+    menu_icon = "openquote"
+    list_display = ("title", "team", "is_active")
+    list_filter = ("is_active", "team")
+    search_fields = ("title", "body")
+
+
+@modeladmin_register
+class SupportAdminGroup(ModelAdminGroup):
+    menu_label = _("Support")
+    menu_icon = "help"
+    menu_order = 150
+    items = (TeamAdmin, CategoryAdmin, ResolutionCodeAdmin, CannedResponseAdmin)
+
+    def get_submenu_items(self):
+        items = [
+            SupportLinkMenuItem(_("Inbox"), "wagtail_support_inbox", count=unassigned_count, icon_name="tasks", order=1),
+            SupportLinkMenuItem(_("New ticket"), "wagtail_support_ticket_create", icon_name="plus", order=2),
+        ]
+        for order, item in enumerate(super().get_submenu_items(), start=10):
+            item.order = order
+            items.append(item)
+        return items
+
+
+# The agents' views register their own URLs, panels and hooks.
+from . import admin_create, admin_inbox, admin_workspace  # noqa: E402,F401

@@ -313,6 +313,7 @@ def open_ticket(
     channel=Ticket.Channel.WEB,
     site=None,
     submitted_from=None,
+    came_from=None,
     language="",
     attachments=(),
     follows=None,
@@ -366,6 +367,7 @@ def open_ticket(
             channel=channel,
             site=site,
             submitted_from=submitted_from,
+            came_from=came_from,
             language=language or "",
             follows=follows,
         )
@@ -608,6 +610,64 @@ def change_details(ticket, *, by, expected_version=None, **changes):
                 fields.add("team")
         _save(row, fields)
         _log(row, "update", actor, changes=diff)
+    _refresh(ticket, row)
+    return ticket
+
+
+def change_people(
+    ticket,
+    *,
+    by,
+    expected_version=None,
+    requester=None,
+    requester_name=None,
+    requester_email=None,
+    beneficiary=None,
+    beneficiary_name=None,
+    beneficiary_email=None,
+    clear_beneficiary=False,
+):
+    """Change the requester or the beneficiary (support team only).
+
+    Give an account, or a name and an address; ``None`` leaves a field as it is. A ticket always keeps
+    a requester with an address or an account; ``clear_beneficiary`` removes the beneficiary.
+    """
+    actor = Actor.coerce(by)
+    with _locked(ticket, expected_version) as row:
+        _require_role(actor, row, STAFF)
+        before = {
+            "requester": f"{row.requester_name} <{row.requester_email}>",
+            "beneficiary": f"{row.beneficiary_name} <{row.beneficiary_email}>" if row.beneficiary_display else "",
+        }
+        fields = set()
+        if requester is not None or requester_name is not None or requester_email is not None:
+            user = requester if requester is not None else None
+            name = requester_name if requester_name is not None else ("" if user else row.requester_name)
+            email = requester_email if requester_email is not None else ("" if user else row.requester_email)
+            user, name, email = _person(user, name, email)
+            if user is None and not email:
+                raise InvalidInput(
+                    _("A ticket needs a requester: an account or an email address."), field="requester_email"
+                )
+            row.requester_user, row.requester_name, row.requester_email = user, name, email
+            fields |= {"requester_user", "requester_name", "requester_email"}
+        if clear_beneficiary:
+            row.beneficiary_user, row.beneficiary_name, row.beneficiary_email = None, "", ""
+            fields |= {"beneficiary_user", "beneficiary_name", "beneficiary_email"}
+        elif beneficiary is not None or beneficiary_name is not None or beneficiary_email is not None:
+            user = beneficiary if beneficiary is not None else None
+            name = beneficiary_name if beneficiary_name is not None else ("" if user else row.beneficiary_name)
+            email = beneficiary_email if beneficiary_email is not None else ("" if user else row.beneficiary_email)
+            row.beneficiary_user, row.beneficiary_name, row.beneficiary_email = _person(user, name, email)
+            fields |= {"beneficiary_user", "beneficiary_name", "beneficiary_email"}
+        after = {
+            "requester": f"{row.requester_name} <{row.requester_email}>",
+            "beneficiary": f"{row.beneficiary_name} <{row.beneficiary_email}>" if row.beneficiary_display else "",
+        }
+        if not fields or after == before and not fields & {"requester_user", "beneficiary_user"}:
+            return ticket
+        _save(row, fields)
+        _log(row, "people", actor, old=before, new=after)
     _refresh(ticket, row)
     return ticket
 

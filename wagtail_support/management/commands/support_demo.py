@@ -64,7 +64,7 @@ class Command(BaseCommand):
     def print_report(self, report, no_tickets, mails):
         write, style = self.stdout.write, self.style
         write(style.MIGRATE_HEADING("wagtail-support demo data"))
-        kinds = ["home page", "site", "teams", "service catalog entries", "resolution codes", "groups", "users"]
+        kinds = ["home page", "site", "pages", "teams", "service catalog entries", "resolution codes", "groups", "users"]
         for kind in kinds:
             created, found = report.created[kind], report.found[kind]
             if not created and not found:
@@ -106,6 +106,8 @@ class Command(BaseCommand):
         write("")
         write(self.style.MIGRATE_HEADING("Run the site (manage.py runserver) and open"))
         write(f"  site:  http://127.0.0.1:{port}/")
+        write(f"  support: http://127.0.0.1:{port}/support/  (my tickets: /support/tickets/)")
+        write(f"  faq:   http://127.0.0.1:{port}/faq/")
         write(f"  admin: http://127.0.0.1:{port}/admin/")
         write("")
         write(self.style.MIGRATE_HEADING("Logins"))

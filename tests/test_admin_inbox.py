@@ -1,0 +1,874 @@
+"""The agents' inbox, its bulk actions and the "Tickets assigned to my teams" panel of the admin home.
+
+What an agent would notice: they see their teams' tickets and nobody else's, every filter, view,
+search, sort and page does what it says and shrugs off garbage, bulk actions go through the workflow
+(one log entry per ticket), skip what the agent may not touch and say why, and nothing changes on a GET,
+for an outsider or without a CSRF token. The pages run a fixed number of queries.
+"""
+
+import datetime
+from urllib.parse import urlencode
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.log_actions import registry as log_registry
+
+from tests import factories
+from wagtail_support import workflow
+from wagtail_support.admin_inbox import (
+    PAGE_SIZE,
+    PANEL_SIZE,
+    AgentScope,
+    TicketsForMyTeamsPanel,
+)
+from wagtail_support.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+INBOX = "wagtail_support_inbox"
+PANEL_TITLE = "Tickets assigned to my teams"
+
+
+# Fixtures and helpers -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def other_category(other_team):
+    """"Invoices", routed to ``other_team`` (Billing)."""
+    return factories.make_category("Invoices", other_team)
+
+
+@pytest.fixture
+def other_ticket(other_category):
+    """An open ticket of the Billing team, which ``agent`` does not belong to."""
+    return factories.open_ticket(
+        requester_name="Bill Payer",
+        requester_email="bill@example.com",
+        subject="Secret billing matter",
+        category=other_category,
+    )
+
+
+@pytest.fixture
+def colleague(team):
+    """Carl Colleague: another agent of ``team``."""
+    return factories.make_agent("colleague", team, first_name="Carl", last_name="Colleague")
+
+
+@pytest.fixture
+def editor(db):
+    """Eddie Editor: may use the Wagtail admin (``wagtailadmin.access_admin``) and nothing else."""
+    user = factories.make_user("editor", first_name="Eddie", last_name="Editor")
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
+    return user
+
+
+def login(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def inbox(client, **params):
+    response = client.get(reverse(INBOX), params)
+    assert response.status_code == 200, response
+    return response
+
+
+def listed(response):
+    """The tickets of the listing page, in order."""
+    return list(response.context["object_list"])
+
+
+def numbers(response):
+    return [ticket.number for ticket in listed(response)]
+
+
+def make_tickets(count, category, **kwargs):
+    return [
+        factories.open_ticket(
+            requester_name=f"Person {i}", requester_email=f"person{i}@example.com", category=category,
+            subject=kwargs.pop("subject", f"Ticket number {i}"), **kwargs
+        )
+        for i in range(count)
+    ]
+
+
+def bulk_url(action, *tickets, ids=None, next_url=None):
+    params = [("id", t.pk) for t in tickets] + [("id", i) for i in ids or []]
+    if next_url:
+        params.append(("next", next_url))
+    return reverse("wagtail_bulk_action", args=["wagtail_support", "ticket", action]) + "?" + urlencode(params)
+
+
+def assign_then_leave_team(agent, ticket):
+    """Assign ``ticket`` to ``agent`` while they belong to its team, then take them out of the team.
+
+    The agent still works the ticket (it is assigned to them) without being in its team.
+    """
+    ticket.team.members.add(agent)
+    workflow.assign(ticket, to=agent, by=agent)
+    ticket.team.members.remove(agent)
+
+
+def messages_of(response):
+    # Wagtail's admin messages end with the (empty) rendering of their buttons.
+    return [str(m).strip() for m in get_messages(response.wsgi_request)]
+
+
+def actions_logged(ticket):
+    return [entry.action for entry in log_registry.get_logs_for_instance(ticket)]
+
+
+def snapshot(*tickets):
+    return [
+        Ticket.objects.filter(pk=t.pk).values("status", "assignee_id", "team_id", "priority", "version").get()
+        for t in tickets
+    ]
+
+
+def is_refused(response):
+    """Wagtail's admin answers a refusal with a redirect: to the login page, or home with an error."""
+    return response.status_code in (302, 403) and "tickets" not in response.get("Location", "")
+
+
+# The admin home panel -------------------------------------------------------------------------------------
+
+
+def test_home_panel_shows_the_agent_their_teams_tickets(agent, ticket, anon_ticket, other_ticket):
+    response = login(agent).get(reverse("wagtailadmin_home"))
+    content = response.content.decode()
+    assert PANEL_TITLE in content
+    assert ticket.reference in content and ticket.subject in content
+    assert anon_ticket.reference in content and "Ann Onymous" in content
+    assert other_ticket.reference not in content
+    assert "Secret billing matter" not in content
+    assert f"{reverse(INBOX)}?view=teams" in content  # "See all in the inbox"
+
+
+def test_home_panel_is_not_shown_to_a_non_agent_admin(editor, ticket):
+    response = login(editor).get(reverse("wagtailadmin_home"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert PANEL_TITLE not in content
+    assert ticket.reference not in content
+    assert not any(isinstance(panel, TicketsForMyTeamsPanel) for panel in response.context["panels"])
+
+
+def test_home_panel_render_is_empty_for_a_non_agent(rf, editor):
+    request = rf.get("/")
+    request.user = editor
+    assert TicketsForMyTeamsPanel(request).render_html({}) == ""
+
+
+def panel_context(response):
+    (panel,) = [p for p in response.context["panels"] if isinstance(p, TicketsForMyTeamsPanel)]
+    return panel.get_context_data({})
+
+
+def test_home_panel_counts_and_rows(agent, colleague, category, other_ticket):
+    unassigned = make_tickets(3, category)
+    mine = make_tickets(2, category)
+    theirs = make_tickets(1, category)
+    closed = make_tickets(1, category)
+    for t in mine:
+        workflow.assign(t, to=agent, by=agent)
+    workflow.assign(theirs[0], to=colleague, by=colleague)
+    workflow.abandon(closed[0], by=agent)
+    # A ticket of another team assigned to the agent is theirs to work too.
+    assign_then_leave_team(agent, other_ticket)
+
+    response = login(agent).get(reverse("wagtailadmin_home"))
+    context = panel_context(response)
+    counts = {item["url"].split("view=")[1]: item["count"] for item in context["counts"]}
+    assert counts == {"unassigned": 3, "mine": 3, "teams": 7}
+    shown = [row["ticket"].pk for row in context["rows"]]
+    assert closed[0].pk not in shown
+    assert set(shown) == {t.pk for t in unassigned + mine + theirs} | {other_ticket.pk}
+    content = response.content.decode()
+    for view in ("unassigned", "mine", "teams"):
+        assert f"{reverse(INBOX)}?view={view}" in content
+
+
+def test_home_panel_newest_activity_first_and_limited(agent, category):
+    tickets = make_tickets(PANEL_SIZE + 3, category)
+    workflow.change_details(tickets[0], priority="high", by=agent)  # the oldest one moves to the top
+    response = login(agent).get(reverse("wagtailadmin_home"))
+    rows = panel_context(response)["rows"]
+    assert len(rows) == PANEL_SIZE
+    assert rows[0]["ticket"].pk == tickets[0].pk
+    updated = [row["ticket"].updated_at for row in rows]
+    assert updated == sorted(updated, reverse=True)
+
+
+def test_home_panel_of_a_supervisor_without_team_shows_every_open_ticket(supervisor, ticket, other_ticket):
+    context = panel_context(login(supervisor).get(reverse("wagtailadmin_home")))
+    assert {row["ticket"].pk for row in context["rows"]} == {ticket.pk, other_ticket.pk}
+
+
+def test_home_panel_of_a_supervisor_with_a_team_shows_that_team(other_team, ticket, other_ticket):
+    boss = factories.make_supervisor("boss", other_team)
+    context = panel_context(login(boss).get(reverse("wagtailadmin_home")))
+    assert [row["ticket"].pk for row in context["rows"]] == [other_ticket.pk]
+
+
+def test_home_panel_links_the_reference_to_the_workspace_when_it_exists(agent, ticket):
+    from django.urls import NoReverseMatch
+
+    try:
+        url = reverse("wagtail_support_ticket", args=[ticket.pk])
+    except NoReverseMatch:
+        pytest.skip("the ticket workspace is not installed yet")
+    assert f'href="{url}"' in login(agent).get(reverse("wagtailadmin_home")).content.decode()
+
+
+def test_home_runs_a_fixed_number_of_queries(agent, category):
+    client = login(agent)
+    make_tickets(3, category)
+    client.get(reverse("wagtailadmin_home"))  # warm caches (content types, site root)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("wagtailadmin_home"))
+    make_tickets(20, category)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("wagtailadmin_home"))
+    assert len(few) == len(many)
+
+
+# Who may open the inbox -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url_name", [INBOX, "wagtail_support_inbox_results"])
+def test_anonymous_is_sent_to_the_login_page(client, ticket, url_name):
+    response = client.get(reverse(url_name))
+    assert response.status_code == 302
+    assert reverse("wagtailadmin_login") in response["Location"]
+
+
+@pytest.mark.parametrize("url_name", [INBOX, "wagtail_support_inbox_results"])
+def test_non_agent_admin_is_refused(editor, ticket, url_name):
+    response = login(editor).get(reverse(url_name))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("wagtailadmin_home")
+    assert ticket.subject.encode() not in response.content
+
+
+def test_non_agent_admin_ajax_gets_403(editor, ticket):
+    response = login(editor).get(reverse("wagtail_support_inbox_results"), headers={"x-requested-with": "XMLHttpRequest"})
+    assert response.status_code == 403
+    assert ticket.subject.encode() not in response.content
+
+
+def test_requester_without_admin_access_is_refused(requester, ticket):
+    response = login(requester).get(reverse(INBOX))
+    assert response.status_code == 302
+    assert ticket.subject.encode() not in response.content
+
+
+def test_agent_sees_only_their_teams_tickets(agent, ticket, anon_ticket, other_ticket):
+    response = inbox(login(agent))
+    assert {t.pk for t in listed(response)} == {ticket.pk, anon_ticket.pk}
+    assert b"Secret billing matter" not in response.content
+
+
+def test_outsider_agent_sees_only_their_own_team(outsider_agent, ticket, other_ticket):
+    response = inbox(login(outsider_agent))
+    assert [t.pk for t in listed(response)] == [other_ticket.pk]
+    assert ticket.subject.encode() not in response.content
+
+
+def test_agent_of_no_team_sees_only_what_is_assigned_to_them(team, ticket, anon_ticket):
+    loner = factories.make_agent("loner", first_name="Lone", last_name="Agent")
+    assign_then_leave_team(loner, ticket)
+    client = login(loner)
+    assert pks(inbox(client)) == {ticket.pk}
+    for view in ("mine", "teams", "open"):
+        assert pks(inbox(client, view=view)) == {ticket.pk}
+    assert pks(inbox(client, view="unassigned")) == set()
+    assert PANEL_TITLE in client.get(reverse("wagtailadmin_home")).content.decode()
+
+
+def test_supervisor_sees_every_team(supervisor, ticket, other_ticket):
+    assert {t.pk for t in listed(inbox(login(supervisor)))} == {ticket.pk, other_ticket.pk}
+
+
+def test_inbox_page_shows_wagtail_furniture(agent, ticket):
+    response = inbox(login(agent))
+    content = response.content.decode()
+    assert "Inbox" in content
+    assert 'data-bulk-action-footer="TICKET"' in content
+    assert "wagtailadmin/js/bulk-actions.js" in content
+    assert f'id="ticket_{ticket.pk}_title"' in content
+    for view in ("mine", "teams", "unassigned", "open"):
+        assert f"?view={view}" in content
+    assert reverse("wagtail_bulk_action", args=["wagtail_support", "ticket", "assign"]) in content
+
+
+def test_results_url_renders_only_the_listing(agent, ticket):
+    response = login(agent).get(reverse("wagtail_support_inbox_results"), {"q": ticket.subject})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert ticket.reference in content
+    assert "<html" not in content
+
+
+# Filters --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def assorted(agent, colleague, category, team):
+    """Tickets of ``team`` that differ in every filtered field."""
+    child = factories.make_category("Password", parent=category)
+    t = {
+        "bug_urgent": factories.open_ticket(
+            requester_name="Zoe Zed", requester_email="zoe@example.com", subject="Crash on save",
+            kind="bug", priority="urgent", category=category,
+        ),
+        "question_low": factories.open_ticket(
+            requester_name="Yann Why", requester_email="yann@example.com", subject="How to export",
+            kind="question", priority="low", category=category,
+        ),
+        "billing_high": factories.open_ticket(
+            requester_name="Xavier Ex", requester_email="xavier@example.com", subject="Double charge",
+            kind="billing", priority="high", category=child,
+        ),
+        "pending": factories.open_ticket(
+            requester_name="Walt Double", requester_email="walt@example.com", subject="Waiting reply",
+            category=category,
+        ),
+        "closed": factories.open_ticket(
+            requester_name="Vera Vee", requester_email="vera@example.com", subject="Old problem",
+            category=category,
+        ),
+    }
+    workflow.assign(t["bug_urgent"], to=agent, by=agent)
+    workflow.assign(t["question_low"], to=colleague, by=colleague)
+    workflow.set_pending(t["pending"], by=agent)
+    workflow.abandon(t["closed"], by=agent)
+    t["child_category"] = child
+    return t
+
+
+def pks(response):
+    return {t.pk for t in listed(response)}
+
+
+def test_filter_status(agent, assorted):
+    client = login(agent)
+    assert pks(inbox(client, status="pending")) == {assorted["pending"].pk}
+    assert pks(inbox(client, status="closed")) == {assorted["closed"].pk}
+    assert assorted["closed"].pk not in pks(inbox(client, status="open"))
+
+
+def test_filter_kind_and_priority(agent, assorted):
+    client = login(agent)
+    assert pks(inbox(client, kind="bug")) == {assorted["bug_urgent"].pk}
+    assert pks(inbox(client, priority="low")) == {assorted["question_low"].pk}
+    assert pks(inbox(client, priority="urgent", kind="bug")) == {assorted["bug_urgent"].pk}
+    assert pks(inbox(client, priority="urgent", kind="question")) == set()
+
+
+def test_filter_assignee(agent, colleague, assorted):
+    client = login(agent)
+    assert pks(inbox(client, assignee="me")) == {assorted["bug_urgent"].pk}
+    assert pks(inbox(client, assignee=str(colleague.pk))) == {assorted["question_low"].pk}
+    nobody = pks(inbox(client, assignee="nobody"))
+    assert assorted["bug_urgent"].pk not in nobody and assorted["billing_high"].pk in nobody
+
+
+def test_filter_team(supervisor, team, assorted, other_ticket, settings):
+    settings.WAGTAILSUPPORT_DEFAULT_TEAM = None
+    client = login(supervisor)
+    assert pks(inbox(client, team=str(team.pk))) == {
+        t.pk for k, t in assorted.items() if k != "child_category"
+    }
+    assert pks(inbox(client, team=str(other_ticket.team_id))) == {other_ticket.pk}
+    lost = factories.open_ticket(requester_email="lost@example.com", subject="No team at all")
+    assert lost.team_id is None
+    assert pks(inbox(client, team="none")) == {lost.pk}
+
+
+def test_filter_category_includes_the_entries_below(agent, category, assorted):
+    client = login(agent)
+    assert pks(inbox(client, category=str(assorted["child_category"].pk))) == {assorted["billing_high"].pk}
+    assert assorted["billing_high"].pk in pks(inbox(client, category=str(category.pk)))
+    assert len(pks(inbox(client, category=str(category.pk)))) == 5
+
+
+def test_filter_created_date_range(agent, category):
+    old, new = make_tickets(2, category)
+    Ticket.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=40))
+    client = login(agent)
+    today = timezone.localdate()
+    recent = inbox(client, created_from=(today - datetime.timedelta(days=7)).isoformat())
+    assert pks(recent) == {new.pk}
+    before = inbox(client, created_to=(today - datetime.timedelta(days=30)).isoformat())
+    assert pks(before) == {old.pk}
+    both = inbox(
+        client,
+        created_from=(today - datetime.timedelta(days=50)).isoformat(),
+        created_to=today.isoformat(),
+    )
+    assert pks(both) == {old.pk, new.pk}
+
+
+def test_filter_requester_email_is_case_insensitive(agent, assorted):
+    client = login(agent)
+    assert pks(inbox(client, requester="Zoe@Example.COM")) == {assorted["bug_urgent"].pk}
+    assert pks(inbox(client, requester=" yann@example.com ")) == {assorted["question_low"].pk}
+    assert pks(inbox(client, requester="nobody@example.com")) == set()
+
+
+def test_requester_filter_does_not_reach_another_team(agent, other_ticket, ticket):
+    assert pks(inbox(login(agent), requester="bill@example.com")) == set()
+
+
+# One-click views ------------------------------------------------------------------------------------------
+
+
+def test_view_mine(agent, assorted):
+    assert pks(inbox(login(agent), view="mine")) == {assorted["bug_urgent"].pk}
+
+
+def test_view_unassigned_leaves_out_closed_tickets(agent, assorted):
+    assert pks(inbox(login(agent), view="unassigned")) == {assorted["billing_high"].pk, assorted["pending"].pk}
+
+
+def test_view_open_and_teams(agent, assorted, other_ticket):
+    not_closed = {t.pk for k, t in assorted.items() if k not in ("closed", "child_category")}
+    client = login(agent)
+    assert pks(inbox(client, view="open")) == not_closed
+    assert pks(inbox(client, view="teams")) == not_closed
+
+
+def test_view_teams_of_a_supervisor_is_their_teams(other_team, assorted, other_ticket):
+    boss = factories.make_supervisor("boss", other_team)
+    client = login(boss)
+    assert pks(inbox(client, view="teams")) == {other_ticket.pk}
+    assert other_ticket.pk in pks(inbox(client, view="open")) and assorted["pending"].pk in pks(
+        inbox(client, view="open")
+    )
+
+
+def test_view_links_show_counts_and_the_active_view(agent, assorted):
+    response = inbox(login(agent), view="mine")
+    links = {link["value"]: link for link in response.context["view_links"]}
+    assert links["mine"]["active"] and not links["open"]["active"]
+    assert (links["mine"]["count"], links["unassigned"]["count"], links["open"]["count"]) == (1, 2, 4)
+
+
+def test_views_combine_with_filters(agent, assorted):
+    assert pks(inbox(login(agent), view="unassigned", priority="high")) == {assorted["billing_high"].pk}
+
+
+# Search ---------------------------------------------------------------------------------------------------
+
+
+def test_search_by_reference_with_and_without_prefix(agent, assorted):
+    client = login(agent)
+    target = assorted["pending"]
+    assert pks(inbox(client, q=target.reference)) == {target.pk}
+    assert pks(inbox(client, q=str(target.number))) == {target.pk}
+
+
+def test_search_with_prefix_finds_only_the_reference(agent, category):
+    ticket = factories.open_ticket(requester_email="a@example.com", subject="Error 1042 on export", category=category)
+    other = factories.open_ticket(requester_email="b@example.com", subject="Something", category=category)
+    client = login(agent)
+    assert pks(inbox(client, q=f"#{other.number}")) == {other.pk}
+    # Digits alone also match the subject.
+    assert ticket.pk in pks(inbox(client, q="1042"))
+
+
+def test_search_subject_word_requester_name_and_email(agent, assorted):
+    client = login(agent)
+    assert pks(inbox(client, q="crash")) == {assorted["bug_urgent"].pk}
+    assert pks(inbox(client, q="yann why")) == {assorted["question_low"].pk}
+    assert pks(inbox(client, q="Xavier")) == {assorted["billing_high"].pk}
+    assert pks(inbox(client, q="walt@example")) == {assorted["pending"].pk}
+    assert pks(inbox(client, q="double zoe")) == set()  # every word must match
+    assert pks(inbox(client, q="double walt")) == {assorted["pending"].pk}
+
+
+def test_search_never_reaches_another_team(agent, ticket, other_ticket):
+    client = login(agent)
+    assert pks(inbox(client, q="secret")) == set()
+    assert pks(inbox(client, q=other_ticket.reference)) == set()
+    assert pks(inbox(client, q="bill@example.com")) == set()
+
+
+def test_search_survives_odd_input(agent, ticket):
+    client = login(agent)
+    for q in ["%", "_", "'; drop table", "#", "#" + "9" * 40, "x" * 5000, "\u00e9\u00e8 \u2603", "a " * 100]:
+        inbox(client, q=q)
+
+
+# Sorting --------------------------------------------------------------------------------------------------
+
+
+def test_sort_by_priority_puts_urgent_first(agent, assorted):
+    client = login(agent)
+    priorities = [t.priority for t in listed(inbox(client, ordering="priority"))]
+    assert priorities[0] == "urgent" and priorities[1] == "high" and priorities[-1] == "low"
+    priorities = [t.priority for t in listed(inbox(client, ordering="-priority"))]
+    assert priorities[0] == "low" and priorities[-1] == "urgent"
+
+
+def test_sort_by_reference_subject_status_dates_and_assignee(agent, colleague, assorted):
+    client = login(agent)
+    assert numbers(inbox(client, ordering="reference")) == sorted(numbers(inbox(client)))
+    assert numbers(inbox(client, ordering="number")) == sorted(numbers(inbox(client)))
+    assert numbers(inbox(client, ordering="-reference")) == sorted(numbers(inbox(client)), reverse=True)
+    subjects = [t.subject.lower() for t in listed(inbox(client, ordering="subject"))]
+    assert subjects == sorted(subjects)
+    statuses = [t.status for t in listed(inbox(client, ordering="status"))]
+    assert statuses == sorted(statuses, key=["open", "pending", "closed"].index)
+    created = [t.created_at for t in listed(inbox(client, ordering="created_at"))]
+    assert created == sorted(created)
+    updated = [t.updated_at for t in listed(inbox(client, ordering="-updated_at"))]
+    assert updated == sorted(updated, reverse=True)
+    assignees = [t.assignee for t in listed(inbox(client, ordering="assignee"))]
+    assert assignees[: len(assignees) - 2] == [None] * (len(assignees) - 2)
+    assert [a.first_name for a in assignees[-2:]] == ["Alice", "Carl"]
+    assignees = [t.assignee for t in listed(inbox(client, ordering="-assignee"))]
+    assert [a.first_name for a in assignees[:2]] == ["Carl", "Alice"]
+
+
+def test_default_order_is_newest_activity_first(agent, category):
+    tickets = make_tickets(3, category)
+    workflow.change_details(tickets[0], priority="high", by=agent)
+    response = inbox(login(agent))
+    assert numbers(response)[0] == tickets[0].number
+    assert response.context["ordering"] == "-updated_at"
+
+
+@pytest.mark.parametrize("ordering", ["password", "requester_user__password", "-", "", "?", "assignee__password", "__str__"])
+def test_unknown_sort_is_ignored(agent, assorted, ordering):
+    response = inbox(login(agent), ordering=ordering)
+    assert response.context["ordering"] == "-updated_at"
+    assert len(listed(response)) == 5
+
+
+# Paging ---------------------------------------------------------------------------------------------------
+
+
+def test_paging_by_fifty(agent, category):
+    make_tickets(120, category)
+    client = login(agent)
+    first = inbox(client)
+    assert len(listed(first)) == PAGE_SIZE == 50
+    assert first.context["paginator"].count == 120
+    third = inbox(client, p=3)
+    assert len(listed(third)) == 20
+    seen = numbers(first) + numbers(inbox(client, p=2)) + numbers(third)
+    assert len(set(seen)) == 120
+    assert numbers(inbox(client, p="garbage")) == numbers(first)
+    assert numbers(inbox(client, p=999)) == numbers(third)
+    assert numbers(inbox(client, p=-4)) == numbers(third) or numbers(inbox(client, p=-4)) == numbers(first)
+
+
+# Garbage parameters ---------------------------------------------------------------------------------------
+
+
+GARBAGE = {
+    "status": "deleted",
+    "kind": "<script>",
+    "priority": "9999",
+    "team": "abc",
+    "assignee": "99999999",
+    "category": "-1",
+    "created_from": "not a date",
+    "created_to": "2024-13-45",
+    "view": "everything",
+    "ordering": "requester_user__password",
+    "p": "NaN",
+    "unknown": "1",
+    "id": "1",
+}
+
+
+def test_garbage_parameters_are_ignored(agent, ticket, anon_ticket, other_ticket):
+    response = inbox(login(agent), **GARBAGE)
+    assert pks(response) == {ticket.pk, anon_ticket.pk}
+    assert b"Secret billing matter" not in response.content
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "nul\x00byte"},
+        {"requester": "a\x00@example.com"},
+        {"created_from": "0001-01-01"},
+        {"created_to": "9999-12-31"},
+        {"created_from": "0001-01-01", "created_to": "9999-12-31"},
+        {"p": "9" * 30},
+        {"status": ["open", "closed", "bogus"]},
+    ],
+)
+def test_extreme_values_never_fail(agent, ticket, other_ticket, params):
+    response = inbox(login(agent), **params)
+    assert other_ticket.pk not in pks(response)
+
+
+def test_another_teams_id_in_the_team_filter_is_ignored(agent, ticket, other_ticket):
+    response = inbox(login(agent), team=str(other_ticket.team_id))
+    assert pks(response) == {ticket.pk}
+
+
+def test_an_invalid_filter_leaves_the_valid_ones_applied(agent, assorted):
+    response = inbox(login(agent), status="pending", priority="bogus")
+    assert pks(response) == {assorted["pending"].pk}
+
+
+@pytest.mark.parametrize("key", list(GARBAGE))
+def test_each_garbage_parameter_alone(agent, ticket, other_ticket, key):
+    assert pks(inbox(login(agent), **{key: GARBAGE[key]})) == {ticket.pk}
+
+
+# Queries --------------------------------------------------------------------------------------------------
+
+
+def test_a_page_of_fifty_tickets_runs_few_queries(agent, colleague, category, django_assert_max_num_queries):
+    tickets = make_tickets(60, category)
+    for t in tickets[::3]:
+        workflow.assign(t, to=colleague, by=colleague)
+    client = login(agent)
+    inbox(client)
+    # Measured: 16 (session, user, 2 permission lookups, user profile; Wagtail's menu: locale, page and
+    # collection permissions, the "Inbox" unassigned count; the user's teams, the team, assignee and
+    # category filter choices; the view counts; the page count and the page of rows).
+    with django_assert_max_num_queries(16):
+        response = inbox(client)
+    assert len(listed(response)) == 50
+
+
+def count_queries(client, **params):
+    with CaptureQueriesContext(connection) as queries:
+        inbox(client, **params)
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"view": "teams", "ordering": "priority"},
+        {"q": "ticket", "status": "open", "assignee": "nobody", "ordering": "assignee"},
+        {"category": "CATEGORY", "created_from": "2000-01-01", "ordering": "-status"},
+    ],
+)
+def test_queries_do_not_grow_with_the_number_of_tickets(agent, colleague, category, params):
+    params = {k: (str(category.pk) if v == "CATEGORY" else v) for k, v in params.items()}
+    client = login(agent)
+    few = make_tickets(5, category)
+    workflow.assign(few[0], to=colleague, by=colleague)
+    inbox(client, **params)  # warm caches
+    with_5 = count_queries(client, **params)
+    more = make_tickets(115, category)
+    for t in more[::4]:
+        workflow.assign(t, to=colleague if t.pk % 2 else agent, by=agent)
+    with_120 = count_queries(client, **params)
+    assert with_5 == with_120
+
+
+# Bulk actions ---------------------------------------------------------------------------------------------
+
+
+def post_bulk(client, action, *tickets, data=None, ids=None):
+    return client.post(bulk_url(action, *tickets, ids=ids, next_url=reverse(INBOX)), data or {})
+
+
+def test_bulk_get_shows_a_confirmation_and_changes_nothing(agent, colleague, ticket, anon_ticket):
+    client = login(agent)
+    before = snapshot(ticket, anon_ticket)
+    for action in ("assign", "change_team", "change_priority", "abandon"):
+        response = client.get(bulk_url(action, ticket, anon_ticket, next_url=reverse(INBOX)))
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert ticket.reference in content and anon_ticket.reference in content
+        assert 'method="POST"' in content and "csrfmiddlewaretoken" in content
+    assert snapshot(ticket, anon_ticket) == before
+    assert "wagtail_support.ticket.assign" not in actions_logged(ticket)
+
+
+def test_bulk_assign_to_a_colleague(agent, colleague, ticket, anon_ticket):
+    response = post_bulk(login(agent), "assign", ticket, anon_ticket, data={"assignee": str(colleague.pk)})
+    assert response.status_code == 302 and response["Location"] == reverse(INBOX)
+    for t in (ticket, anon_ticket):
+        t.refresh_from_db()
+        assert t.assignee == colleague
+        assert actions_logged(t).count("wagtail_support.ticket.assign") == 1
+    assert messages_of(response) == ["2 tickets assigned to Carl Colleague"]
+
+
+def test_bulk_assign_to_me_and_unassign(agent, ticket):
+    client = login(agent)
+    post_bulk(client, "assign", ticket, data={"assignee": "me"})
+    ticket.refresh_from_db()
+    assert ticket.assignee == agent
+    response = post_bulk(client, "assign", ticket, data={"assignee": "nobody"})
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+    assert actions_logged(ticket).count("wagtail_support.ticket.assign") == 2
+    assert messages_of(response)[-1] == "1 ticket unassigned"
+
+
+def test_bulk_assign_reports_unchanged_tickets(agent, ticket, anon_ticket):
+    workflow.assign(ticket, to=agent, by=agent)
+    response = post_bulk(login(agent), "assign", ticket, anon_ticket, data={"assignee": "me"})
+    assert messages_of(response) == ["1 ticket assigned to Alice Agent; 1 ticket unchanged"]
+
+
+def test_bulk_assign_to_someone_outside_the_list_is_a_form_error(agent, outsider_agent, ticket):
+    response = post_bulk(login(agent), "assign", ticket, data={"assignee": str(outsider_agent.pk)})
+    assert response.status_code == 200  # the form again, with its error
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+
+
+def test_bulk_change_team(agent, other_team, ticket, anon_ticket):
+    workflow.assign(ticket, to=agent, by=agent)
+    response = post_bulk(login(agent), "change_team", ticket, anon_ticket, data={"team": str(other_team.pk)})
+    for t in (ticket, anon_ticket):
+        t.refresh_from_db()
+        assert t.team == other_team
+        assert "wagtail_support.ticket.team" in actions_logged(t)
+    assert ticket.assignee is None  # Alice is not in Billing
+    assert messages_of(response) == ["2 tickets moved to team Billing"]
+
+
+def test_bulk_change_priority(agent, ticket, anon_ticket):
+    response = post_bulk(login(agent), "change_priority", ticket, anon_ticket, data={"priority": "urgent"})
+    for t in (ticket, anon_ticket):
+        t.refresh_from_db()
+        assert t.priority == "urgent"
+        logs = list(log_registry.get_logs_for_instance(t).filter(action="wagtail_support.ticket.update"))
+        assert len(logs) == 1 and logs[0].data["changes"]["priority"] == {"old": "normal", "new": "urgent"}
+        assert logs[0].user_id == agent.pk
+    assert messages_of(response) == ["2 tickets set to priority Urgent"]
+
+
+def test_bulk_change_priority_refuses_an_unknown_priority(agent, ticket):
+    response = post_bulk(login(agent), "change_priority", ticket, data={"priority": "apocalyptic"})
+    assert response.status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.priority == "normal"
+
+
+def test_bulk_abandon_asks_for_confirmation_then_closes(agent, ticket, anon_ticket):
+    client = login(agent)
+    confirm = client.get(bulk_url("abandon", ticket, anon_ticket))
+    content = confirm.content.decode()
+    assert "Yes, abandon" in content and "no follow-up" in content
+    assert Ticket.objects.filter(status="closed").count() == 0
+    response = post_bulk(client, "abandon", ticket, anon_ticket)
+    for t in (ticket, anon_ticket):
+        t.refresh_from_db()
+        assert t.status == "closed" and t.close_reason == Ticket.CloseReason.ABANDONED
+        assert "wagtail_support.ticket.abandon" in actions_logged(t)
+    assert messages_of(response) == ["2 tickets abandoned (closed with no follow-up)"]
+
+
+def test_bulk_workflow_error_is_reported_and_the_others_go_on(agent, ticket, anon_ticket):
+    workflow.abandon(ticket, by=agent)
+    response = post_bulk(login(agent), "abandon", ticket, anon_ticket)
+    anon_ticket.refresh_from_db()
+    assert anon_ticket.status == "closed"
+    (message,) = messages_of(response)
+    assert message.startswith("1 ticket abandoned (closed with no follow-up); 1 skipped: ")
+    assert f"{ticket.reference}: This ticket is already closed; it cannot be abandoned." in message
+
+
+def test_bulk_assign_refused_by_the_workflow_is_reported(agent, colleague, ticket, other_ticket):
+    # Alice works the Billing ticket because it is assigned to her; Carl is not in Billing.
+    assign_then_leave_team(agent, other_ticket)
+    response = post_bulk(login(agent), "assign", ticket, other_ticket, data={"assignee": str(colleague.pk)})
+    ticket.refresh_from_db()
+    other_ticket.refresh_from_db()
+    assert ticket.assignee == colleague and other_ticket.assignee == agent
+    (message,) = messages_of(response)
+    assert "1 ticket assigned to Carl Colleague; 1 skipped:" in message
+    assert f"{other_ticket.reference}: Carl Colleague is not an agent of team Billing." in message
+
+
+def test_bulk_ignores_forged_ids_of_another_team(agent, ticket, other_ticket):
+    before = snapshot(other_ticket)
+    client = login(agent)
+    confirm = client.get(bulk_url("abandon", ticket, other_ticket))
+    assert other_ticket.reference not in confirm.content.decode()
+    assert b"Secret billing matter" not in confirm.content
+    response = post_bulk(client, "abandon", ticket, other_ticket, ids=["999999", "abc", "all"])
+    assert snapshot(other_ticket) == before
+    assert actions_logged(other_ticket) == ["wagtail_support.ticket.open"]
+    ticket.refresh_from_db()
+    assert ticket.status == "closed"
+    (message,) = messages_of(response)
+    assert "4 skipped" in message and other_ticket.reference not in message
+
+
+@pytest.mark.parametrize("action,data", [
+    ("assign", {"assignee": "me"}),
+    ("change_team", {"team": "TEAM"}),
+    ("change_priority", {"priority": "urgent"}),
+    ("abandon", {}),
+])
+def test_outsider_agent_with_guessed_ids_changes_nothing(outsider_agent, team, ticket, anon_ticket, action, data):
+    data = {k: (str(team.pk) if v == "TEAM" else v) for k, v in data.items()}
+    before = snapshot(ticket, anon_ticket)
+    client = login(outsider_agent)
+    confirm = client.get(bulk_url(action, ticket, anon_ticket))
+    assert ticket.subject.encode() not in confirm.content
+    response = post_bulk(client, action, ticket, anon_ticket, data=data)
+    assert snapshot(ticket, anon_ticket) == before
+    assert actions_logged(ticket) == ["wagtail_support.ticket.open"]
+    if response.status_code == 302:
+        assert "2 skipped" in messages_of(response)[0]
+
+
+@pytest.mark.parametrize("action", ["assign", "change_team", "change_priority", "abandon"])
+def test_non_agent_admin_and_anonymous_are_refused_bulk_actions(editor, ticket, team, action):
+    data = {"assignee": "me", "team": str(team.pk), "priority": "urgent"}
+    before = snapshot(ticket)
+    for client in (login(editor), Client()):
+        assert is_refused(client.get(bulk_url(action, ticket)))
+        response = client.post(bulk_url(action, ticket), data)
+        assert is_refused(response)
+        assert ticket.subject.encode() not in response.content
+    assert snapshot(ticket) == before
+
+
+def test_bulk_post_without_csrf_token_is_refused(agent, ticket):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agent)
+    response = client.post(bulk_url("abandon", ticket), {})
+    assert response.status_code == 403
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+
+
+def test_bulk_with_no_workable_ticket_offers_to_go_back(agent, other_ticket):
+    response = login(agent).get(bulk_url("abandon", other_ticket))
+    content = response.content.decode()
+    assert "None of the selected tickets can be changed by you." in content
+    assert "Yes, abandon" not in content
+
+
+def test_bulk_next_url_must_be_local(agent, ticket):
+    response = login(agent).post(
+        reverse("wagtail_bulk_action", args=["wagtail_support", "ticket", "change_priority"])
+        + "?" + urlencode([("id", ticket.pk), ("next", "https://evil.example.com/")]),
+        {"priority": "high"},
+    )
+    assert response.status_code == 302
+    assert "evil" not in response["Location"]
+
+
+def test_agents_offered_for_assignment(agent, colleague, outsider_agent, supervisor, editor):
+    assert set(AgentScope(agent).agents()) == {agent, colleague}
+    assert {agent, colleague, outsider_agent, supervisor} <= set(AgentScope(supervisor).agents())
+    assert editor not in set(AgentScope(supervisor).agents())
