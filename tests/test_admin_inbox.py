@@ -259,7 +259,9 @@ def test_non_agent_admin_is_refused(editor, ticket, url_name):
 
 
 def test_non_agent_admin_ajax_gets_403(editor, ticket):
-    response = login(editor).get(reverse("wagtail_support_inbox_results"), headers={"x-requested-with": "XMLHttpRequest"})
+    response = login(editor).get(
+        reverse("wagtail_support_inbox_results"), headers={"x-requested-with": "XMLHttpRequest"}
+    )
     assert response.status_code == 403
     assert ticket.subject.encode() not in response.content
 
@@ -424,6 +426,23 @@ def test_filter_requester_email_is_case_insensitive(agent, assorted):
     assert pks(inbox(client, requester="nobody@example.com")) == set()
 
 
+def test_requester_filter_finds_a_person_as_requester_and_as_beneficiary(agent, category):
+    as_requester = factories.open_ticket(
+        requester_name="Paula", requester_email="paula@example.com", category=category, subject="Her own"
+    )
+    for_her = factories.open_ticket(
+        requester_name="Boss",
+        requester_email="boss@example.com",
+        beneficiary_name="Paula",
+        beneficiary_email="Paula@Example.com",
+        category=category,
+        subject="Opened for her",
+    )
+    factories.open_ticket(requester_name="Other", requester_email="other@example.com", category=category)
+
+    assert pks(inbox(login(agent), requester="paula@example.com")) == {as_requester.pk, for_her.pk}
+
+
 def test_requester_filter_does_not_reach_another_team(agent, other_ticket, ticket):
     assert pks(inbox(login(agent), requester="bill@example.com")) == set()
 
@@ -547,7 +566,9 @@ def test_default_order_is_newest_activity_first(agent, category):
     assert response.context["ordering"] == "-updated_at"
 
 
-@pytest.mark.parametrize("ordering", ["password", "requester_user__password", "-", "", "?", "assignee__password", "__str__"])
+@pytest.mark.parametrize(
+    "ordering", ["password", "requester_user__password", "-", "", "?", "assignee__password", "__str__"]
+)
 def test_unknown_sort_is_ignored(agent, assorted, ordering):
     response = inbox(login(agent), ordering=ordering)
     assert response.context["ordering"] == "-updated_at"

@@ -27,7 +27,9 @@ from wagtail_support.models import Attachment, CannedResponse, Message, Resoluti
 pytestmark = pytest.mark.django_db
 
 PREFIX = "wagtail_support.ticket."
-ACTIONS = ["reply", "note", "assign_self", "assign", "team", "details", "people", "pending", "resolve", "abandon", "reopen"]
+ACTIONS = [
+    "reply", "note", "assign_self", "assign", "team", "details", "people", "pending", "resolve", "abandon", "reopen",
+]
 FORM_PREFIX = {"reply": "composer", "note": "composer"}
 
 
@@ -86,7 +88,14 @@ def png_upload(name="screenshot.png"):
 def snapshot(ticket):
     """What an attack must leave untouched."""
     ticket = Ticket.objects.get(pk=ticket.pk)
-    return (ticket.version, ticket.status, ticket.assignee_id, ticket.team_id, Message.objects.count(), len(history(ticket)))
+    return (
+        ticket.version,
+        ticket.status,
+        ticket.assignee_id,
+        ticket.team_id,
+        Message.objects.count(),
+        len(history(ticket)),
+    )
 
 
 # Fixtures ---------------------------------------------------------------------------------------------------
@@ -124,7 +133,10 @@ def canned(team, other_team):
     return {
         "all": CannedResponse.objects.create(
             title="Ask for details",
-            body="Hello {requester_name},\nabout {reference} ({subject}), could you tell us more?\n{agent_name}, {team} {unknown}",
+            body=(
+                "Hello {requester_name},\nabout {reference} ({subject}), could you tell us more?\n"
+                "{agent_name}, {team} {unknown}"
+            ),
         ),
         "team": CannedResponse.objects.create(title="Helpdesk hours", body="We answer 9-17.", team=team),
         "other": CannedResponse.objects.create(title="Billing only", body="Billing text", team=other_team),
@@ -312,7 +324,8 @@ def test_composer_has_two_distinct_buttons_and_no_default(agent_client, ticket):
     assert f'action="{workspace_url(ticket)}"' in form
     assert agent_client.post(workspace_url(ticket), {"composer-body": "x"}).status_code == 405
     # Cancel only leads back to the page.
-    assert re.search(r'<a href="%s" class="button button-secondary" data-wsw-cancel>Cancel</a>' % workspace_url(ticket), form)
+    cancel = f'<a href="{workspace_url(ticket)}" class="button button-secondary" data-wsw-cancel>Cancel</a>'
+    assert cancel in form
 
 
 def test_reply_to_the_requester(agent_client, agent, requester, ticket):
@@ -384,7 +397,10 @@ def test_reply_with_attachments(agent_client, agent, requester, ticket):
     assert response.status_code == 302
     message = ticket.messages.last()
     attachments = list(message.attachments.order_by("filename"))
-    assert [(a.filename, a.content_type) for a in attachments] == [("screen.png", "image/png"), ("steps.txt", "text/plain")]
+    assert [(a.filename, a.content_type) for a in attachments] == [
+        ("screen.png", "image/png"),
+        ("steps.txt", "text/plain"),
+    ]
     assert history(ticket)[-1].data["attachments"] == 2
     page = text(agent_client.get(workspace_url(ticket)))
     for attachment in attachments:
@@ -516,7 +532,8 @@ def test_assign_to_me_twice_changes_nothing(agent_client, agent, ticket):
     assert actions_since(ticket, before) == []
 
 
-def test_assign_offers_the_team_and_supervisors(agent_client, ticket, colleague, supervisor, outsider_agent, wagtail_editor):
+@pytest.mark.usefixtures("colleague", "supervisor", "outsider_agent", "wagtail_editor")
+def test_assign_offers_the_team_and_supervisors(agent_client, ticket):
     page = text(agent_client.get(workspace_url(ticket)))
     select = page[page.index('name="assign-assignee"') : page.index("</select>", page.index('name="assign-assignee"'))]
 
@@ -584,7 +601,13 @@ def test_change_details(agent_client, ticket, team):
     before = history(ticket)
 
     response = post(
-        agent_client, ticket, "details", subject="Login refused on Safari", kind="bug", priority="urgent", category=other_entry.pk
+        agent_client,
+        ticket,
+        "details",
+        subject="Login refused on Safari",
+        kind="bug",
+        priority="urgent",
+        category=other_entry.pk,
     )
 
     assert response.status_code == 302
@@ -607,7 +630,8 @@ def test_details_list_the_catalog_as_a_tree(agent_client, ticket, team):
     factories.make_category("Retired", team, is_active=False)
 
     page = text(agent_client.get(workspace_url(ticket)))
-    select = page[page.index('name="details-category"') : page.index("</select>", page.index('name="details-category"'))]
+    start = page.index('name="details-category"')
+    select = page[start : page.index("</select>", start)]
 
     assert "Billing › Invoices" in select
     assert "Retired" not in select
@@ -816,7 +840,8 @@ def test_reopen(agent_client, closed_ticket):
 
     assert "reopened" in flashes(response)[0]
     closed_ticket.refresh_from_db()
-    assert (closed_ticket.status, closed_ticket.resolution_code, closed_ticket.solution) == (Ticket.Status.OPEN, None, "")
+    assert closed_ticket.status == Ticket.Status.OPEN
+    assert (closed_ticket.resolution_code, closed_ticket.solution) == (None, "")
     assert actions_since(closed_ticket, before) == ["reopen", "status"]
 
 
@@ -961,11 +986,14 @@ def test_others_cannot_act(client, request, ticket, other_team, who, action):
 
 @pytest.mark.parametrize("action", ACTIONS)
 def test_guessed_ids_are_404_for_an_agent(agent_client, ticket, other_team, action):
-    guessed = factories.open_ticket(subject="Other team", requester_name="X", requester_email="x@example.com", team=other_team)
+    guessed = factories.open_ticket(
+        subject="Other team", requester_name="X", requester_email="x@example.com", team=other_team
+    )
     before = snapshot(guessed)
 
     for pk in (guessed.pk, guessed.pk + 1000):
-        assert agent_client.post(action_url(pk, action), form_data(guessed, action, **ATTACK_FIELDS.get(action, {}))).status_code == 404
+        data = form_data(guessed, action, **ATTACK_FIELDS.get(action, {}))
+        assert agent_client.post(action_url(pk, action), data).status_code == 404
         assert agent_client.get(workspace_url(pk)).status_code == 404
 
     assert snapshot(guessed) == before
@@ -1010,7 +1038,11 @@ def _grow_conversation(ticket, agent, requester, count):
     )
     for i in range(3):
         workflow.reply(
-            ticket, by=agent, body=f"With files {i}", internal=bool(i % 2), attachments=[png_upload(), png_upload("b.png")]
+            ticket,
+            by=agent,
+            body=f"With files {i}",
+            internal=bool(i % 2),
+            attachments=[png_upload(), png_upload("b.png")],
         )
     assert ticket.messages.count() == count
 
@@ -1022,7 +1054,9 @@ def _count_queries(client, url):
     return len(queries), response
 
 
-def test_workspace_runs_a_fixed_number_of_queries(agent_client, agent, requester, category, django_assert_max_num_queries):
+def test_workspace_runs_a_fixed_number_of_queries(
+    agent_client, agent, requester, category, django_assert_max_num_queries
+):
     small = factories.open_ticket(requester, category=category)
     large = factories.open_ticket(requester, category=category)
     _grow_conversation(small, agent, requester, 10)
@@ -1038,3 +1072,33 @@ def test_workspace_runs_a_fixed_number_of_queries(agent_client, agent, requester
     with django_assert_max_num_queries(large_count):
         agent_client.get(workspace_url(large, show="internal"))
     print(f"\nworkspace queries: 10 messages -> {small_count}, 200 messages -> {large_count}")
+
+
+def test_ticket_without_a_team_for_a_supervisor(client, settings, supervisor, agent, outsider_agent):
+    settings.WAGTAILSUPPORT_DEFAULT_TEAM = ""
+    ticket = factories.open_ticket(subject="No team", requester_name="Ann", requester_email="ann@example.com")
+    assert ticket.team is None
+    client.force_login(supervisor)
+
+    page = text(client.get(workspace_url(ticket)))
+
+    assert "No team" in page
+    start = page.index('name="assign-assignee"')
+    select = page[start : page.index("</select>", start)]
+    # Anyone who works tickets may take a ticket no team owns.
+    assert "Alice Agent" in select and "Oscar Outsider" in select and "Sue Supervisor" in select
+
+
+def test_workspace_in_french(agent_client, agent, ticket):
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(agent)
+    profile.preferred_language = "fr"
+    profile.save()
+    workflow.reply(ticket, by=agent, body="Note", internal=True)
+
+    page = text(agent_client.get(workspace_url(ticket)))
+
+    for french in ("Ajouter une note interne", "Envoyer la réponse au demandeur", "Journal d'intervenant", "Abandonner"):
+        assert french.replace("'", "&#x27;") in page or french in page, french
+    assert "Add internal note" not in page and "Send reply to requester" not in page

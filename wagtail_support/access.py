@@ -175,6 +175,28 @@ def is_team_member(user, team):
     return team is not None and _authenticated(user) and team.members.filter(pk=user.pk).exists()
 
 
+def agents():
+    """Active accounts that may work tickets (the agent permission, or superusers), each once."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.backends import ModelBackend
+
+    # with_perm joins groups and user permissions: a subquery keeps each account once.
+    holders = ModelBackend().with_perm(PERM_WORK, is_active=True, include_superusers=True)
+    return get_user_model()._default_manager.filter(pk__in=holders.values("pk"))
+
+
+def assignable_agents(team):
+    """The accounts a ticket of ``team`` may be assigned to: ``can_be_assigned`` as a queryset."""
+    from django.contrib.auth.backends import ModelBackend
+
+    candidates = agents()
+    if team is None:
+        return candidates
+    supervisors = ModelBackend().with_perm(PERM_VIEW_ALL, is_active=True, include_superusers=True)
+    members = team.members.through.objects.filter(team_id=team.pk).values("user_id")
+    return candidates.filter(Q(pk__in=members) | Q(pk__in=supervisors.values("pk")))
+
+
 def can_be_assigned(user, ticket_team):
     """May ``user`` be assigned a ticket of ``ticket_team``?"""
     if not is_agent(user):

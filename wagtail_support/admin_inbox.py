@@ -201,16 +201,7 @@ class AgentScope:
         A supervisor gets every agent; an agent gets the agents of their own teams. The workflow still
         checks, ticket by ticket, that the assignee may work that ticket's team.
         """
-        User = get_user_model()
-        codename = access.PERM_WORK.split(".")[1]
-        app_label = access.PERM_WORK.split(".")[0]
-        by_permission = (
-            Q(is_superuser=True)
-            | Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label)
-            | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
-        )
-        # Subqueries rather than joins, so nobody is listed twice.
-        queryset = User.objects.filter(is_active=True, pk__in=User.objects.filter(by_permission).values("pk"))
+        queryset = access.agents()
         if not self.sees_all:
             members = Team.members.through.objects.filter(team_id__in=self.team_ids).values("user_id")
             queryset = queryset.filter(Q(pk__in=members) | Q(pk=self.user.pk))
@@ -309,7 +300,7 @@ class TicketFilterSet(WagtailFilterSet):
     created = BoundedDateFromToRangeFilter(
         label=_("Created"), field_name="created_at", widget=DateRangePickerWidget
     )
-    requester = django_filters.CharFilter(label=_("Requester email"), method="filter_requester")
+    requester = django_filters.CharFilter(label=_("Requester or beneficiary email"), method="filter_requester")
 
     NO_TEAM = "none"
     ME = "me"
@@ -354,10 +345,13 @@ class TicketFilterSet(WagtailFilterSet):
         return queryset.filter(category_id__in=_descendants(int(value), self.category_children))
 
     def filter_requester(self, queryset, name, value):
-        # The workflow stores addresses in lower case, so an exact match on the lowered address is a
-        # case-insensitive match that the requester_email index serves.
+        # "Other tickets" of a person: as requester or as beneficiary. The workflow stores addresses in
+        # lower case, so an exact match on the lowered address is case-insensitive and both indexes
+        # (requester_email, beneficiary_email) serve it.
         email = value.strip().lower()
-        return queryset.filter(requester_email=email) if email else queryset
+        if not email:
+            return queryset
+        return queryset.filter(Q(requester_email=email) | Q(beneficiary_email=email))
 
 
 # Sorting --------------------------------------------------------------------------------------------------
@@ -754,7 +748,10 @@ class TicketBulkAction(BulkAction):
             )
         skipped = len(self.failed) + not_found
         if skipped:
-            reasons = [f"{ticket.reference}: {error}" for ticket, error in self.failed]
+            reasons = [
+                gettext("%(reference)s: %(error)s") % {"reference": ticket.reference, "error": error}
+                for ticket, error in self.failed
+            ]
             if not_found:
                 reasons.append(
                     ngettext(

@@ -14,8 +14,7 @@ and a warning, so nothing is overwritten silently and no draft is lost.
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
@@ -65,6 +64,14 @@ def user_label(user):
     return user.get_full_name() or user.get_username()
 
 
+def _has_field(model, name):
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
 def optional_url(name, *args, query=None):
     """The URL of ``name``, or ``None`` when it is not registered (the inbox may not be installed)."""
     try:
@@ -107,20 +114,7 @@ def catalog():
     return entries
 
 
-def assignable_agents(team):
-    """The accounts a ticket of ``team`` may be assigned to, in one query.
-
-    The same rule as ``access.can_be_assigned`` (an agent of the team, or an agent who sees every team),
-    expressed as a queryset so a team of any size costs one query; the workflow checks the chosen
-    account with ``can_be_assigned`` again.
-    """
-    backend = ModelBackend()
-    agents = backend.with_perm(access.PERM_WORK)
-    if team is not None:
-        agents = agents.filter(
-            Q(support_teams=team) | Q(pk__in=backend.with_perm(access.PERM_VIEW_ALL).values("pk"))
-        )
-    return agents
+assignable_agents = access.assignable_agents
 
 
 def get_workable_ticket(user, pk):
@@ -242,10 +236,10 @@ class AssignForm(TicketActionForm):
         if ticket.assignee_id:
             choices |= Q(pk=ticket.assignee_id)
         user_model = get_user_model()
+        # Sorted by name where the user model has one (a custom user model may not).
+        names = [name for name in ("first_name", "last_name") if _has_field(user_model, name)]
         field = self.fields["assignee"]
-        field.queryset = user_model._default_manager.filter(choices).order_by(
-            "first_name", "last_name", user_model.USERNAME_FIELD
-        )
+        field.queryset = user_model._default_manager.filter(choices).order_by(*names, user_model.USERNAME_FIELD)
         field.label_from_instance = user_label
 
     def get_initial(self, ticket):
@@ -567,12 +561,15 @@ class TicketWorkspaceView(TicketMixin, View):
         return built
 
     def canned_text(self, canned_responses):
-        """The text of ``?canned=<id>`` filled in for this ticket: inserting a saved reply without JavaScript."""
-        wanted = self.request.GET.get("canned")
-        for response in canned_responses:
-            if wanted and str(response.pk) == wanted:
-                return response.render_for(self.ticket, self.request.user)
-        return ""
+        """The saved reply ``?canned=<id>`` filled in for this ticket: inserting one without JavaScript.
+
+        Only a reply offered on this page counts; any other id leaves the composer empty.
+        """
+        wanted = self.request.GET.get("canned", "")
+        offered = {str(response.pk): response for response in canned_responses}
+        if wanted not in offered:
+            return ""
+        return offered[wanted].render_for(self.ticket, self.request.user)
 
     def get_timeline(self):
         """The conversation, oldest first, in a fixed number of queries whatever its length."""
@@ -606,7 +603,12 @@ class TicketWorkspaceView(TicketMixin, View):
                 "counts": counts,
                 "show": show,
                 "show_links": [
-                    {"value": value, "label": label, "count": counts[value], "url": self.workspace_url(value, "conversation")}
+                    {
+                        "value": value,
+                        "label": label,
+                        "count": counts[value],
+                        "url": self.workspace_url(value, "conversation"),
+                    }
                     for value, label in (
                         (SHOW_ALL, _("Everything")),
                         (SHOW_PUBLIC, _("Requester's journal")),
@@ -621,7 +623,7 @@ class TicketWorkspaceView(TicketMixin, View):
                 "beneficiary_tickets_url": other_tickets_url(ticket.beneficiary_email),
                 "submitted_from_url": page_admin_url(ticket.submitted_from),
                 "came_from_url": page_admin_url(ticket.came_from),
-                "follows_url": reverse("wagtail_support_ticket", args=[ticket.follows_id]) if ticket.follows_id else None,
+                "follows_url": optional_url("wagtail_support_ticket", ticket.follows_id) if ticket.follows_id else None,
                 "canned_responses": canned_responses,
                 "canned_texts": {str(r.pk): r.render_for(ticket, user) for r in canned_responses},
                 "workspace_url": self.workspace_url(show),
@@ -657,9 +659,8 @@ class TicketActionView(TicketWorkspaceView):
         ticket = self.ticket
         form = form_class(request.POST, request.FILES, ticket=ticket, user=request.user)
         if not form.is_valid():
-            return self.refused(form, _("Ticket %(reference)s was not changed: please correct the form.") % {
-                "reference": ticket.reference
-            })
+            message = _("Ticket %(reference)s was not changed: please correct the form.")
+            return self.refused(form, message % {"reference": ticket.reference})
         if isinstance(form, AbandonForm) and not form.confirmed:
             return self.confirm_abandon(form)
 
@@ -708,7 +709,10 @@ class TicketActionView(TicketWorkspaceView):
             if name == "version":
                 messages.error(self.request, _("The form was out of date: look at the ticket and try again."))
             elif name in form.fields and errors and str(errors[0]) != message:
-                messages.error(self.request, f"{form.fields[name].label}: {' '.join(errors)}")
+                messages.error(
+                    self.request,
+                    _("%(field)s: %(errors)s") % {"field": form.fields[name].label, "errors": " ".join(errors)},
+                )
         return redirect(self.workspace_url(self.show))
 
     def for_current_version(self, form):
@@ -757,7 +761,9 @@ class TicketHistoryView(TicketMixin, View):
 
     @method_decorator(never_cache)
     def get(self, request, pk):
-        entries = log_registry.get_logs_for_instance(self.ticket).select_related("user").order_by("-timestamp", "-pk")
+        entries = (
+            log_registry.get_logs_for_instance(self.ticket).select_related("user").order_by("-timestamp", "-pk")
+        )
         page = Paginator(entries, HISTORY_PER_PAGE).get_page(request.GET.get("p"))
         context = self.get_context_data(ticket=self.ticket, page=page, history=page.object_list)
         context["workspace_url"] = reverse("wagtail_support_ticket", args=[self.ticket.pk])

@@ -796,6 +796,40 @@ def seed_support_pages(report, home):
     return page
 
 
+CANNED_RESPONSES = [
+    (
+        "Ask for a screenshot",
+        None,
+        "Hello {requester_name},\n\nThank you for your message about {reference}. Could you send us a screenshot "
+        "of the page and tell us which browser you use? You can answer this mail or attach it on your ticket's "
+        "page.\n\n{agent_name}",
+    ),
+    (
+        "Demande de précisions",
+        None,
+        "Bonjour {requester_name},\n\nMerci pour votre demande {reference}. Pourriez-vous nous donner plus de "
+        "détails (étapes, message d'erreur, capture d'écran) ?\n\n{agent_name}, équipe {team}",
+    ),
+    (
+        "Invoice resent",
+        "billing",
+        "Hello {requester_name},\n\nWe have sent your invoice again to this address. Tell us if it does not "
+        "arrive within the hour.\n\n{agent_name}",
+    ),
+]
+
+
+def seed_canned_responses(report, teams):
+    from .models import CannedResponse
+
+    for order, (title, team_slug, body) in enumerate(CANNED_RESPONSES, start=1):
+        _obj, created = CannedResponse.objects.get_or_create(
+            title=title,
+            defaults={"body": body, "team": teams.get(team_slug) if team_slug else None, "sort_order": order * 10},
+        )
+        report.add("canned responses", title, created)
+
+
 def seed_site_port(report, site):
     """Give the default site the port the demo serves on, so links in mails work."""
     import os
@@ -818,6 +852,7 @@ def seed_configuration(report, reset_passwords=False):
         teams = seed_teams(report)
         categories = seed_catalog(report, teams)
         codes = seed_resolution_codes(report)
+        seed_canned_responses(report, teams)
         groups = seed_groups(report)
         users = seed_users(report, teams, groups, reset_passwords=reset_passwords)
     return {"home": home, "site": site, "teams": teams, "categories": categories, "codes": codes, "users": users}

@@ -5,8 +5,9 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from .attachments import validate_attachments
 from .conf import support_settings
@@ -18,6 +19,19 @@ PRIORITY_HELP = {
     Ticket.Priority.HIGH: _("An important request that needs particular attention."),
     Ticket.Priority.URGENT: _("A critical request that needs immediate action."),
 }
+
+
+def _attachments_help_text():
+    count = support_settings.MAX_ATTACHMENTS_PER_MESSAGE
+    return ngettext(
+        "Screenshots, PDF, text or office documents; up to %(count)d file.",
+        "Screenshots, PDF, text or office documents; up to %(count)d files.",
+        count,
+    ) % {"count": count}
+
+
+# Lazy, so the help text is translated into each visitor's language when shown, not once at import.
+attachments_help_text = lazy(_attachments_help_text, str)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -32,11 +46,7 @@ class AttachmentsField(forms.FileField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", _("Attachments"))
-        kwargs.setdefault(
-            "help_text",
-            _("Screenshots, PDF, text or office documents; up to %(count)s files.")
-            % {"count": support_settings.MAX_ATTACHMENTS_PER_MESSAGE},
-        )
+        kwargs.setdefault("help_text", attachments_help_text())
         super().__init__(**kwargs)
 
     def clean(self, data, initial=None):

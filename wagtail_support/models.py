@@ -439,6 +439,7 @@ class Ticket(models.Model):
             models.Index(fields=["-created_at"], name="ws_ticket_created"),
             models.Index(fields=["priority", "status"], name="ws_ticket_priority_status"),
             models.Index(fields=["requester_email"], name="ws_ticket_requester_email"),
+            models.Index(fields=["beneficiary_email"], name="ws_ticket_beneficiary_email"),
             models.Index(fields=["requester_user", "-created_at"], name="ws_ticket_requester_user"),
             models.Index(fields=["beneficiary_user", "-created_at"], name="ws_ticket_beneficiary_user"),
         ]

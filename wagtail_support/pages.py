@@ -14,10 +14,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel
@@ -240,10 +240,10 @@ class AbstractSupportPage(RoutablePageMixin, Page):
         tab_query = query.copy()
         tab_query.pop("status", None)
         tabs = [
-            ("", _("All"), counts["all"]),
-            (Ticket.Status.OPEN, _("Open"), counts["open"]),
-            (Ticket.Status.PENDING, _("Pending"), counts["pending"]),
-            (Ticket.Status.CLOSED, _("Closed"), counts["closed"]),
+            ("", pgettext("ticket list tab", "All"), counts["all"]),
+            (Ticket.Status.OPEN, pgettext("ticket list tab", "Open"), counts["open"]),
+            (Ticket.Status.PENDING, pgettext("ticket list tab", "Pending"), counts["pending"]),
+            (Ticket.Status.CLOSED, pgettext("ticket list tab", "Closed"), counts["closed"]),
         ]
         return self.render(
             request,

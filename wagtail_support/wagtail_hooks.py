@@ -241,7 +241,7 @@ class CategoryAdmin(ModelAdmin):
 class ResolutionCodeAdmin(ModelAdmin):
     model = ResolutionCode
     menu_label = _("Resolution codes")
-    menu_icon = "tick"
+    menu_icon = "check"
     list_display = ("__str__", "code", "is_active")
     list_filter = ("is_active",)
 

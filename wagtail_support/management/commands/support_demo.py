@@ -64,7 +64,7 @@ class Command(BaseCommand):
     def print_report(self, report, no_tickets, mails):
         write, style = self.stdout.write, self.style
         write(style.MIGRATE_HEADING("wagtail-support demo data"))
-        kinds = ["home page", "site", "pages", "teams", "service catalog entries", "resolution codes", "groups", "users"]
+        kinds = ["home page", "site", "pages", "teams", "service catalog entries", "resolution codes", "canned responses", "groups", "users"]
         for kind in kinds:
             created, found = report.created[kind], report.found[kind]
             if not created and not found:
