@@ -34,7 +34,7 @@ test: check-migrations pytest
 # (bash scripts/install_chromium.sh).
 screenshots: install
 	@test -x /usr/bin/chromium || { echo "No /usr/bin/chromium: run bash scripts/install_chromium.sh first." >&2; exit 1; }
-	SAVE_SCREENSHOTS=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PY) -m pytest tests/test_browser.py
+	SAVE_SCREENSHOTS=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PY) -m pytest tests/test_browser.py tests/test_browser_agent.py
 
 # Refresh the French catalogue after changing strings (needs GNU gettext), then compile it.
 messages: install

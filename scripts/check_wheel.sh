@@ -19,6 +19,11 @@ required = [
     "wagtail_support/locale/fr/LC_MESSAGES/django.mo",
     "wagtail_support/locale/fr/LC_MESSAGES/django.po",
     "wagtail_support/templates/wagtail_support/mail/requester/opened.txt",
+    "wagtail_support/templates/wagtail_support/support_page.html",
+    "wagtail_support/templates/wagtail_support/admin/workspace.html",
+    "wagtail_support/static/wagtail_support/css/support.css",
+    "wagtail_support/static/wagtail_support/js/faq-suggest.js",
+    "wagtail_support/migrations/0008_beneficiary_email_index.py",
 ]
 missing = [n for n in required if n not in names]
 templates = [n for n in names if n.startswith("wagtail_support/templates/")]
@@ -37,7 +42,8 @@ mkdir -p "$work/site"
 cat > "$work/site/wheelsite_settings.py" <<'PY'
 SECRET_KEY = "wheel-check"
 INSTALLED_APPS = [
-    "wagtail_support", "wagtail_modeladmin", "wagtail.sites", "wagtail.users", "wagtail.admin",
+    "wagtail_support", "wagtail_modeladmin", "wagtail.contrib.routable_page", "wagtail.snippets",
+    "wagtail.sites", "wagtail.users", "wagtail.admin",
     "wagtail.images", "wagtail.documents", "wagtail.search", "wagtail", "modelcluster", "taggit",
     "django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions",
     "django.contrib.messages", "django.contrib.staticfiles",

@@ -13,7 +13,6 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -21,6 +20,7 @@ from PIL import Image
 from wagtail.models import Site
 
 from tests import factories
+from tests.html_helpers import field_block, field_errors, html, soup, text
 from wagtail_support import access, workflow
 from wagtail_support.models import Attachment, Message, Ticket
 
@@ -72,29 +72,14 @@ def ticket_data(**overrides):
     return {key: value for key, value in data.items() if value is not None}
 
 
-def soup(response):
-    return BeautifulSoup(response.content.decode(), "html.parser")
 
 
-def html(response):
-    return response.content.decode()
 
 
-def text(response):
-    """The visible text of a page, whitespace collapsed."""
-    return " ".join(soup(response).get_text(" ").split())
 
 
-def field_block(response, name):
-    """The ``<div class="ws-field ws-field--<name>">`` of a form field."""
-    block = soup(response).select_one(f"div.ws-field--{name}")
-    assert block is not None, f"no field {name} on the page"
-    return block
 
 
-def field_errors(response, name):
-    errors = field_block(response, name).select("ul.ws-errors li")
-    return [" ".join(e.get_text(" ").split()) for e in errors]
 
 
 def mails_to(address):

@@ -8,12 +8,12 @@ field, disguised files, missing CSRF tokens and GET on state-changing routes.
 import io
 
 import pytest
-from bs4 import BeautifulSoup
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
 from tests import factories
+from tests.html_helpers import field_errors, html, soup, text
 from wagtail_support import access, workflow
 from wagtail_support.models import Attachment, Message, Ticket
 
@@ -59,22 +59,12 @@ def ticket_data(**overrides):
     return {key: value for key, value in data.items() if value is not None}
 
 
-def soup(response):
-    return BeautifulSoup(response.content.decode(), "html.parser")
 
 
-def html(response):
-    return response.content.decode()
 
 
-def text(response):
-    return " ".join(soup(response).get_text(" ").split())
 
 
-def field_errors(response, name):
-    block = soup(response).select_one(f"div.ws-field--{name}")
-    assert block is not None, f"no field {name} on the page"
-    return [" ".join(e.get_text(" ").split()) for e in block.select("ul.ws-errors li")]
 
 
 def counts():

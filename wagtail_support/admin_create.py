@@ -28,7 +28,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django.views.generic.edit import FormView
-from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Site
@@ -541,8 +540,8 @@ def requester_autocomplete(request):
     return JsonResponse({"results": results})
 
 
-@hooks.register("register_admin_urls")
-def register_create_urls():
+def admin_urls():
+    """URLs of "New ticket"; registered by ``wagtail_hooks``."""
     return [
         path("support/tickets/new/", TicketCreateView.as_view(), name="wagtail_support_ticket_create"),
         path(

@@ -33,7 +33,6 @@ from django.utils.http import urlencode
 from django.utils.timesince import timesince
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms.search import SearchForm
@@ -964,19 +963,15 @@ class TicketsForMyTeamsPanel(Component):
 # Registration ---------------------------------------------------------------------------------------------
 
 
-@hooks.register("register_admin_urls")
-def register_inbox_urls():
+def admin_urls():
+    """URLs of the inbox; registered by ``wagtail_hooks``."""
     return [
         path("support/tickets/", InboxView.as_view(), name=INBOX_URL_NAME),
         path("support/tickets/results/", InboxView.as_view(results_only=True), name=INBOX_RESULTS_URL_NAME),
     ]
 
 
-@hooks.register("construct_homepage_panels")
 def add_tickets_panel(request, panels):
+    """The "Tickets assigned to my teams" panel, for agents; registered by ``wagtail_hooks``."""
     if access.is_agent(request.user):
         panels.append(TicketsForMyTeamsPanel(request))
-
-
-for _action in BULK_ACTIONS:
-    hooks.register("register_bulk_action", _action)

@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
-from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.auth import user_passes_test
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -770,8 +769,8 @@ class TicketHistoryView(TicketMixin, View):
         return self.render_to_response(context)
 
 
-@hooks.register("register_admin_urls")
-def register_workspace_urls():
+def admin_urls():
+    """URLs of the workspace; registered by ``wagtail_hooks``."""
     return [
         path("support/tickets/<int:pk>/", TicketWorkspaceView.as_view(), name="wagtail_support_ticket"),
         path("support/tickets/<int:pk>/history/", TicketHistoryView.as_view(), name="wagtail_support_ticket_history"),

@@ -5,7 +5,15 @@ from django.core.checks import Error, Tags, Warning, register
 
 from .conf import support_settings
 
-REQUIRED_APPS = ["wagtail", "wagtail.users", "wagtail.admin", "wagtail.sites", "wagtail.contrib.routable_page"]
+REQUIRED_APPS = [
+    "wagtail",
+    "wagtail.users",
+    "wagtail.admin",
+    "wagtail.sites",
+    "wagtail.snippets",
+    "wagtail.contrib.routable_page",
+    "wagtail_modeladmin",
+]
 
 
 @register(Tags.compatibility)

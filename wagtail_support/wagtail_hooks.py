@@ -171,7 +171,12 @@ def register_ticket_log_actions(actions):
         message = _("Reopened the ticket")
 
 
-from . import faq_hooks  # noqa: E402,F401
+from wagtail.snippets.models import register_snippet  # noqa: E402
+
+from .faq_admin import FAQViewSetGroup  # noqa: E402
+
+# The FAQ's questions and topics, as snippets under one "FAQ" menu item.
+register_snippet(FAQViewSetGroup)
 
 
 # The "Support" menu: the agents' inbox and "New ticket" first, then the configuration models. ----------------
@@ -273,5 +278,20 @@ class SupportAdminGroup(ModelAdminGroup):
         return items
 
 
-# The agents' views register their own URLs, panels and hooks.
-from . import admin_create, admin_inbox, admin_workspace  # noqa: E402,F401
+# The agents' views: inbox, workspace and "New ticket", the home panel and the bulk actions. -------------------
+
+from . import admin_create, admin_inbox, admin_workspace  # noqa: E402
+
+
+@hooks.register("register_admin_urls")
+def register_support_admin_urls():
+    return admin_inbox.admin_urls() + admin_workspace.admin_urls() + admin_create.admin_urls()
+
+
+@hooks.register("construct_homepage_panels")
+def add_tickets_for_my_teams_panel(request, panels):
+    admin_inbox.add_tickets_panel(request, panels)
+
+
+for _bulk_action in admin_inbox.BULK_ACTIONS:
+    hooks.register("register_bulk_action", _bulk_action)

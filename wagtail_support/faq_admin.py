@@ -1,15 +1,14 @@
 """The FAQ in the Wagtail admin: questions and topics as snippets, under one "FAQ" menu item.
 
-Imported by ``wagtail_hooks.py``, so that Wagtail registers it with everything else wagtail-support
-registers. Registering the viewsets also registers the add/change/delete/view permissions of both models
-in the group editor.
+``wagtail_hooks.py`` registers ``FAQViewSetGroup`` with everything else wagtail-support registers;
+registering the viewsets also puts the add/change/delete/view permissions of both models in the group
+editor.
 """
 
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.tables import BooleanColumn, DateColumn
-from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
 
 from .faq import FAQEntry, FAQTopic, normalize_query
@@ -69,5 +68,3 @@ class FAQViewSetGroup(SnippetViewSetGroup):
     menu_order = 310
     items = (FAQEntryViewSet, FAQTopicViewSet)
 
-
-register_snippet(FAQViewSetGroup)
