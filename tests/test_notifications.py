@@ -412,3 +412,15 @@ def test_failing_esp_never_loses_a_reply(ticket, agent, requester, esp_down, on_
     assert [m.to for m in esp_down] == [[requester.email]]
     assert Message.objects.get(pk=message.pk).body == "Answer sent while the ESP is down."
     assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.PENDING
+
+
+def test_agent_mails_link_to_the_ticket_workspace(ticket, agent, supervisor, on_commit):
+    from django.urls import reverse
+
+    with on_commit():
+        workflow.assign(ticket, to=agent, by=supervisor)
+
+    to_agent = [m for m in mail.outbox if m.to == [agent.email]]
+    assert to_agent, "the new assignee is told"
+    assert reverse("wagtail_support_ticket", args=[ticket.pk]) in to_agent[-1].body
+    assert "?t=" not in to_agent[-1].body  # no requester link in a mail to the team

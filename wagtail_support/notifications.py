@@ -171,8 +171,16 @@ def ticket_url(ticket, link_token=""):
 
 
 def admin_ticket_url(ticket):
-    """The ticket in the agent workspace, once it exists; until then, nothing."""
-    return ""
+    """The full address of the ticket's workspace in the admin (``WAGTAILADMIN_BASE_URL``), or ""."""
+    from django.conf import settings
+    from django.urls import NoReverseMatch, reverse
+
+    base = getattr(settings, "WAGTAILADMIN_BASE_URL", "") or ""
+    try:
+        path = reverse("wagtail_support_ticket", args=[ticket.pk])
+    except NoReverseMatch:
+        return ""
+    return base.rstrip("/") + path
 
 
 def send_ticket_links(email, support_page_id, language=""):
