@@ -4,6 +4,9 @@ Shared by tests/test_browser.py (the visitor) and tests/test_browser_agent.py (t
 downloads a browser here; the tests launch the system Chromium with the flags this sandbox needs.
 """
 
+import os
+from pathlib import Path
+
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
@@ -18,6 +21,17 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 DESKTOP = {"width": 1280, "height": 900}
+SCREENSHOTS_DIR = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+# Every browser test: marked, skipped without Chromium, on a real database the live server shares.
+BROWSER_TEST_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM),
+        reason=f"no Chromium at {CHROMIUM}: run `bash scripts/install_chromium.sh` to run the browser tests",
+    ),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 TIMEOUT_MS = 15_000
 
 
@@ -91,3 +105,39 @@ def open_tab(browser, live_server):
     yield open_tab
     for tab in tabs:
         tab.close()
+
+
+@pytest.fixture
+def screenshot():
+    """``screenshot(page, "name.png")``: the whole page into docs/screenshots/, with SAVE_SCREENSHOTS=1 only."""
+    enabled = os.environ.get("SAVE_SCREENSHOTS") == "1"
+
+    def take(page, name):
+        if not enabled:
+            return
+        SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+        # Web fonts and the stylesheets are in before the picture is taken.
+        page.wait_for_load_state("networkidle")
+        # Wagtail's admin scrolls inside <main>, not the document, so ``full_page`` alone stops at the
+        # window's bottom: the window is made as tall as the content for the picture, then put back.
+        viewport = page.viewport_size
+        for _ in range(3):
+            height = page.evaluate(ADMIN_CONTENT_HEIGHT)
+            if height <= page.viewport_size["height"]:
+                break
+            page.set_viewport_size({"width": viewport["width"], "height": height})
+        try:
+            page.screenshot(
+                path=str(SCREENSHOTS_DIR / name), full_page=True, animations="disabled", caret="hide"
+            )
+        finally:
+            page.set_viewport_size(viewport)
+
+    return take
+
+
+# The height of the admin page's content, <main> being the element that scrolls.
+ADMIN_CONTENT_HEIGHT = """() => Math.ceil(Math.max(
+    document.documentElement.scrollHeight,
+    ...Array.from(document.querySelectorAll("main"), main => main.getBoundingClientRect().top + main.scrollHeight)
+))"""

@@ -21,7 +21,6 @@ Two things about running Playwright beside Django:
 """
 
 import io
-import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,39 +29,15 @@ import pytest
 from django.core import mail
 
 from tests import factories
-from tests.browser_support import CHROMIUM, browser, open_tab  # noqa: F401 - browser and open_tab are fixtures
+from tests.browser_support import BROWSER_TEST_MARKS, browser, open_tab, screenshot  # noqa: F401 - fixtures
 
-SCREENSHOTS_DIR = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 VISITOR_EMAIL = "maya.visitor@example.com"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM),
-        reason=f"no Chromium at {CHROMIUM}: run `bash scripts/install_chromium.sh` to run the browser tests",
-    ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST_MARKS
 
 
 # Fixtures -------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def screenshot():
-    """``screenshot(page, "name.png")``: the whole page into docs/screenshots/, with SAVE_SCREENSHOTS=1 only."""
-    enabled = os.environ.get("SAVE_SCREENSHOTS") == "1"
-
-    def take(page, name):
-        if not enabled:
-            return
-        SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
-        # Web fonts and the stylesheet are in before the picture is taken.
-        page.wait_for_load_state("networkidle")
-        page.screenshot(path=str(SCREENSHOTS_DIR / name), full_page=True, animations="disabled", caret="hide")
-
-    return take
 
 
 @pytest.fixture

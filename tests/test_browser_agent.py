@@ -15,17 +15,14 @@ With ``SAVE_SCREENSHOTS=1`` the test writes the admin pictures of the README to 
 ``admin-home.png``, ``inbox.png`` and ``workspace.png`` (1280 wide); ordinary runs write nothing.
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.core import mail
 
 from tests import factories
-from tests.browser_support import CHROMIUM, browser, open_tab  # noqa: F401 - browser and open_tab are fixtures
+from tests.browser_support import BROWSER_TEST_MARKS, browser, open_tab, screenshot  # noqa: F401 - fixtures
 
-SCREENSHOTS_DIR = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 REQUESTER_NAME = "Maya Requester"
 REQUESTER_EMAIL = "maya.requester@example.com"
@@ -40,53 +37,10 @@ SOLUTION = (
     "We also accept codes up to 90 seconds late from now on."
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM),
-        reason=f"no Chromium at {CHROMIUM}: run `bash scripts/install_chromium.sh` to run the browser tests",
-    ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST_MARKS
 
 
 # Fixtures (as in tests/test_browser.py) ------------------------------------------------------------------
-
-
-@pytest.fixture
-def screenshot():
-    """``screenshot(page, "name.png")``: the whole page into docs/screenshots/, with SAVE_SCREENSHOTS=1 only."""
-    enabled = os.environ.get("SAVE_SCREENSHOTS") == "1"
-
-    def take(page, name):
-        if not enabled:
-            return
-        SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
-        # Web fonts and the stylesheets are in before the picture is taken.
-        page.wait_for_load_state("networkidle")
-        # Wagtail's admin scrolls inside <main>, not the document, so ``full_page`` alone stops at the
-        # window's bottom: the window is made as tall as the content for the picture, then put back.
-        viewport = page.viewport_size
-        for _ in range(3):
-            height = page.evaluate(ADMIN_CONTENT_HEIGHT)
-            if height <= page.viewport_size["height"]:
-                break
-            page.set_viewport_size({"width": viewport["width"], "height": height})
-        try:
-            page.screenshot(
-                path=str(SCREENSHOTS_DIR / name), full_page=True, animations="disabled", caret="hide"
-            )
-        finally:
-            page.set_viewport_size(viewport)
-
-    return take
-
-
-# The height of the admin page's content, <main> being the element that scrolls.
-ADMIN_CONTENT_HEIGHT = """() => Math.ceil(Math.max(
-    document.documentElement.scrollHeight,
-    ...Array.from(document.querySelectorAll("main"), main => main.getBoundingClientRect().top + main.scrollHeight)
-))"""
 
 
 @pytest.fixture

@@ -33,7 +33,6 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Site
 
 from . import access, workflow
-from .conf import support_settings
 from .forms import AttachmentsField
 from .models import Category, Team, Ticket
 
@@ -93,14 +92,6 @@ def catalog_entries():
         for child in reversed(children[node.pk]):
             stack.append((child, names, team, depth + 1))
     return entries
-
-
-def default_team():
-    """The team of tickets without a category (``WAGTAILSUPPORT_DEFAULT_TEAM``), as the workflow picks it."""
-    slug = support_settings.DEFAULT_TEAM
-    if not slug:
-        return None
-    return Team.objects.filter(slug=slug, is_active=True).first()
 
 
 # The form -------------------------------------------------------------------------------------------------
@@ -193,7 +184,7 @@ class AgentTicketForm(forms.Form):
             (entry.category.pk, entry.full_name) for entry in self.catalog
         ]
         self.fields["team"].queryset = Team.objects.filter(is_active=True).order_by("name")
-        self.default_team = default_team()
+        self.default_team = workflow.default_team()
         self.people = {}
 
     # Validation -------------------------------------------------------------------------------------------

@@ -285,7 +285,8 @@ def _store_attachments(message, attachments):
     return stored
 
 
-def _default_team():
+def default_team():
+    """The team of tickets whose catalog entry names none (``WAGTAILSUPPORT_DEFAULT_TEAM``), or ``None``."""
     slug = support_settings.DEFAULT_TEAM
     if not slug:
         return None
@@ -346,7 +347,7 @@ def open_ticket(
         raise NotAllowed(_("Only the support team can open a ticket for someone else."))
 
     if team is None:
-        team = (category.get_team() if category is not None else None) or _default_team()
+        team = (category.get_team() if category is not None else None) or default_team()
     attachments = _check_attachments(attachments)
 
     with transaction.atomic():
