@@ -9,6 +9,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("support-files/", include("wagtail_support.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Anymail's webhooks: inbound mail and delivery events from the ESP.
+    path("anymail/", include("anymail.urls")),
 ]
 
 if settings.DEBUG:

@@ -16,7 +16,9 @@ The cast of a helpdesk, built through the real models and workflow (see ``tests/
 - ``empty_cache``: the default cache emptied before and after the test (rate limit counts live there).
 
 Every test gets Anymail's test backend for mail (``django.core.mail.outbox``), whatever Django's test
-setup put in ``EMAIL_BACKEND``. Tests marked ``postgres`` are skipped on other databases.
+setup put in ``EMAIL_BACKEND``, and after every test that sent mail, each mail to anyone but an agent
+is searched for the text of every internal note in the database (invariant 1). Tests marked
+``postgres`` are skipped on other databases.
 """
 
 import pytest
@@ -51,6 +53,53 @@ def _forget_flushed_content_types(request):
 def _anymail_test_backend(settings):
     """Send mail through Anymail's test backend, which records it in ``django.core.mail.outbox``."""
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+
+
+# Shorter notes ("ok", "done") would match ordinary words of any mail.
+NOTE_MIN_LENGTH = 12
+
+
+@pytest.fixture(autouse=True)
+def _no_internal_note_in_any_mail(request):
+    """After each test: no internal note's text is in any mail sent to someone who is not an agent."""
+    # Take the test's database fixture first, so this check runs before its rollback.
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker is not None and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+    elif "db" in request.fixturenames or marker is not None:
+        request.getfixturevalue("db")
+    else:
+        yield
+        return
+    yield
+    import html
+
+    from django.contrib.auth import get_user_model
+    from django.core import mail
+
+    from wagtail_support import access
+    from wagtail_support.models import Message
+
+    # Only real mails: a test may have put its own sentinels in the outbox.
+    outbox = [sent for sent in getattr(mail, "outbox", []) if hasattr(sent, "to") and hasattr(sent, "body")]
+    if not outbox:
+        return
+    notes = [
+        body.strip()
+        for body in Message.objects.internal().values_list("body", flat=True)
+        if len(body.strip()) >= NOTE_MIN_LENGTH
+    ]
+    if not notes:
+        return
+    agents = {u.email.lower() for u in get_user_model().objects.exclude(email="") if access.is_agent(u)}
+    for sent in outbox:
+        if all(address.lower() in agents for address in sent.to):
+            continue
+        parts = [sent.subject, sent.body]
+        parts += [html.unescape(content) for content, _type in getattr(sent, "alternatives", [])]
+        text = "\n".join(parts)
+        for note in notes:
+            assert note not in text, f"internal note {note[:40]!r} mailed to {sent.to}"
 
 
 @pytest.fixture

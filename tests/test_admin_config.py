@@ -409,7 +409,9 @@ def test_support_menu_for_a_supervisor(supervisor):
     labels = support_menu(supervisor)
 
     assert "New ticket" in labels
-    assert labels[-4:] == ["Teams", "Service catalog", "Resolution codes", "Canned responses"]
+    assert labels[-6:] == [
+        "Teams", "Service catalog", "Resolution codes", "Canned responses", "Outgoing mail", "Incoming mail"
+    ]
     assert labels.index("New ticket") < labels.index("Teams")
 
 
@@ -417,6 +419,8 @@ def test_support_menu_for_an_agent_lists_the_configuration_too(agent):
     labels = support_menu(agent)
 
     assert labels[-4:] == ["Teams", "Service catalog", "Resolution codes", "Canned responses"]
+    # The mail records are for supervisors: they show mail about every team's tickets.
+    assert "Outgoing mail" not in labels and "Incoming mail" not in labels
 
 
 def test_no_support_menu_for_an_admin_user_who_is_no_agent(admin_only_user):

@@ -17,7 +17,7 @@ from wagtail.users.models import UserProfile
 from tests import factories
 from tests.failing_backend import FailingBackend
 from wagtail_support import access, notifications, workflow
-from wagtail_support.models import Message, Ticket
+from wagtail_support.models import Message, OutboundMail, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -172,7 +172,13 @@ def test_internal_note_is_refused_to_the_requester_even_when_asked_for(shared_ti
     recipients = notifications.ticket_event("agent_reply", shared_ticket.pk, message_id=note.pk)
     assert recipients == []
     # ...and the sending task refuses it as the last guard.
-    assert notifications.deliver("agent_reply", shared_ticket.pk, requester.email, "requester", message_id=note.pk) == 0
+    forged = notifications.record_mail(
+        event="agent_reply", audience="requester", recipient=requester.email, ticket=shared_ticket, message=note
+    )
+    assert notifications.deliver(forged.pk) == 0
+    forged.refresh_from_db()
+    assert forged.status == OutboundMail.Status.FAILED
+    assert "internal message" in forged.error
     assert mail.outbox == []
 
 

@@ -222,3 +222,56 @@ def read_link_token(token):
     if not isinstance(data, dict) or not isinstance(data.get("t"), int):
         return None
     return data["t"], str(data.get("e") or "")
+
+
+# Reply tokens: the "+<token>" of a Reply-To address. Mail systems may change the case of an address's
+# local part, so the token uses lower-case letters and digits only: "t<ticket id>-<issued>-<signature>",
+# ids and days in base 36, the signature an HMAC of both with the site's secret key.
+REPLY_SALT = "wagtail_support.reply_token"
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _to36(number):
+    digits = ""
+    while True:
+        number, rest = divmod(number, 36)
+        digits = _BASE36[rest] + digits
+        if not number:
+            return digits
+
+
+def _reply_signature(value):
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac(REPLY_SALT, value, algorithm="sha256").hexdigest()[:24]
+
+
+def make_reply_token(ticket, now=None):
+    """The token that routes a reply by mail to ``ticket``. It says nothing about who may reply."""
+    import time
+
+    issued = int((now if now is not None else time.time()) // 60)
+    value = f"t{_to36(ticket.pk)}-{_to36(issued)}"
+    return f"{value}-{_reply_signature(value)}"
+
+
+def read_reply_token(token, now=None):
+    """The ticket id of a valid, unexpired reply token; ``None`` for anything else."""
+    import time
+
+    from django.utils.crypto import constant_time_compare
+
+    parts = (token or "").strip().lower().split("-")
+    if len(parts) != 3 or not parts[0].startswith("t"):
+        return None
+    value = f"{parts[0]}-{parts[1]}"
+    if not constant_time_compare(parts[2], _reply_signature(value)):
+        return None
+    try:
+        ticket_id, issued = int(parts[0][1:], 36), int(parts[1], 36)
+    except ValueError:
+        return None
+    age = (now if now is not None else time.time()) - issued * 60
+    if age > support_settings.REPLY_TOKEN_MAX_AGE or age < -300:
+        return None
+    return ticket_id

@@ -42,6 +42,8 @@ SHOW_CHOICES = (SHOW_ALL, SHOW_PUBLIC, SHOW_INTERNAL)
 # Entries of the history shown on the workspace; the history page lists them all.
 HISTORY_ON_WORKSPACE = 15
 HISTORY_PER_PAGE = 100
+# Mails about the ticket listed beside it (the newest first).
+MAILS_ON_WORKSPACE = 20
 
 TICKET_RELATED = (
     "team",
@@ -572,7 +574,7 @@ class TicketWorkspaceView(TicketMixin, View):
 
     def get_timeline(self):
         """The conversation, oldest first, in a fixed number of queries whatever its length."""
-        timeline = self.ticket.messages.select_related("author_user").prefetch_related("attachments")
+        timeline = self.ticket.messages.select_related("author_user").prefetch_related("attachments", "mails")
         if self.show == SHOW_PUBLIC:
             timeline = timeline.public()
         elif self.show == SHOW_INTERNAL:
@@ -614,6 +616,8 @@ class TicketWorkspaceView(TicketMixin, View):
                         (SHOW_INTERNAL, _("Agent journal")),
                     )
                 ],
+                # Mails about the ticket that no message carries (pending, resolved, assigned...).
+                "ticket_mails": list(ticket.mails.filter(message__isnull=True).order_by("-created_at", "-pk")[:MAILS_ON_WORKSPACE]),
                 "history": history[:HISTORY_ON_WORKSPACE],
                 "more_history": len(history) > HISTORY_ON_WORKSPACE,
                 "history_url": reverse("wagtail_support_ticket_history", args=[ticket.pk]),

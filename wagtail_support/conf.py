@@ -48,6 +48,23 @@ DEFAULTS = {
         "application/vnd.ms-excel",
         "application/zip",
     ],
+    # The address that replies come back to through your ESP's inbound route, e.g.
+    # "support@reply.example.com". Each mail's Reply-To is this address with a signed token for the
+    # ticket after a "+" ("support+t1a-...@reply.example.com"). None: no Reply-To; replies to the From
+    # address are still matched by their In-Reply-To/References headers and the reference in the subject.
+    "INBOUND_ADDRESS": None,
+    # The domain of the Message-IDs of our mails; None means the domain of INBOUND_ADDRESS, else of the
+    # From address.
+    "MESSAGE_ID_DOMAIN": None,
+    # How long the token in a Reply-To address is honoured, in seconds (one year).
+    "REPLY_TOKEN_MAX_AGE": 60 * 60 * 24 * 365,
+    # What happens to a mail about a ticket from someone who is neither its requester, its beneficiary
+    # nor an agent of its team: "quarantine" (kept in Support > Incoming mail for an agent to release
+    # or discard) or "new_ticket" (it opens a ticket of its own).
+    "INBOUND_UNKNOWN_SENDER": "quarantine",
+    # At most this many mails per sender and hour are processed; the rest are kept, ignored, never
+    # answered (a loop with another robot stops here).
+    "INBOUND_HOURLY_LIMIT": 30,
     # The task queue that mail tasks are enqueued on.
     "TASK_QUEUE": "default",
     # Requests allowed per client address: action -> (count, window in seconds). None disables a limit.

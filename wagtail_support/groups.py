@@ -40,6 +40,10 @@ SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
     ("wagtail_support", "change_faqtopic"),
     ("wagtail_support", "delete_faqtopic"),
     ("wagtail_support", "view_faqtopic"),
+    # The mail records: lists of mail in and out; releasing or discarding incoming mail.
+    ("wagtail_support", "view_outboundmail"),
+    ("wagtail_support", "view_inboundmail"),
+    ("wagtail_support", "change_inboundmail"),
 ]
 
 GROUPS = {AGENTS: AGENT_PERMISSIONS, SUPERVISORS: SUPERVISOR_PERMISSIONS}

@@ -24,7 +24,25 @@ def delete_attachment_file(sender, instance, **kwargs):
     transaction.on_commit(remove)
 
 
+def handle_inbound(sender, event, esp_name, **kwargs):
+    from .inbound import handle_inbound
+
+    handle_inbound(sender, event, esp_name, **kwargs)
+
+
+def record_tracking_event(sender, event, esp_name, **kwargs):
+    from .notifications import record_tracking_event
+
+    record_tracking_event(sender, event, esp_name, **kwargs)
+
+
 def register_signal_handlers():
     from .models import Attachment
 
     post_delete.connect(delete_attachment_file, sender=Attachment, dispatch_uid="wagtail_support_attachment_file")
+
+    # Mail in and delivery events, whatever the ESP: Anymail's webhooks send these signals.
+    from anymail.signals import inbound, tracking
+
+    inbound.connect(handle_inbound, dispatch_uid="wagtail_support_inbound")
+    tracking.connect(record_tracking_event, dispatch_uid="wagtail_support_tracking")

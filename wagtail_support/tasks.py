@@ -7,11 +7,11 @@ from django_tasks import task
 
 
 @task()
-def send_ticket_notification(event, ticket_id, recipient, audience, message_id=None):
-    """Send one notification mail; see ``wagtail_support.notifications``."""
+def send_recorded_mail(mail_id):
+    """Send one recorded mail (an ``OutboundMail``); see ``wagtail_support.notifications``."""
     from .notifications import deliver
 
-    return deliver(event, ticket_id, recipient, audience, message_id=message_id)
+    return deliver(mail_id)
 
 
 @task()

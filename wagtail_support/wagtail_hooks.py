@@ -20,7 +20,8 @@ def register_support_permissions():
             f"{action}_{model}"
             for action in ("add", "change", "delete", "view")
             for model in ("team", "category", "resolutioncode")
-        ],
+        ]
+        + ["view_outboundmail", "view_inboundmail", "change_inboundmail"],
     )
 
 
@@ -186,6 +187,7 @@ from wagtail.admin.menu import MenuItem  # noqa: E402
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register  # noqa: E402
 
 from . import access  # noqa: E402
+from .admin_mail import InboundMailAdmin, OutboundMailAdmin, SupportNotificationsPanel  # noqa: E402
 from .models import CannedResponse, Category, ResolutionCode, Team  # noqa: E402
 
 
@@ -228,9 +230,9 @@ class TeamAdmin(ModelAdmin):
     model = Team
     menu_label = _("Teams")
     menu_icon = "group"
-    list_display = ("name", "contact_email", "is_active")
+    list_display = ("name", "contact_email", "inbound_email", "is_active")
     list_filter = ("is_active",)
-    search_fields = ("name", "contact_email")
+    search_fields = ("name", "contact_email", "inbound_email")
 
 
 class CategoryAdmin(ModelAdmin):
@@ -265,7 +267,7 @@ class SupportAdminGroup(ModelAdminGroup):
     menu_label = _("Support")
     menu_icon = "help"
     menu_order = 150
-    items = (TeamAdmin, CategoryAdmin, ResolutionCodeAdmin, CannedResponseAdmin)
+    items = (TeamAdmin, CategoryAdmin, ResolutionCodeAdmin, CannedResponseAdmin, OutboundMailAdmin, InboundMailAdmin)
 
     def get_submenu_items(self):
         items = [
@@ -280,12 +282,17 @@ class SupportAdminGroup(ModelAdminGroup):
 
 # The agents' views: inbox, workspace and "New ticket", the home panel and the bulk actions. -------------------
 
-from . import admin_create, admin_inbox, admin_workspace  # noqa: E402
+from . import admin_create, admin_inbox, admin_mail, admin_workspace  # noqa: E402
 
 
 @hooks.register("register_admin_urls")
 def register_support_admin_urls():
-    return admin_inbox.admin_urls() + admin_workspace.admin_urls() + admin_create.admin_urls()
+    return admin_inbox.admin_urls() + admin_workspace.admin_urls() + admin_create.admin_urls() + admin_mail.admin_urls()
+
+
+@hooks.register("register_account_settings_panel")
+def register_support_notifications_panel(request, user, profile):
+    return SupportNotificationsPanel(request, user, profile)
 
 
 @hooks.register("construct_homepage_panels")

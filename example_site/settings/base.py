@@ -122,7 +122,11 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 # Mail goes through Anymail; see the README for an ESP. The demo prints mail on the console.
 DEFAULT_FROM_EMAIL = "Support <support@example.com>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-ANYMAIL = {}
+# Anymail's webhooks (inbound mail at /anymail/<esp>/inbound/, delivery events at
+# /anymail/<esp>/tracking/) take HTTP basic auth with this "user:password"; set your own in production.
+ANYMAIL = {"WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", "example:change-me")}
+# Replies come back to support+<ticket token>@reply.example.com through the ESP's inbound route.
+WAGTAILSUPPORT_INBOUND_ADDRESS = os.environ.get("WAGTAILSUPPORT_INBOUND_ADDRESS", "support@reply.example.com")
 
 # Background work: run at once by default; point at a worker backend to scale (see the README).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

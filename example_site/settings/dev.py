@@ -4,4 +4,4 @@ from .base import *  # noqa: F401,F403
 
 DEBUG = True
 EMAIL_BACKEND = "anymail.backends.console.EmailBackend"
-ANYMAIL = {"CONSOLE_SEND_DEFAULTS": {}}
+ANYMAIL = {**ANYMAIL, "CONSOLE_SEND_DEFAULTS": {}}  # noqa: F405

@@ -9,7 +9,9 @@ from .base import STORAGES
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
-ANYMAIL = {}
+# The webhooks' basic-auth secret and Mailgun's signing key, known to the tests that post to them.
+ANYMAIL = {"WEBHOOK_SECRET": "tests:webhook-secret", "MAILGUN_WEBHOOK_SIGNING_KEY": "tests-mailgun-signing-key"}
+WAGTAILSUPPORT_INBOUND_ADDRESS = "support@reply.example.com"
 
 if not os.environ.get("DATABASE_URL"):
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}

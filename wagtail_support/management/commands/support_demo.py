@@ -100,6 +100,25 @@ class Command(BaseCommand):
             f"of which {summary['internal_notes']} internal notes"
         )
 
+    def print_mail(self, port):
+        from django.conf import settings
+
+        from wagtail_support.conf import support_settings
+
+        write = self.stdout.write
+        write("")
+        write(self.style.MIGRATE_HEADING("Mail"))
+        backend = getattr(settings, "EMAIL_BACKEND", "")
+        write(f"  out:   {backend}" + ("  (printed on this console)" if "console" in backend else ""))
+        secret = (getattr(settings, "ANYMAIL", {}) or {}).get("WEBHOOK_SECRET") or "(no ANYMAIL WEBHOOK_SECRET set)"
+        if isinstance(secret, (list, tuple)):
+            secret = secret[0]
+        write(f"  in:    your ESP posts inbound mail to http://{secret}@127.0.0.1:{port}/anymail/<esp>/inbound/")
+        write("         e.g. /anymail/postmark/inbound/, /anymail/mailgun/inbound/, /anymail/sendgrid/inbound/")
+        write(f"         delivery events to http://127.0.0.1:{port}/anymail/<esp>/tracking/")
+        if support_settings.INBOUND_ADDRESS:
+            write(f"  replies: Reply-To support+<ticket token>@{support_settings.INBOUND_ADDRESS.rsplit('@', 1)[1]}")
+
     def print_access(self, users):
         write = self.stdout.write
         port = os.environ.get("PORT", "8000")
@@ -109,6 +128,7 @@ class Command(BaseCommand):
         write(f"  support: http://127.0.0.1:{port}/support/  (my tickets: /support/tickets/)")
         write(f"  faq:   http://127.0.0.1:{port}/faq/")
         write(f"  admin: http://127.0.0.1:{port}/admin/")
+        self.print_mail(port)
         write("")
         write(self.style.MIGRATE_HEADING("Logins"))
         rows = [("username", "password", "who")]

@@ -1,0 +1,547 @@
+"""Mail that comes in: replies to our mails and new requests, from Anymail's ``inbound`` signal.
+
+Every ESP that Anymail supports for inbound mail posts to Anymail's webhook, which authenticates the
+call (``ANYMAIL["WEBHOOK_SECRET"]`` or the ESP's signature) and sends the ``inbound`` signal with a
+normalised message; ``handle_inbound`` below never knows which ESP it came from.
+
+What ``process`` does with one mail, in order:
+
+1. Records it (``InboundMail``) under a key made of its Message-ID, so the same mail delivered twice
+   is processed once.
+2. Recognises mail that must never be answered: our own mail coming back (a loop), bounces (which
+   mark our mail as bounced), auto-replies (``Auto-Submitted``, ``Precedence``, ``X-Autoreply``,
+   ``X-Auto-Response-Suppress`` ...) and senders above ``WAGTAILSUPPORT_INBOUND_HOURLY_LIMIT`` mails
+   an hour. Those are kept and listed in the admin, and touch no ticket.
+3. Finds the ticket: by the signed token in the address it was sent to (our Reply-To), then by its
+   ``In-Reply-To``/``References`` against the Message-IDs we recorded, then by the reference in the
+   subject.
+4. Checks the sender: the ticket's requester, its beneficiary or an agent who works it. Anyone else
+   does not touch the ticket: the mail waits in quarantine or opens a ticket of its own
+   (``WAGTAILSUPPORT_INBOUND_UNKNOWN_SENDER``).
+5. Adds the reply (quoted history and signature stripped, HTML through the sanitiser, attachments
+   through the same checks as web uploads) through the workflow, which sets a pending ticket open and
+   reopens a closed one within the reopen window; after the window, or when no ticket matches, the
+   mail opens a new ticket (channel "email"), routed by the address it was sent to.
+"""
+
+import hashlib
+import logging
+import re
+from email.utils import getaddresses, parseaddr
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from . import access, mailtext, notifications, workflow
+from .attachments import validate_attachments
+from .conf import support_settings
+from .models import InboundMail, Message, OutboundMail, Team, Ticket
+from .sanitize import clean_filename, clean_text
+
+logger = logging.getLogger(__name__)
+
+_MSGID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
+# Mailers that send delivery reports.
+_BOUNCE_SENDERS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
+_AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply", "auto-reply"}
+# Keep at most this much raw MIME text of a mail that did not reach a ticket.
+MAX_RAW = 30 * 1024 * 1024
+
+
+def handle_inbound(sender, event, esp_name, **kwargs):
+    """Anymail ``inbound`` signal receiver."""
+    process(event.message, esp_name=esp_name or "", event_id=getattr(event, "event_id", None))
+
+
+# Reading a mail ---------------------------------------------------------------------------------------------
+
+
+def _header(message, name):
+    value = message.get(name)
+    return str(value).strip() if value is not None else ""
+
+
+def _message_ids(value):
+    return _MSGID.findall(value or "")
+
+
+def sender_of(message):
+    """(address, display name) of the sender, the address lower-cased; ("", "") when there is none."""
+    address = message.from_email
+    if address is None:
+        return "", ""
+    return (address.addr_spec or "").strip().lower(), (address.display_name or "").strip()
+
+
+def recipients_of(message):
+    """Every address the mail was sent to: To, Cc, the envelope and the delivery headers, lower-cased."""
+    found = [a.addr_spec for a in [*message.to, *message.cc]]
+    envelope = getattr(message, "envelope_recipient", None)
+    if envelope:
+        found.append(envelope)
+    for header in ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To"):
+        found += [addr for _name, addr in getaddresses(message.get_all(header, []))]
+    seen, result = set(), []
+    for address in found:
+        address = (address or "").strip().lower()
+        if address and address not in seen:
+            seen.add(address)
+            result.append(address)
+    return result
+
+
+def dedupe_key(message, esp_name="", event_id=None):
+    """What makes two deliveries the same mail: its Message-ID, else the ESP's event id, else its content."""
+    ids = _message_ids(_header(message, "Message-ID"))
+    if ids:
+        key = "mid:" + ids[0]
+    elif event_id:
+        key = f"esp:{esp_name}:{event_id}"
+    else:
+        digest = hashlib.sha256()
+        for part in (_header(message, "From"), _header(message, "To"), _header(message, "Date"), message.subject or ""):
+            digest.update(part.encode("utf-8", "replace") + b"\0")
+        digest.update((message.text or message.html or "").encode("utf-8", "replace"))
+        key = "sha:" + digest.hexdigest()
+    if len(key) > 255:
+        key = "sha:" + hashlib.sha256(key.encode()).hexdigest()
+    return key
+
+
+def raw_text(message):
+    try:
+        raw = message.as_bytes().decode("utf-8", "replace")
+    except Exception:  # noqa: BLE001 - a mail Python cannot serialise again is kept as its parts
+        raw = f"Subject: {message.subject}\n\n{message.text or message.html or ''}"
+    return raw[:MAX_RAW]
+
+
+# Mail that must not be answered -----------------------------------------------------------------------------
+
+
+def _own_addresses():
+    addresses = set()
+    for value in (support_settings.from_email, support_settings.INBOUND_ADDRESS, settings.SERVER_EMAIL):
+        address = parseaddr(value or "")[1].lower()
+        if "@" in address:
+            addresses.add(address)
+    return addresses
+
+
+def _is_own_address(address):
+    if not address:
+        return False
+    local, _at, domain = address.partition("@")
+    base = f"{local.split('+', 1)[0]}@{domain}"
+    return address in _own_addresses() or base in _own_addresses()
+
+
+def is_loop(message, sender):
+    """Our own mail came back: sent from our address, or carrying one of our Message-IDs."""
+    if _is_own_address(sender):
+        return True
+    ids = _message_ids(_header(message, "Message-ID"))
+    return bool(ids) and OutboundMail.objects.filter(internet_message_id__in=ids).exists()
+
+
+def is_bounce(message, sender):
+    """A delivery status notification (RFC 3464) or a mailer-daemon's report."""
+    if message.get_content_type() == "multipart/report":
+        return True
+    if sender.partition("@")[0] in _BOUNCE_SENDERS:
+        return True
+    return _header(message, "Return-Path") == "<>" and bool(re.search(r"(?i)undeliver|delivery (status|failure)", message.subject or ""))
+
+
+def is_auto_reply(message):
+    """An out-of-office or other robot's reply (RFC 3834 and the headers mail systems use instead)."""
+    auto_submitted = _header(message, "Auto-Submitted").lower()
+    if auto_submitted and auto_submitted != "no":
+        return True
+    if _header(message, "Precedence").lower() in _AUTO_PRECEDENCE:
+        return True
+    return any(
+        message.get(name) is not None
+        for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress", "X-Autogenerated", "X-AutoReply-From")
+    )
+
+
+_MESSAGE_ID_LINE = re.compile(r"(?im)^[ \t>]*Message-ID:[ \t]*(<[^<>\s]+@[^<>\s]+>)")
+
+
+def _bounced_message_ids(message):
+    """Our Message-IDs quoted in a bounce: those of its returned headers (``Message-ID:`` lines).
+
+    The returned headers also name earlier mails of the thread (``In-Reply-To``, ``References``), which
+    were delivered: they count only when the bounce quotes no ``Message-ID`` line of ours at all.
+    """
+    text = raw_text(message)
+
+    def ours(ids):
+        ids = list(dict.fromkeys(ids))[:200]
+        return sorted(OutboundMail.objects.filter(internet_message_id__in=ids).values_list("internet_message_id", flat=True))
+
+    return ours(_MESSAGE_ID_LINE.findall(text)) or ours(_MSGID.findall(text))
+
+
+def over_hourly_limit(sender):
+    limit = support_settings.INBOUND_HOURLY_LIMIT
+    if not limit or not sender:
+        return False
+    since = timezone.now() - timezone.timedelta(hours=1)
+    return InboundMail.objects.filter(from_email=sender, received_at__gte=since).count() > limit
+
+
+# Finding the ticket -----------------------------------------------------------------------------------------
+
+
+def ticket_from_token(recipients):
+    """(ticket, note): the ticket named by a valid reply token in one of the addresses."""
+    note = ""
+    for address in recipients:
+        local = address.partition("@")[0]
+        if "+" not in local:
+            continue
+        token = local.split("+", 1)[1]
+        ticket_id = access.read_reply_token(token)
+        if ticket_id is None:
+            note = _("The reply token in %(address)s is not valid or has expired; it was ignored.") % {"address": address}
+            continue
+        ticket = Ticket.objects.select_related("team").filter(pk=ticket_id).first()
+        if ticket is not None:
+            return ticket, ""
+    return None, note
+
+
+def ticket_from_headers(message):
+    """The ticket of the newest of our mails (or of mails we received) this one answers."""
+    ids = _message_ids(_header(message, "In-Reply-To")) + _message_ids(_header(message, "References"))
+    if not ids:
+        return None
+    ids = ids[-50:]
+    ours = OutboundMail.objects.filter(internet_message_id__in=ids, ticket__isnull=False).order_by("-created_at").first()
+    if ours is not None:
+        return Ticket.objects.select_related("team").get(pk=ours.ticket_id)
+    theirs = InboundMail.objects.filter(internet_message_id__in=ids, ticket__isnull=False).order_by("-received_at").first()
+    if theirs is not None:
+        return Ticket.objects.select_related("team").get(pk=theirs.ticket_id)
+    return None
+
+
+def ticket_from_subject(subject):
+    prefix = re.escape(support_settings.REFERENCE_PREFIX)
+    for number in re.findall(rf"\[{prefix}(\d+)\]|{prefix}(\d{{1,18}})\b", subject or ""):
+        number = next(n for n in number if n)
+        ticket = Ticket.objects.select_related("team").filter(number=int(number)).first()
+        if ticket is not None:
+            return ticket
+    return None
+
+
+def find_ticket(message, recipients):
+    """(ticket, how, note): the ticket a mail is about, and which clue found it."""
+    ticket, note = ticket_from_token(recipients)
+    if ticket is not None:
+        return ticket, "token", note
+    ticket = ticket_from_headers(message)
+    if ticket is not None:
+        return ticket, "headers", note
+    ticket = ticket_from_subject(message.subject)
+    if ticket is not None:
+        return ticket, "subject", note
+    return None, "", note
+
+
+def sender_role(ticket, sender):
+    """(role, user) of the sender on the ticket: requester, beneficiary or agent; (None, None) otherwise."""
+    from django.contrib.auth import get_user_model
+
+    if not sender:
+        return None, None
+    if sender == (ticket.requester_email or "").lower() or (
+        ticket.requester_user_id and sender == (ticket.requester_user.email or "").lower()
+    ):
+        return Message.AuthorRole.REQUESTER, ticket.requester_user
+    if sender == (ticket.beneficiary_email or "").lower() or (
+        ticket.beneficiary_user_id and sender == (ticket.beneficiary_user.email or "").lower()
+    ):
+        return Message.AuthorRole.BENEFICIARY, ticket.beneficiary_user
+    users = list(get_user_model().objects.filter(email__iexact=sender, is_active=True)[:2])
+    # An address shared by two accounts proves nothing about which of them wrote.
+    if len(users) == 1 and access.can_work_ticket(users[0], ticket):
+        return Message.AuthorRole.AGENT, users[0]
+    return None, None
+
+
+def team_for(recipients):
+    """The active team whose incoming address the mail was sent to, else the default team."""
+    if recipients:
+        by_address = {t.inbound_email.lower(): t for t in Team.objects.filter(is_active=True).exclude(inbound_email="")}
+        for address in recipients:
+            if address in by_address:
+                return by_address[address]
+    return workflow.default_team()
+
+
+def language_of(message):
+    """The site language the mail is written in, from its Content-Language; else the site's default."""
+    available = {code.lower(): code for code, _name in settings.LANGUAGES}
+    for value in (_header(message, "Content-Language"), _header(message, "Accept-Language")):
+        for tag in re.split(r"[,\s]+", value.lower()):
+            tag = tag.split(";")[0]
+            if tag in available:
+                return available[tag]
+            if tag.split("-")[0] in available:
+                return available[tag.split("-")[0]]
+    return settings.LANGUAGE_CODE
+
+
+# Body and attachments ---------------------------------------------------------------------------------------
+
+
+def body_of(message):
+    return mailtext.reply_text(
+        stripped_text=getattr(message, "stripped_text", None), text=message.text, html=message.html
+    )
+
+
+def attachment_parts(message):
+    """Every file of a mail: its attachments and its inline files (images shown in the HTML, pasted files).
+
+    Not Anymail's ``content_id_map``: it keys inline parts by Content-ID, so files without one (Apple Mail)
+    or sharing one (Postmark gives every plain attachment ``ContentID: ""``) would be lost. An inline part
+    is a file when it has a file name, or a Content-ID and is not text (a text part is a body).
+    """
+    parts = []
+    for part in message.walk():
+        if part.get_content_maintype() == "multipart":
+            continue
+        if part.is_attachment():
+            parts.append(part)
+        elif part.is_inline() and (
+            part.get_filename() or (part["Content-ID"] is not None and part.get_content_maintype() != "text")
+        ):
+            parts.append(part)
+    return parts
+
+
+def attachments_of(message):
+    """(accepted uploads, refused [(name, reason)]): every file checked as a web upload would be."""
+    accepted, refused = [], []
+    for part in attachment_parts(message):
+        try:
+            upload = part.as_uploaded_file()
+        except Exception:  # noqa: BLE001 - an undecodable part is refused, not fatal
+            refused.append((clean_filename(part.get_filename() or "attachment"), _("It could not be read.")))
+            continue
+        upload.name = upload.name or "attachment"
+        name = clean_filename(upload.name)
+        try:
+            validate_attachments([*accepted, upload])
+        except ValidationError as error:
+            refused.append((name, " ".join(error.messages)))
+            continue
+        accepted.append(upload)
+    return accepted, refused
+
+
+def _refused_note(refused):
+    lines = [_("Attachments not accepted:")]
+    lines += [f"- {name}: {reason}" for name, reason in refused]
+    return "\n".join(lines)
+
+
+# Processing -------------------------------------------------------------------------------------------------
+
+
+def process(message, esp_name="", event_id=None, release=False, again=False):
+    """Process one inbound mail (an ``AnymailInboundMessage``); returns its ``InboundMail`` record.
+
+    ``release=True`` is an agent's decision from the admin: the sender is accepted as the requester of
+    a new ticket, whatever the checks for unknown senders and robots said. ``again=True`` processes a
+    mail whose first processing failed, as if it had just arrived.
+    """
+    sender, sender_name = sender_of(message)
+    recipients = recipients_of(message)
+    key = dedupe_key(message, esp_name, event_id)
+    ids = _message_ids(_header(message, "Message-ID"))
+    fields = {
+        "internet_message_id": ids[0][:255] if ids else "",
+        "esp_name": esp_name[:50],
+        "from_email": sender[:254],
+        "from_name": clean_text(sender_name)[:255],
+        "recipients": ", ".join(recipients),
+        "subject": clean_text(message.subject or "")[:255],
+    }
+    if release or again:
+        # A new record: the first one keeps its key, so a late duplicate is still recognised.
+        key = "sha:" + hashlib.sha256(f"{key}:{'release' if release else 'again'}:{timezone.now().timestamp()}".encode()).hexdigest()
+    try:
+        with transaction.atomic():
+            record = InboundMail.objects.create(dedupe_key=key, status=InboundMail.Status.FAILED, **fields)
+            try:
+                with transaction.atomic():
+                    _process(record, message, sender, sender_name, recipients, release)
+            except Exception as error:  # noqa: BLE001 - the mail is kept for "Process again", never lost
+                logger.exception("Could not process inbound mail %s", record.pk)
+                record.status = InboundMail.Status.FAILED
+                record.reason = InboundMail.Reason.ERROR
+                record.note = f"{type(error).__name__}: {error}"[:2000]
+                record.raw = raw_text(message)
+                record.ticket = record.message = None
+            record.save()
+    except IntegrityError:
+        logger.info("Inbound mail %s was already processed", key)
+        return InboundMail.objects.get(dedupe_key=key)
+    logger.info(
+        "wagtail_support.inbound: %s from %s -> %s %s (ticket %s)",
+        record.pk, sender, record.status, record.reason, record.ticket_id,
+    )
+    return record
+
+
+def _ignore(record, message, reason, ticket=None, note=""):
+    record.status = InboundMail.Status.IGNORED
+    record.reason = reason
+    record.ticket = ticket
+    record.note = note
+    record.raw = raw_text(message)
+
+
+def _process(record, message, sender, sender_name, recipients, release):
+    if not sender:
+        return _ignore(record, message, InboundMail.Reason.NO_SENDER)
+    if not release:
+        if is_loop(message, sender):
+            return _ignore(record, message, InboundMail.Reason.LOOP)
+        if is_bounce(message, sender):
+            bounced = _bounced_message_ids(message)
+            notifications.mark_bounced(bounced, message.subject or "bounce")
+            ticket = OutboundMail.objects.filter(internet_message_id__in=bounced).exclude(ticket=None).values_list("ticket", flat=True).first()
+            return _ignore(record, message, InboundMail.Reason.BOUNCE, ticket=Ticket.objects.filter(pk=ticket).first())
+        if over_hourly_limit(sender):
+            return _ignore(record, message, InboundMail.Reason.RATE_LIMITED)
+    ticket, how, note = (None, "", "") if release else find_ticket(message, recipients)
+    if not release and getattr(message, "spam_detected", None):
+        record.status = InboundMail.Status.QUARANTINED
+        record.reason = InboundMail.Reason.SPAM
+        record.ticket = ticket
+        record.raw = raw_text(message)
+        return None
+    if not release and is_auto_reply(message):
+        return _ignore(record, message, InboundMail.Reason.AUTO_REPLY, ticket=ticket, note=note)
+
+    body = body_of(message)
+    accepted, refused = attachments_of(message)
+    if refused:
+        body = "\n\n".join(part for part in (body, _refused_note(refused)) if part)
+        # The refused files stay in the raw mail, so nothing is lost.
+        record.raw = raw_text(message)
+    notes = [note] if note else []
+
+    if ticket is not None:
+        role, user = sender_role(ticket, sender)
+        if role is None:
+            notes.append(
+                _("%(sender)s wrote about %(reference)s (found by %(how)s) but takes no part in it.")
+                % {"sender": sender, "reference": ticket.reference, "how": how}
+            )
+            if support_settings.INBOUND_UNKNOWN_SENDER != "new_ticket":
+                record.status = InboundMail.Status.QUARANTINED
+                record.reason = InboundMail.Reason.UNKNOWN_SENDER
+                record.ticket = ticket
+                record.note = "\n".join(notes)
+                record.raw = raw_text(message)
+                return None
+            ticket = None
+        else:
+            if not body and not accepted:
+                return _ignore(record, message, InboundMail.Reason.EMPTY, ticket=ticket, note="\n".join(notes))
+            return _add_to_ticket(record, message, ticket, role, user, sender, sender_name, body, accepted, notes)
+
+    return _open_from_mail(record, message, sender, sender_name, recipients, body, accepted, notes)
+
+
+def _add_to_ticket(record, message, ticket, role, user, sender, sender_name, body, accepted, notes):
+    if role == Message.AuthorRole.AGENT:
+        actor = workflow.Actor(user=user, email=sender)
+        if ticket.is_closed:
+            workflow.reopen(ticket, by=actor)
+    else:
+        actor = workflow.Actor(user=user, name=sender_name, email=sender, trusted_role=role)
+    try:
+        reply = workflow.reply(ticket, by=actor, body=body, channel=Ticket.Channel.EMAIL, attachments=accepted)
+    except workflow.ReopenWindowExpired:
+        notes.append(_("%(reference)s was closed too long ago to be reopened.") % {"reference": ticket.reference})
+        return _open_from_mail(
+            record, message, sender, sender_name, [], body, accepted, notes, follows=ticket, role=role, user=user
+        )
+    record.status = InboundMail.Status.ADDED
+    record.ticket = ticket
+    record.message = reply
+    record.note = "\n".join(notes)
+    return reply
+
+
+def _open_from_mail(record, message, sender, sender_name, recipients, body, accepted, notes, follows=None, role=None, user=None):
+    language = follows.language if follows is not None and follows.language else language_of(message)
+    with translation.override(language):
+        subject = clean_text(message.subject or "").strip() or _("(no subject)")
+        description = body or _("(The mail had no text.)")
+    options = {}
+    if follows is not None:
+        options = {"team": follows.team, "category": follows.category, "kind": follows.kind, "priority": follows.priority}
+        if role == Message.AuthorRole.AGENT:
+            # An agent writing about an old ticket opens the new one for its requester.
+            options.update(
+                by=workflow.Actor(user=user, email=sender),
+                requester_name=follows.requester_name,
+                requester_email=follows.requester_email,
+                requester=follows.requester_user,
+            )
+    else:
+        options["team"] = team_for(recipients)
+    if "requester_email" not in options:
+        options.update(requester_name=sender_name, requester_email=sender)
+    ticket = workflow.open_ticket(
+        subject=subject,
+        description=description,
+        channel=Ticket.Channel.EMAIL,
+        language=language,
+        attachments=accepted,
+        follows=follows,
+        **options,
+    )
+    record.status = InboundMail.Status.OPENED
+    record.ticket = ticket
+    record.message = ticket.messages.order_by("pk").first()
+    record.note = "\n".join(notes)
+    return ticket
+
+
+def release(record):
+    """Open a ticket from a quarantined or ignored mail (an agent's decision in the admin)."""
+    from anymail.inbound import AnymailInboundMessage
+
+    if record.status not in {InboundMail.Status.QUARANTINED, InboundMail.Status.IGNORED, InboundMail.Status.FAILED}:
+        raise workflow.IllegalTransition(_("This mail has already been processed."))
+    if not record.raw:
+        raise workflow.InvalidInput(_("This mail was not kept; it cannot be processed again."))
+    message = AnymailInboundMessage.parse_raw_mime(record.raw)
+    if record.status == InboundMail.Status.FAILED:
+        result = process(message, esp_name=record.esp_name, again=True)
+    else:
+        result = process(message, esp_name=record.esp_name, release=True)
+    if result.status != InboundMail.Status.FAILED:
+        InboundMail.objects.filter(pk=record.pk).update(
+            status=InboundMail.Status.RELEASED, raw="", ticket=result.ticket, message=result.message
+        )
+    return result
+
+
+def discard(record):
+    """Drop a quarantined or ignored mail: it stays listed, without its content."""
+    InboundMail.objects.filter(pk=record.pk).update(status=InboundMail.Status.DISCARDED, raw="")
