@@ -6,7 +6,7 @@ our notification quoted below the reply: it starts with the reply marker line.
 
 import pytest
 
-from wagtail_support import mailtext, notifications
+from wagtail_support import mailtext
 from wagtail_support.mailtext import extract_reply, extract_reply_html, reply_text
 from wagtail_support.sanitize import html_to_text, render_text
 
@@ -30,9 +30,6 @@ https://support.example.com/tickets/HD-1042/"""
 def quoted(text, prefix="> "):
     return "\n".join((prefix + line).rstrip() for line in text.split("\n"))
 
-
-def test_the_marker_pattern_is_the_one_the_mails_are_written_with():
-    assert mailtext.REPLY_MARKER_PATTERN == notifications.REPLY_MARKER_PATTERN
 
 
 # Plain text: top-posted replies -----------------------------------------------------------------------------

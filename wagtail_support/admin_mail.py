@@ -58,6 +58,9 @@ def resend_mail(request, pk):
         if mail.ticket_id
         else reverse(OutboundMailAdmin().url_helper.get_action_url_name("index"))
     )
+    if mail.status in {OutboundMail.Status.QUEUED, OutboundMail.Status.SENDING} and not OutboundMail.objects.retryable().filter(pk=mail.pk).exists():
+        messages.warning(request, _("This mail is being sent; try again in a few minutes."))
+        return _back(request, fallback)
     sent, failed = notifications.retry([mail])
     mail.refresh_from_db()
     if not sent and not failed:
@@ -152,7 +155,7 @@ class OutboundMailAdmin(MailAdminMixin, ModelAdmin):
     model = OutboundMail
     menu_label = gettext_lazy("Outgoing mail")
     menu_icon = "mail"
-    list_display = ("created_at", "recipient", "event", "ticket_link", "status", "attempts", "error")
+    list_display = ("created_at", "recipient", "event_label", "ticket_link", "status", "attempts", "error")
     list_filter = ("status", "event", "audience")
     search_fields = ("recipient", "internet_message_id", "esp_message_id", "subject")
     inspect_view_fields = (
@@ -160,6 +163,11 @@ class OutboundMailAdmin(MailAdminMixin, ModelAdmin):
         "esp_name", "esp_message_id", "status", "error", "attempts", "created_at", "sent_at", "updated_at",
     )
     inspect_template_name = "wagtail_support/admin/outbound_mail_inspect.html"
+
+    def event_label(self, obj):
+        return obj.event_label
+
+    event_label.short_description = gettext_lazy("Event")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("ticket")
@@ -199,7 +207,7 @@ class SupportNotificationsPanel(BaseSettingsPanel):
     tab = notifications_tab
     order = 110
     form_class = NotificationSettingsForm
-    help_text = gettext_lazy("Mails about tickets of your teams. Mails you cause yourself are never sent to you.")
+    help_text = gettext_lazy("Mails about the tickets of your teams. You never get mails about your own actions.")
 
     def is_active(self):
         return access.is_agent(self.user)

@@ -21,7 +21,8 @@ What ``process`` does with one mail, in order:
 5. Adds the reply (quoted history and signature stripped, HTML through the sanitiser, attachments
    through the same checks as web uploads) through the workflow, which sets a pending ticket open and
    reopens a closed one within the reopen window; after the window, or when no ticket matches, the
-   mail opens a new ticket (channel "email"), routed by the address it was sent to.
+   mail opens a new ticket (channel "email"), routed by the address it was sent to. A mail that opens
+   a ticket keeps the mail it forwards, even below a note of the sender's own.
 """
 
 import hashlib
@@ -39,13 +40,15 @@ from . import access, mailtext, notifications, workflow
 from .attachments import validate_attachments
 from .conf import support_settings
 from .models import InboundMail, Message, OutboundMail, Team, Ticket
-from .sanitize import clean_filename, clean_text
+from .sanitize import clean_filename, clean_text, html_to_text
 
 logger = logging.getLogger(__name__)
 
 _MSGID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 # Mailers that send delivery reports.
 _BOUNCE_SENDERS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
+# The line that starts a forwarded mail, as the reply rules know it.
+_FORWARD_LINE = mailtext.FORWARD_LINE
 _AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply", "auto-reply"}
 # Keep at most this much raw MIME text of a mail that did not reach a ticket.
 MAX_RAW = 30 * 1024 * 1024
@@ -232,9 +235,13 @@ def ticket_from_headers(message):
 
 
 def ticket_from_subject(subject):
+    """The ticket named in the subject as our mails write it, "[#1234]".
+
+    A bare "#1234" is not taken: in a stranger's new mail it is more often an order or an invoice number,
+    and the mail would wait in quarantine instead of opening the stranger's ticket.
+    """
     prefix = re.escape(support_settings.REFERENCE_PREFIX)
-    for number in re.findall(rf"\[{prefix}(\d+)\]|{prefix}(\d{{1,18}})\b", subject or ""):
-        number = next(n for n in number if n)
+    for number in re.findall(rf"\[{prefix}(\d{{1,18}})\]", subject or ""):
         ticket = Ticket.objects.select_related("team").filter(number=int(number)).first()
         if ticket is not None:
             return ticket
@@ -253,6 +260,15 @@ def find_ticket(message, recipients):
     if ticket is not None:
         return ticket, "subject", note
     return None, "", note
+
+
+def clue_label(how):
+    """What found the ticket, in words: for the notes an agent reads."""
+    return {
+        "token": _("the reply address"),
+        "headers": _("the mail it answers"),
+        "subject": _("the reference in the subject"),
+    }.get(how, how)
 
 
 def sender_role(ticket, sender):
@@ -308,6 +324,31 @@ def body_of(message):
     )
 
 
+def forwarded_part(message):
+    """The forwarded mail in a mail (from its "Begin forwarded message:" or "-- Forwarded message --" line
+    to the end), or "".
+
+    The reply rules cut a reply at a forward written below some text of the sender's own, as in a reply
+    the forward is history. A mail that opens a ticket is not a reply: what it forwards is the request.
+    """
+    text = message.text if message.text and message.text.strip() else ""
+    if not text and message.html:
+        text = html_to_text(message.html)
+    lines = [line.rstrip() for line in clean_text(text or "").split("\n")]
+    for index, line in enumerate(lines):
+        if _FORWARD_LINE.fullmatch(line.replace("\xa0", " ").strip()):
+            return re.sub(r"\n{3,}", "\n\n", "\n".join(lines[index:])).strip()
+    return ""
+
+
+def new_ticket_body(message, body):
+    """The description of a ticket opened by a mail: the reply text, and the mail it forwards, if cut."""
+    forwarded = forwarded_part(message)
+    if not forwarded or any(_FORWARD_LINE.fullmatch(line.strip()) for line in body.split("\n")):
+        return body
+    return f"{body}\n\n{forwarded}" if body else forwarded
+
+
 def attachment_parts(message):
     """Every file of a mail: its attachments and its inline files (images shown in the HTML, pasted files).
 
@@ -335,7 +376,7 @@ def attachments_of(message):
         try:
             upload = part.as_uploaded_file()
         except Exception:  # noqa: BLE001 - an undecodable part is refused, not fatal
-            refused.append((clean_filename(part.get_filename() or "attachment"), _("It could not be read.")))
+            refused.append((clean_filename(part.get_filename() or "attachment"), _("The file could not be read.")))
             continue
         upload.name = upload.name or "attachment"
         name = clean_filename(upload.name)
@@ -434,12 +475,13 @@ def _process(record, message, sender, sender_name, recipients, release):
     if not release and is_auto_reply(message):
         return _ignore(record, message, InboundMail.Reason.AUTO_REPLY, ticket=ticket, note=note)
 
-    body = body_of(message)
+    written = body_of(message)
     accepted, refused = attachments_of(message)
+    refused_note = _refused_note(refused) if refused else ""
     if refused:
-        body = "\n\n".join(part for part in (body, _refused_note(refused)) if part)
         # The refused files stay in the raw mail, so nothing is lost.
         record.raw = raw_text(message)
+    body = "\n\n".join(part for part in (written, refused_note) if part)
     notes = [note] if note else []
 
     if ticket is not None:
@@ -447,7 +489,7 @@ def _process(record, message, sender, sender_name, recipients, release):
         if role is None:
             notes.append(
                 _("%(sender)s wrote about %(reference)s (found by %(how)s) but takes no part in it.")
-                % {"sender": sender, "reference": ticket.reference, "how": how}
+                % {"sender": sender, "reference": ticket.reference, "how": clue_label(how)}
             )
             if support_settings.INBOUND_UNKNOWN_SENDER != "new_ticket":
                 record.status = InboundMail.Status.QUARANTINED
@@ -462,6 +504,8 @@ def _process(record, message, sender, sender_name, recipients, release):
                 return _ignore(record, message, InboundMail.Reason.EMPTY, ticket=ticket, note="\n".join(notes))
             return _add_to_ticket(record, message, ticket, role, user, sender, sender_name, body, accepted, notes)
 
+    # Not a reply: the mail it forwards is part of the request.
+    body = "\n\n".join(part for part in (new_ticket_body(message, written), refused_note) if part)
     return _open_from_mail(record, message, sender, sender_name, recipients, body, accepted, notes)
 
 
@@ -502,6 +546,10 @@ def _open_from_mail(record, message, sender, sender_name, recipients, body, acce
                 requester_email=follows.requester_email,
                 requester=follows.requester_user,
             )
+        elif user is not None:
+            # The requester (or beneficiary) of the old ticket, known by their account: the new ticket
+            # is theirs too, listed with their other tickets.
+            options["requester"] = user
     else:
         options["team"] = team_for(recipients)
     if "requester_email" not in options:

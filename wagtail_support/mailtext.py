@@ -47,7 +47,7 @@ import re
 from . import sanitize
 from .sanitize import Element, Text, clean_text
 
-# The same as notifications.REPLY_MARKER_PATTERN (a test checks they agree).
+# Our mails start with a line between these ends (see mail/_reply_marker.txt); notifications uses it too.
 REPLY_MARKER_PATTERN = r"##-[^\n]*-##"
 _MARKER = re.compile(REPLY_MARKER_PATTERN)
 # In HTML the marker may be wrapped over two source lines.
@@ -67,7 +67,7 @@ _ORIGINAL_MESSAGE = re.compile(
     r"-{2,}\s*(?:Original Message|Message d['’]origine|Ursprüngliche Nachricht|Mail original|Mensaje original)\s*-{2,}",
     re.I,
 )
-_FORWARD = re.compile(
+FORWARD_LINE = re.compile(
     r"Begin forwarded message\s?:|Début du message (?:réexpédié|transféré)\s?:|Anfang der weitergeleiteten Nachricht:"
     r"|-{2,}\s*(?:Forwarded message|Message transféré|Weitergeleitete Nachricht|Mensaje reenviado)\s*-{2,}",
     re.I,
@@ -152,7 +152,7 @@ def _boundary(lines, index):
     return (
         plain == "--"
         or bool(_ORIGINAL_MESSAGE.fullmatch(plain))
-        or bool(_FORWARD.fullmatch(plain))
+        or bool(FORWARD_LINE.fullmatch(plain))
         or _header_block(lines, index)
         or _separator(lines, index)
         or _quote_header_length(lines, index) > 0
@@ -213,7 +213,7 @@ def _scan(lines):
             return index, dropped, False
         if _quoted(line) or not line.strip():
             continue
-        if _FORWARD.fullmatch(_plain(line)):
+        if FORWARD_LINE.fullmatch(_plain(line)):
             return index, dropped, not _own_text(lines[:index])
         header = _quote_header_length(lines, index)
         if header:

@@ -632,7 +632,7 @@ class OutboundMail(models.Model):
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     internet_message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
     esp_name = models.CharField(_("ESP"), max_length=50, blank=True)
-    esp_message_id = models.CharField(_("ESP message id"), max_length=255, blank=True, db_index=True)
+    esp_message_id = models.CharField(_("ESP message ID"), max_length=255, blank=True, db_index=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     error = models.TextField(_("reason"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -646,15 +646,32 @@ class OutboundMail(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = _("outgoing mail")
+        verbose_name = _("outgoing mail message")
         verbose_name_plural = _("outgoing mail")
         indexes = [
             models.Index(fields=["ticket", "recipient", "created_at"], name="ws_outmail_ticket_recipient"),
             models.Index(fields=["status", "updated_at"], name="ws_outmail_status"),
         ]
 
+    # What each event is called in the admin; ``event`` keeps the code (templates are named after it).
+    EVENT_LABELS = {
+        "opened": _("New ticket"),
+        "agent_reply": _("Reply from the support team"),
+        "requester_reply": _("Reply from the requester"),
+        "pending": _("Waiting for the requester"),
+        "resolved": _("Resolved"),
+        "abandoned": _("Abandoned"),
+        "reopened": _("Reopened"),
+        "assigned": _("Assigned"),
+        "links": _("Links to the tickets of an address"),
+    }
+
     def __str__(self):
-        return gettext("%(event)s to %(recipient)s") % {"event": self.event, "recipient": self.recipient}
+        return gettext("%(event)s to %(recipient)s") % {"event": self.event_label, "recipient": self.recipient}
+
+    @property
+    def event_label(self):
+        return self.EVENT_LABELS.get(self.event, self.event)
 
     @property
     def is_failed(self):
@@ -680,7 +697,7 @@ class InboundMail(models.Model):
 
     class Reason(models.TextChoices):
         NONE = "", "-"
-        UNKNOWN_SENDER = "unknown_sender", _("The sender is not a participant of the ticket")
+        UNKNOWN_SENDER = "unknown_sender", _("The sender takes no part in the ticket")
         AUTO_REPLY = "auto_reply", _("Automatic reply")
         BOUNCE = "bounce", _("Delivery failure report")
         LOOP = "loop", _("Our own mail came back")
@@ -711,7 +728,7 @@ class InboundMail(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-pk"]
-        verbose_name = _("incoming mail")
+        verbose_name = _("incoming mail message")
         verbose_name_plural = _("incoming mail")
         indexes = [
             models.Index(fields=["from_email", "received_at"], name="ws_inmail_sender_received"),

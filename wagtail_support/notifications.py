@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .conf import support_settings
+from .mailtext import REPLY_MARKER_PATTERN  # noqa: F401 - the line our mails start with; inbound cuts there
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +36,6 @@ REQUESTER_EVENTS = {"opened", "agent_reply", "pending", "resolved", "abandoned",
 CONFIRMATION_EVENTS = {"opened"}
 # The "find my tickets" mail: one mail about several tickets.
 LINKS_EVENT = "links"
-# A line at the top of every mail; the inbound handler cuts a reply at it. Language-independent on
-# purpose: whatever language the mail was in, "##-" ... "-##" marks the line.
-REPLY_MARKER_PATTERN = r"##-[^\n]*-##"
 # The References header names the first mail of a thread and at most this many of the latest ones.
 MAX_REFERENCES = 10
 
@@ -159,7 +157,7 @@ def enqueue(mail):
     from .tasks import send_recorded_mail
 
     try:
-        send_recorded_mail.enqueue(mail_id=mail.pk)
+        send_recorded_mail.using(queue_name=support_settings.TASK_QUEUE).enqueue(mail_id=mail.pk)
     except Exception:  # noqa: BLE001 - a broken queue must never turn a saved ticket into an error
         logger.exception("Could not enqueue mail %s (%s to %s); it waits for a retry", mail.pk, mail.event, mail.recipient)
         _mark_failed(mail.pk, "The task queue refused the mail.")
@@ -273,15 +271,19 @@ def _record_sent(mail, email):
         elif isinstance(anymail_status.message_id, str):
             esp_id = anymail_status.message_id
     now = timezone.now()
-    OutboundMail.objects.filter(pk=mail.pk).update(
-        status=status,
-        error=error,
-        esp_name=getattr(getattr(email, "connection", None), "esp_name", "") or _esp_name(),
-        esp_message_id=esp_id[:255],
-        subject=email.subject[:255],
-        sent_at=now,
-        updated_at=now,
-    )
+    fields = {
+        "esp_name": getattr(getattr(email, "connection", None), "esp_name", "") or _esp_name(),
+        "esp_message_id": esp_id[:255],
+        "subject": email.subject[:255],
+        "sent_at": now,
+        "updated_at": now,
+    }
+    # The ESP's tracking webhook can be faster than its API's answer: a "delivered" or "bounced" that
+    # came in meanwhile is newer than "sent" and stays.
+    if not OutboundMail.objects.filter(pk=mail.pk, status=OutboundMail.Status.SENDING).update(
+        status=status, error=error, **fields
+    ):
+        OutboundMail.objects.filter(pk=mail.pk).update(**fields)
 
 
 def _esp_name():
@@ -353,16 +355,21 @@ def thread_headers(mail):
     if mail.ticket_id is None:
         return headers
     ours = OutboundMail.objects.filter(ticket_id=mail.ticket_id, recipient__iexact=mail.recipient, pk__lt=mail.pk)
-    theirs = InboundMail.objects.filter(ticket_id=mail.ticket_id, from_email__iexact=mail.recipient).exclude(
-        internet_message_id=""
-    )
+    # Only their mails that reached the ticket: not an ignored out-of-office, a quarantined or failed
+    # mail, nor the record a released mail leaves behind (its processing has a record of its own).
+    theirs = InboundMail.objects.filter(
+        ticket_id=mail.ticket_id,
+        from_email__iexact=mail.recipient,
+        status__in=[InboundMail.Status.ADDED, InboundMail.Status.OPENED],
+    ).exclude(internet_message_id="")
     chain = sorted(
         [
             *ours.values_list("created_at", "internet_message_id"),
             *theirs.values_list("received_at", "internet_message_id"),
         ]
     )
-    ids = [message_id for _when, message_id in chain]
+    # Each Message-ID once, where it first appears.
+    ids = list(dict.fromkeys(message_id for _when, message_id in chain))
     if ids:
         references = ids if len(ids) <= MAX_REFERENCES else [ids[0], *ids[-(MAX_REFERENCES - 1) :]]
         headers["In-Reply-To"] = ids[-1]
@@ -444,7 +451,9 @@ def send_ticket_links(email, support_page_id, language=""):
     from .tasks import send_ticket_links_mail
 
     try:
-        send_ticket_links_mail.enqueue(email=email, support_page_id=support_page_id, language=language)
+        send_ticket_links_mail.using(queue_name=support_settings.TASK_QUEUE).enqueue(
+            email=email, support_page_id=support_page_id, language=language
+        )
     except Exception:  # noqa: BLE001
         logger.exception("Could not enqueue the ticket links mail")
 
@@ -557,6 +566,10 @@ def record_tracking_event(sender, event, esp_name, **kwargs):
     metadata = event.metadata or {}
     if str(metadata.get("support_mail", "")).isdigit():
         mails = OutboundMail.objects.filter(pk=int(metadata["support_mail"]))
+        # Another site sending through the same ESP account (a staging copy, say) numbers its mails
+        # too, and its events may reach this webhook: the Message-ID tells our mail from theirs.
+        if metadata.get("message_id"):
+            mails = mails.filter(internet_message_id=str(metadata["message_id"]))
     elif event.message_id:
         mails = OutboundMail.objects.filter(esp_message_id=str(event.message_id))
         if event.recipient:
