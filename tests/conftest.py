@@ -12,6 +12,8 @@ The cast of a helpdesk, built through the real models and workflow (see ``tests/
 - ``ticket``: a ticket opened by ``requester`` through ``workflow.open_ticket`` in ``category``.
 - ``anon_ticket``: a ticket opened with a requester name and address only (no account), in ``category``.
 - ``resolution_code``: the active code "fixed" (label "Fixed").
+- ``colleague``: Carl Colleague, a second agent of ``team``.
+- ``shared_ticket``: a ticket of ``requester`` for the beneficiary ``other_requester``.
 - ``support_page``: the live ``SupportPage`` at ``/support/``, under the default site's root page.
 - ``empty_cache``: the default cache emptied before and after the test (rate limit counts live there).
 
@@ -100,6 +102,18 @@ def _no_internal_note_in_any_mail(request):
         text = "\n".join(parts)
         for note in notes:
             assert note not in text, f"internal note {note[:40]!r} mailed to {sent.to}"
+
+
+@pytest.fixture
+def colleague(team):
+    """Carl Colleague (``colleague``): a second agent of ``team``."""
+    return factories.make_agent("colleague", team, first_name="Carl", last_name="Colleague")
+
+
+@pytest.fixture
+def shared_ticket(requester, other_requester, category):
+    """A ticket of ``requester`` for the beneficiary ``other_requester``, worked by ``team``."""
+    return factories.open_ticket(requester, beneficiary=other_requester, category=category)
 
 
 @pytest.fixture

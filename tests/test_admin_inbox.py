@@ -56,12 +56,6 @@ def other_ticket(other_category):
 
 
 @pytest.fixture
-def colleague(team):
-    """Carl Colleague: another agent of ``team``."""
-    return factories.make_agent("colleague", team, first_name="Carl", last_name="Colleague")
-
-
-@pytest.fixture
 def editor(db):
     """Eddie Editor: may use the Wagtail admin (``wagtailadmin.access_admin``) and nothing else."""
     user = factories.make_user("editor", first_name="Eddie", last_name="Editor")

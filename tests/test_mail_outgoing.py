@@ -61,18 +61,6 @@ def _admin_base_url(settings):
 
 
 @pytest.fixture
-def colleague(team):
-    """Carl Colleague: a second agent of ``team``."""
-    return factories.make_agent("colleague", team, first_name="Carl", last_name="Colleague")
-
-
-@pytest.fixture
-def shared_ticket(requester, other_requester, category):
-    """A ticket of ``requester`` for the beneficiary ``other_requester``, worked by ``team`` (no mail sent)."""
-    return factories.open_ticket(requester, beneficiary=other_requester, category=category)
-
-
-@pytest.fixture
 def esp_down(settings):
     """The ESP refuses every mail; ``FailingBackend.attempts`` lists what was tried."""
     settings.EMAIL_BACKEND = "tests.failing_backend.FailingBackend"

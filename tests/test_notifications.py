@@ -31,18 +31,6 @@ def on_commit(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
-@pytest.fixture
-def colleague(team):
-    """Carl Colleague: a second agent of ``team``."""
-    return factories.make_agent("colleague", team, first_name="Carl", last_name="Colleague")
-
-
-@pytest.fixture
-def shared_ticket(requester, other_requester, category):
-    """A ticket of ``requester`` for the beneficiary ``other_requester``, worked by ``team``."""
-    return factories.open_ticket(requester, beneficiary=other_requester, category=category)
-
-
 def sent_to(address):
     return [m for m in mail.outbox if address in m.to]
 

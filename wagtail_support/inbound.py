@@ -115,11 +115,32 @@ def dedupe_key(message, esp_name="", event_id=None):
 
 
 def raw_text(message):
+    """The mail as MIME text, to keep in the database and parse again later.
+
+    ESPs that post parsed mail (Postmark's JSON, say) give attachments as bytes that Anymail puts back
+    without a transfer encoding; they are base64-encoded here, so the text has no NUL byte (PostgreSQL
+    refuses one in a text column) and parses back into the same files.
+    """
+    import copy
+    from email.encoders import encode_base64
+
     try:
+        message = copy.deepcopy(message)
+        for part in message.walk():
+            if part.is_multipart() or part.get_content_maintype() == "message":
+                continue
+            encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+            if encoding in {"base64", "quoted-printable"}:
+                continue
+            payload = part.get_payload()
+            if part.get_content_maintype() != "text" or "\x00" in payload:
+                # encode_base64 reads the payload's bytes, surrogate-escaped ones included.
+                del part["Content-Transfer-Encoding"]
+                encode_base64(part)
         raw = message.as_bytes().decode("utf-8", "replace")
     except Exception:  # noqa: BLE001 - a mail Python cannot serialise again is kept as its parts
         raw = f"Subject: {message.subject}\n\n{message.text or message.html or ''}"
-    return raw[:MAX_RAW]
+    return raw.replace("\x00", "")[:MAX_RAW]
 
 
 # Mail that must not be answered -----------------------------------------------------------------------------
