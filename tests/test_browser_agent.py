@@ -12,7 +12,8 @@ for ``live_server``, and every page checked for 4xx/5xx answers and script error
 copied from there rather than imported, so each module stands alone.
 
 With ``SAVE_SCREENSHOTS=1`` the test writes the admin pictures of the README to ``docs/screenshots/``:
-``admin-home.png``, ``inbox.png`` and ``workspace.png`` (1280 wide); ordinary runs write nothing.
+``admin-home.png``, ``inbox.png`` and ``workspace.png`` (1280 wide), and the requester's HTML mails
+``mail-reply-en.png`` and ``mail-resolved-en.png`` (700 wide); ordinary runs write nothing.
 """
 
 import re
@@ -269,3 +270,16 @@ def test_agent_works_a_ticket_from_the_admin_home_to_its_resolution(
     expect(page.locator("body")).not_to_contain_text("phone clock is 4 minutes late")
     expect(page.locator("body")).not_to_contain_text("Internal note")
     maya.check()
+
+    # The HTML mails Maya got, as a mail client shows them: the reply and the resolution, with the
+    # button back to her ticket, and never the note.
+    pictures = (("mail-reply-en.png", f"[{reference}] New reply:"), ("mail-resolved-en.png", f"[{reference}] Resolved:"))
+    for picture, subject_start in pictures:
+        (sent,) = [message for message in to_maya if message.subject.startswith(subject_start)]
+        html = {mimetype: content for content, mimetype in sent.alternatives}["text/html"]
+        reader = open_tab(viewport={"width": 700, "height": 600})
+        reader.page.set_content(html)
+        expect(reader.page.get_by_role("link", name="View your ticket")).to_be_visible()
+        expect(reader.page.locator("body")).to_contain_text(reference)
+        expect(reader.page.locator("body")).not_to_contain_text("phone clock is 4 minutes late")
+        screenshot(reader.page, picture)

@@ -272,7 +272,8 @@ def _record_sent(mail, email):
             esp_id = anymail_status.message_id
     now = timezone.now()
     fields = {
-        "esp_name": getattr(getattr(email, "connection", None), "esp_name", "") or _esp_name(),
+        # Set by Anymail's post_send signal (remember_esp_name); other backends name no ESP.
+        "esp_name": getattr(email, "wagtail_support_esp_name", "")[:50],
         "esp_message_id": esp_id[:255],
         "subject": email.subject[:255],
         "sent_at": now,
@@ -286,13 +287,9 @@ def _record_sent(mail, email):
         OutboundMail.objects.filter(pk=mail.pk).update(**fields)
 
 
-def _esp_name():
-    from django.core.mail import get_connection
-
-    try:
-        return getattr(get_connection(), "esp_name", "") or ""
-    except Exception:  # noqa: BLE001
-        return ""
+def remember_esp_name(sender, message, status, esp_name, **kwargs):
+    """Anymail ``post_send`` receiver: note on the message which ESP sent it, for its record."""
+    message.wagtail_support_esp_name = esp_name
 
 
 class RefusedMail(Exception):

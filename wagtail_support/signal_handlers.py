@@ -36,13 +36,20 @@ def record_tracking_event(sender, event, esp_name, **kwargs):
     record_tracking_event(sender, event, esp_name, **kwargs)
 
 
+def remember_esp_name(sender, message, status, esp_name, **kwargs):
+    from .notifications import remember_esp_name
+
+    remember_esp_name(sender, message, status, esp_name, **kwargs)
+
+
 def register_signal_handlers():
     from .models import Attachment
 
     post_delete.connect(delete_attachment_file, sender=Attachment, dispatch_uid="wagtail_support_attachment_file")
 
     # Mail in and delivery events, whatever the ESP: Anymail's webhooks send these signals.
-    from anymail.signals import inbound, tracking
+    from anymail.signals import inbound, post_send, tracking
 
     inbound.connect(handle_inbound, dispatch_uid="wagtail_support_inbound")
     tracking.connect(record_tracking_event, dispatch_uid="wagtail_support_tracking")
+    post_send.connect(remember_esp_name, dispatch_uid="wagtail_support_esp_name")
