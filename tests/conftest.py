@@ -13,6 +13,7 @@ The cast of a helpdesk, built through the real models and workflow (see ``tests/
 - ``anon_ticket``: a ticket opened with a requester name and address only (no account), in ``category``.
 - ``resolution_code``: the active code "fixed" (label "Fixed").
 - ``colleague``: Carl Colleague, a second agent of ``team``.
+- ``esp_down``: mail goes to ``tests.failing_backend.FailingBackend``, whose ESP refuses everything.
 - ``shared_ticket``: a ticket of ``requester`` for the beneficiary ``other_requester``.
 - ``support_page``: the live ``SupportPage`` at ``/support/``, under the default site's root page.
 - ``empty_cache``: the default cache emptied before and after the test (rate limit counts live there).
@@ -102,6 +103,17 @@ def _no_internal_note_in_any_mail(request):
         text = "\n".join(parts)
         for note in notes:
             assert note not in text, f"internal note {note[:40]!r} mailed to {sent.to}"
+
+
+@pytest.fixture
+def esp_down(settings):
+    """The ESP refuses every mail; ``FailingBackend.attempts`` lists what was tried."""
+    from tests.failing_backend import FailingBackend
+
+    settings.EMAIL_BACKEND = "tests.failing_backend.FailingBackend"
+    FailingBackend.attempts.clear()
+    yield FailingBackend.attempts
+    FailingBackend.attempts.clear()
 
 
 @pytest.fixture

@@ -57,3 +57,19 @@ def make_code(code, label=None, **kwargs):
 def open_ticket(requester=None, *, subject="Cannot log in", description="The login page says my password is wrong.", **kwargs):
     """Open a ticket through the workflow, as ``requester`` (an account) unless ``by`` says otherwise."""
     return workflow.open_ticket(subject=subject, description=description, requester=requester, **kwargs)
+
+
+def ticket_form_data(**overrides):
+    """What a visitor posts on the support page's ticket form; a ``None`` override leaves a field out."""
+    from wagtail_support.models import Ticket
+
+    data = {
+        "name": "Ann Onymous",
+        "email": "ann@example.com",
+        "subject": "The export button does nothing",
+        "description": "I click Export and nothing happens.",
+        "kind": Ticket.Kind.BUG,
+        "priority": Ticket.Priority.NORMAL,
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}

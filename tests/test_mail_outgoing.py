@@ -21,13 +21,14 @@ import pytest
 from anymail.backends.test import EmailBackend as AnymailTestBackend
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.users.models import UserProfile
 
 from tests import factories
-from tests.failing_backend import FailingBackend
 from tests.html_helpers import soup
 from wagtail_support import access, notifications, workflow
 from wagtail_support.models import InboundMail, Message, NotificationSettings, OutboundMail, Ticket
@@ -58,15 +59,6 @@ def on_commit(django_capture_on_commit_callbacks):
 @pytest.fixture(autouse=True)
 def _admin_base_url(settings):
     settings.WAGTAILADMIN_BASE_URL = ADMIN_BASE
-
-
-@pytest.fixture
-def esp_down(settings):
-    """The ESP refuses every mail; ``FailingBackend.attempts`` lists what was tried."""
-    settings.EMAIL_BACKEND = "tests.failing_backend.FailingBackend"
-    FailingBackend.attempts.clear()
-    yield FailingBackend.attempts
-    FailingBackend.attempts.clear()
 
 
 @pytest.fixture
@@ -219,17 +211,7 @@ def test_confirmation_to_an_anonymous_requester_carries_a_link_that_opens_the_ti
     client, support_page, agent, on_commit, empty_cache
 ):
     with on_commit():
-        response = client.post(
-            support_page.url,
-            {
-                "name": "Ann Onymous",
-                "email": "ann@example.com",
-                "subject": "The export button does nothing",
-                "description": "I click Export and nothing happens.",
-                "kind": Ticket.Kind.BUG,
-                "priority": Ticket.Priority.NORMAL,
-            },
-        )
+        response = client.post(support_page.url, factories.ticket_form_data())
 
     assert response.status_code == 302
     ticket = Ticket.objects.get()
@@ -475,10 +457,10 @@ def test_french_requester_gets_french_mails_and_the_english_agent_english_ones(
         f"[{ticket.reference}] The requester answered: Cannot log in",
     ]
     for m in to(requester.email):
-        assert f'<html lang="fr"' in html_of(m)
+        assert '<html lang="fr"' in html_of(m)
         assert "Hello" not in m.body
     for m in to(agent.email):
-        assert f'<html lang="en"' in html_of(m)
+        assert '<html lang="en"' in html_of(m)
     assert set(OutboundMail.objects.filter(recipient=requester.email).values_list("language", flat=True)) == {"fr"}
     assert set(OutboundMail.objects.filter(recipient=agent.email).values_list("language", flat=True)) == {"en"}
 
@@ -759,14 +741,9 @@ def test_a_submission_through_the_page_survives_a_failing_esp_and_is_sent_by_the
     with on_commit():
         response = client.post(
             support_page.url,
-            {
-                "name": "Ann Onymous",
-                "email": "ann@example.com",
-                "subject": "Sent while the ESP is down",
-                "description": "Please keep this one.",
-                "kind": Ticket.Kind.QUESTION,
-                "priority": Ticket.Priority.NORMAL,
-            },
+            factories.ticket_form_data(
+                subject="Sent while the ESP is down", description="Please keep this one.", kind=Ticket.Kind.QUESTION
+            ),
         )
 
     ticket = Ticket.objects.get()
@@ -1287,7 +1264,7 @@ def test_workspace_shows_each_mail_and_offers_send_again_only_for_failed_ones(
         workflow.reply(ticket, by=requester, body="More details.")
     settings.EMAIL_BACKEND = "tests.failing_backend.FailingBackend"
     with on_commit():
-        answer = workflow.reply(ticket, by=agent, body="Answer sent while the ESP is down.")
+        workflow.reply(ticket, by=agent, body="Answer sent while the ESP is down.")
     settings.EMAIL_BACKEND = TEST_BACKEND
     with on_commit():
         workflow.resolve(ticket, code=resolution_code, solution=SOLUTION, by=agent)
@@ -1325,3 +1302,23 @@ def test_workspace_shows_each_mail_and_offers_send_again_only_for_failed_ones(
     assert page.select_one("#mails").select_one(f"#mail-{resolved.pk}") is not None
     assert "Send again" in page.select_one(f"#mail-{failed.pk}").get_text()
     assert "Send again" not in page.select_one(f"#mail-{delivered.pk}").get_text()
+
+
+def test_recording_a_new_tickets_mails_takes_the_same_queries_for_3_or_30_agents(
+    team, category, requester, settings
+):
+    # Tasks are only queued here (the dummy backend keeps them): this counts the recording, not the sending.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    counts = []
+    for size in (3, 30):
+        for i in range(size - team.members.count()):
+            factories.make_agent(f"member{size}-{i}", team)
+        ticket = factories.open_ticket(requester, category=category)
+        message = ticket.messages.get()
+        OutboundMail.objects.all().delete()
+        with CaptureQueriesContext(connection) as queries:
+            recipients = notifications.ticket_event("opened", ticket.pk, message_id=message.pk)
+        assert len(recipients) == size + 1  # the team and the requester's confirmation
+        assert OutboundMail.objects.filter(ticket=ticket).count() == size + 1
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

@@ -10,12 +10,9 @@ import re
 import pytest
 from django.core import mail
 from django.db import transaction
-from django.utils import translation
-from django.utils.translation import gettext
 from wagtail.users.models import UserProfile
 
 from tests import factories
-from tests.failing_backend import FailingBackend
 from wagtail_support import access, notifications, workflow
 from wagtail_support.models import Message, OutboundMail, Ticket
 
@@ -378,14 +375,6 @@ def test_mail_to_a_french_speaking_requester_is_rendered_in_french(ticket, agent
 
 
 # A failing ESP ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def esp_down(settings):
-    settings.EMAIL_BACKEND = "tests.failing_backend.FailingBackend"
-    FailingBackend.attempts.clear()
-    yield FailingBackend.attempts
-    FailingBackend.attempts.clear()
 
 
 def test_failing_esp_never_loses_a_new_ticket(requester, category, agent, esp_down, on_commit):

@@ -46,17 +46,7 @@ def upload(name, content, content_type="application/octet-stream"):
     return SimpleUploadedFile(name, content, content_type)
 
 
-def ticket_data(**overrides):
-    data = {
-        "name": "Ann Onymous",
-        "email": "ann@example.com",
-        "subject": "The export button does nothing",
-        "description": "I click Export and nothing happens.",
-        "kind": Ticket.Kind.BUG,
-        "priority": Ticket.Priority.NORMAL,
-    }
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
+ticket_data = factories.ticket_form_data
 
 
 

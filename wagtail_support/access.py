@@ -134,6 +134,29 @@ def ticket_role(user, ticket, link_token=None):
     return None
 
 
+def mail_sender_role(ticket, address):
+    """(role, account) of whoever writes to ``ticket`` by mail from ``address``; (None, None) for a stranger.
+
+    The requester and the beneficiary by their address on the ticket or their account's; an agent by the
+    address of the one active account that has it and may work the ticket (an address shared by two
+    accounts proves nothing about which of them wrote). Mail headers can be forged: this decides who a
+    mail speaks for, never what they may read (nothing is shown in answer to a mail).
+    """
+    from django.contrib.auth import get_user_model
+
+    address = (address or "").strip().lower()
+    if not address:
+        return None, None
+    for role, user in ((Role.REQUESTER, ticket.requester_user), (Role.BENEFICIARY, ticket.beneficiary_user)):
+        email = ticket.requester_email if role == Role.REQUESTER else ticket.beneficiary_email
+        if address == (email or "").lower() or (user is not None and address == (user.email or "").lower()):
+            return role, user
+    users = list(get_user_model().objects.filter(email__iexact=address, is_active=True)[:2])
+    if len(users) == 1 and can_work_ticket(users[0], ticket):
+        return Role.AGENT, users[0]
+    return None, None
+
+
 def can_view_ticket(user, ticket, link_token=None):
     return ticket_role(user, ticket, link_token) is not None
 

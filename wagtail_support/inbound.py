@@ -292,25 +292,18 @@ def clue_label(how):
     }.get(how, how)
 
 
-def sender_role(ticket, sender):
-    """(role, user) of the sender on the ticket: requester, beneficiary or agent; (None, None) otherwise."""
-    from django.contrib.auth import get_user_model
+# What a mail's sender is on the ticket, as the author role of the message it becomes.
+_AUTHOR_ROLES = {
+    access.Role.REQUESTER: Message.AuthorRole.REQUESTER,
+    access.Role.BENEFICIARY: Message.AuthorRole.BENEFICIARY,
+    access.Role.AGENT: Message.AuthorRole.AGENT,
+}
 
-    if not sender:
-        return None, None
-    if sender == (ticket.requester_email or "").lower() or (
-        ticket.requester_user_id and sender == (ticket.requester_user.email or "").lower()
-    ):
-        return Message.AuthorRole.REQUESTER, ticket.requester_user
-    if sender == (ticket.beneficiary_email or "").lower() or (
-        ticket.beneficiary_user_id and sender == (ticket.beneficiary_user.email or "").lower()
-    ):
-        return Message.AuthorRole.BENEFICIARY, ticket.beneficiary_user
-    users = list(get_user_model().objects.filter(email__iexact=sender, is_active=True)[:2])
-    # An address shared by two accounts proves nothing about which of them wrote.
-    if len(users) == 1 and access.can_work_ticket(users[0], ticket):
-        return Message.AuthorRole.AGENT, users[0]
-    return None, None
+
+def sender_role(ticket, sender):
+    """(author role, account) of the sender on the ticket (see ``access.mail_sender_role``)."""
+    role, user = access.mail_sender_role(ticket, sender)
+    return _AUTHOR_ROLES.get(role), user
 
 
 def team_for(recipients):

@@ -95,15 +95,19 @@ def _requester_recipients(ticket):
     return recipients
 
 
-def recipients_for(event, ticket, message=None, actor_user_id=None, actor_email=""):
-    """The (address, audience) pairs to mail for ``event``, the actor left out."""
+def _recipients(event, ticket, message=None, actor_user_id=None, actor_email=""):
+    """(address, audience, language) of each person to mail for ``event``, the actor left out.
+
+    ``language`` is the preferred language of the recipient's account, or ""; ``None`` when the
+    address belongs to no known account (``language_for`` looks for one).
+    """
     actor_email = (actor_email or "").lower()
-    pairs = []
+    found = []
     if event in REQUESTER_EVENTS and not (message is not None and message.is_internal):
-        pairs += [(email, REQUESTER, uid) for email, _lang, uid in _requester_recipients(ticket)]
-    pairs += [(email, AGENT, uid) for email, _lang, uid in _agent_recipients(ticket, event)]
+        found += [(email, REQUESTER, lang, uid) for email, lang, uid in _requester_recipients(ticket)]
+    found += [(email, AGENT, lang, uid) for email, lang, uid in _agent_recipients(ticket, event)]
     seen, result = set(), []
-    for email, audience, uid in pairs:
+    for email, audience, lang, uid in found:
         key = (email or "").lower()
         if not key or key in seen:
             continue
@@ -111,8 +115,13 @@ def recipients_for(event, ticket, message=None, actor_user_id=None, actor_email=
         if is_actor and not (audience == REQUESTER and event in CONFIRMATION_EVENTS):
             continue
         seen.add(key)
-        result.append((email, audience))
+        result.append((email, audience, lang if uid is not None else None))
     return result
+
+
+def recipients_for(event, ticket, message=None, actor_user_id=None, actor_email=""):
+    """The (address, audience) pairs to mail for ``event``, the actor left out."""
+    return [(email, audience) for email, audience, _lang in _recipients(event, ticket, message, actor_user_id, actor_email)]
 
 
 # Recording and enqueuing -----------------------------------------------------------------------------------
@@ -136,11 +145,18 @@ def new_message_id(ticket=None):
     return make_msgid(idstring=f"ws{ticket.number}" if ticket is not None else "ws", domain=message_id_domain())
 
 
-def record_mail(*, event, audience, recipient, ticket=None, message=None, language="", params=None):
-    """Write the "queued" record of a mail about to be enqueued."""
+def record_mail(**fields):
+    """Write the "queued" record of a mail about to be enqueued (the fields of ``new_mail``)."""
+    mail = new_mail(**fields)
+    mail.save()
+    return mail
+
+
+def new_mail(*, event, audience, recipient, ticket=None, message=None, language="", params=None):
+    """The unsaved "queued" record of a mail, with a fresh Message-ID."""
     from .models import OutboundMail
 
-    return OutboundMail.objects.create(
+    return OutboundMail(
         ticket=ticket,
         message=message,
         event=event,
@@ -176,31 +192,38 @@ def ticket_event(event, ticket_id, message_id=None, actor_user_id=None, actor_em
         if ticket is None:
             return []
         message = Message.objects.filter(pk=message_id).first() if message_id else None
-        recipients = recipients_for(event, ticket, message, actor_user_id, actor_email)
-        mails = [
-            record_mail(
+        recipients = _recipients(event, ticket, message, actor_user_id, actor_email)
+        from .models import OutboundMail
+
+        # One INSERT for all recipients (the records get their ids back on SQLite and PostgreSQL).
+        mails = OutboundMail.objects.bulk_create(
+            new_mail(
                 event=event,
                 audience=audience,
                 recipient=email,
                 ticket=ticket,
                 message=message,
-                language=language_for(ticket, email, audience),
+                # The account's language is known already; only an address without one is looked up.
+                language=language_for(ticket, email, audience) if lang is None else _fallback_language(ticket, lang, audience),
             )
-            for email, audience in recipients
-        ]
+            for email, audience, lang in recipients
+        )
     except Exception:  # noqa: BLE001 - the ticket is saved; a mail that cannot be recorded is logged
         logger.exception("Could not record the %s mails of ticket %s", event, ticket_id)
         return []
     for mail in mails:
         enqueue(mail)
-    return recipients
+    return [(email, audience) for email, audience, _lang in recipients]
 
 
 def language_for(ticket, recipient, audience):
     """The recipient's language: their account's, else (for requesters) the ticket's, else the site's."""
     User = get_user_model()
     user = User.objects.filter(email__iexact=recipient, is_active=True).order_by("pk").first()
-    language = _user_language(user) if user else ""
+    return _fallback_language(ticket, _user_language(user) if user else "", audience)
+
+
+def _fallback_language(ticket, language, audience):
     if not language and audience == REQUESTER and ticket is not None:
         language = ticket.language
     return language or settings.LANGUAGE_CODE or "en"
