@@ -7,7 +7,7 @@ MANAGE := $(PY) example_site/manage.py
 # Where the example site keeps its SQLite database, media and private attachments.
 export EXAMPLE_SITE_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test install check-migrations pytest messages wheel-check clean screenshots
+.PHONY: demo test install check-migrations pytest messages wheel-check clean screenshots bench load
 
 $(VENV)/.installed: setup.py pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,15 @@ pytest: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: check-migrations pytest
+
+# The benchmark at 100,000 tickets and the load test with faults (benchmarks/README.md); both need a
+# running PostgreSQL (DATABASE_URL, else a database of their own on 127.0.0.1 is created).
+# Options: make bench BENCH_ARGS="--tickets 1000000"; make load LOAD_ARGS="--run-time 60".
+bench: install
+	$(PY) -m benchmarks.bench $(BENCH_ARGS)
+
+load: install
+	$(PY) -m benchmarks.load $(LOAD_ARGS)
 
 # Retake the pictures of the README (docs/screenshots/) with the browser tests; needs /usr/bin/chromium
 # (bash scripts/install_chromium.sh).

@@ -31,6 +31,16 @@ test_requires = [
     "playwright>=1.45",
 ]
 
+# `make bench` and `make load` (benchmarks/): a production-like server, a worker backend for the tasks,
+# a load generator and the benchmark's plot. Their smoke tests run in `make test`, so `test` needs them too.
+bench_requires = [
+    "gunicorn>=23",
+    # The database worker backend of django_tasks (the load test's mail workers).
+    "django-tasks-db>=0.12,<0.14",
+    "locust>=2.30",
+    "matplotlib>=3.8",
+]
+
 setup(
     name="wagtail-support",
     version=about["__version__"],
@@ -44,7 +54,7 @@ setup(
     include_package_data=True,
     python_requires=">=3.11",
     install_requires=install_requires,
-    extras_require={"test": test_requires},
+    extras_require={"test": test_requires + bench_requires, "bench": bench_requires},
     zip_safe=False,
     classifiers=[
         "Development Status :: 3 - Alpha",

@@ -1068,7 +1068,14 @@ def test_workspace_runs_a_fixed_number_of_queries(
 
     assert small_count == large_count
     assert Attachment.objects.filter(message__ticket=large).count() == 6
+    # The first message and the 50 newest; the bar between them says how many are left out.
+    page = text(response)
+    assert page.count('class="wsw-message ') == 51
+    assert "149 earlier messages are not shown." in page
+    all_count, response = _count_queries(agent_client, workspace_url(large) + "?latest=all")
+    assert all_count == large_count
     assert text(response).count('class="wsw-message ') == 200
+    assert "earlier messages are not shown" not in text(response)
     with django_assert_max_num_queries(large_count):
         agent_client.get(workspace_url(large, show="internal"))
     print(f"\nworkspace queries: 10 messages -> {small_count}, 200 messages -> {large_count}")

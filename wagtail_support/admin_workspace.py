@@ -33,7 +33,8 @@ from wagtail.log_actions import registry as log_registry
 
 from . import access, workflow
 from .forms import AttachmentsField
-from .models import CannedResponse, Category, Message, ResolutionCode, Team, Ticket
+from .conf import support_settings
+from .models import CannedResponse, Category, Message, ResolutionCode, Team, Ticket, conversation_window
 
 # The conversation filter of the timeline (``?show=``); anything else shows everything.
 SHOW_ALL, SHOW_PUBLIC, SHOW_INTERNAL = "all", "public", "internal"
@@ -233,9 +234,12 @@ class AssignForm(TicketActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         ticket = self.ticket
-        choices = Q(pk__in=assignable_agents(ticket.team).values("pk"))
+        # The ids first (a handful, found through the membership tables), then the accounts by primary
+        # key: an OR with the current assignee in one query made PostgreSQL read every account.
+        choices = set(assignable_agents(ticket.team).values_list("pk", flat=True))
         if ticket.assignee_id:
-            choices |= Q(pk=ticket.assignee_id)
+            choices.add(ticket.assignee_id)
+        choices = Q(pk__in=sorted(choices))
         user_model = get_user_model()
         # Sorted by name where the user model has one (a custom user model may not).
         names = [name for name in ("first_name", "last_name") if _has_field(user_model, name)]
@@ -572,14 +576,35 @@ class TicketWorkspaceView(TicketMixin, View):
             return ""
         return offered[wanted].render_for(self.ticket, self.request.user)
 
+    @property
+    def latest(self):
+        return conversation_window(self.request.GET.get("latest"))
+
     def get_timeline(self):
-        """The conversation, oldest first, in a fixed number of queries whatever its length."""
-        timeline = self.ticket.messages.select_related("author_user").prefetch_related("attachments", "mails")
+        """The conversation, oldest first, in a fixed number of queries whatever its length: the first
+        message and the ``CONVERSATION_WINDOW`` newest (``?latest=`` shows more)."""
+        timeline = self.ticket.messages.all()
         if self.show == SHOW_PUBLIC:
             timeline = timeline.public()
         elif self.show == SHOW_INTERNAL:
             timeline = timeline.internal()
+        timeline = timeline.window(self.latest).select_related("author_user").prefetch_related("attachments", "mails")
         return list(timeline)
+
+    def earlier_links(self, shown, total):
+        """The bar between the first message and the newest ones, when messages are left out."""
+        hidden = total - shown
+        if hidden <= 0:
+            return None
+        base = reverse("wagtail_support_ticket", args=[self.ticket.pk])
+        query = {"show": self.show} if self.show != SHOW_ALL else {}
+        step = support_settings.CONVERSATION_WINDOW or 0
+        return {
+            "hidden": hidden,
+            "more_url": f"{base}?{urlencode({**query, 'latest': (self.latest or 0) + step})}#conversation",
+            "more_count": min(step, hidden),
+            "all_url": f"{base}?{urlencode({**query, 'latest': 'all'})}#conversation",
+        }
 
     def get_context_data(self, posted=None, **kwargs):
         ticket, user, show = self.ticket, self.request.user, self.show
@@ -595,12 +620,14 @@ class TicketWorkspaceView(TicketMixin, View):
             .select_related("user")
             .order_by("-timestamp", "-pk")[: HISTORY_ON_WORKSPACE + 1]
         )
+        timeline = self.get_timeline()
         context = super().get_context_data(**kwargs)
         context.update(
             {
                 "ticket": ticket,
                 "forms": self.build_forms(entries, canned_responses, posted),
-                "timeline": self.get_timeline(),
+                "timeline": timeline,
+                "earlier": self.earlier_links(len(timeline), counts[show]),
                 "counts": counts,
                 "show": show,
                 "show_links": [

@@ -79,6 +79,9 @@ DEFAULTS = {
     "CLIENT_IP_HEADER": None,
     # Tickets per page in "My tickets".
     "TICKETS_PER_PAGE": 20,
+    # A ticket page shows the first message and this many of the newest; a link shows the ones between.
+    # None shows every message.
+    "CONVERSATION_WINDOW": 50,
     # At most this many tickets are linked in a "find my tickets" mail (the most recent first).
     "FIND_TICKETS_LIMIT": 20,
 }

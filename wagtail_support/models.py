@@ -451,6 +451,16 @@ class Ticket(models.Model):
             models.Index(fields=["beneficiary_email"], name="ws_ticket_beneficiary_email"),
             models.Index(fields=["requester_user", "-created_at"], name="ws_ticket_requester_user"),
             models.Index(fields=["beneficiary_user", "-created_at"], name="ws_ticket_beneficiary_user"),
+            # The backlog (what is not closed) stays small while the history grows: the one-click views
+            # of the inbox, their counts and the admin home panel read only these rows.
+            models.Index(
+                fields=["-updated_at", "-number"],
+                name="ws_ticket_backlog_updated",
+                condition=~models.Q(status="closed"),
+            ),
+            # On PostgreSQL, migration 0011 adds trigram indexes for the inbox search (subject, requester
+            # name and address, matched with icontains); they are not declared here because SQLite
+            # has no such index.
         ]
 
     def __str__(self):
@@ -492,6 +502,30 @@ class MessageQuerySet(models.QuerySet):
         from . import access
 
         return access.filter_visible_messages(self, user)
+
+    def window(self, latest):
+        """The first message and the ``latest`` newest ones, in one query (``None``: every message).
+
+        A conversation of hundreds of messages opens on its beginning and its end; the pages link to the
+        messages in between (``CONVERSATION_WINDOW``).
+        """
+        if latest is None:
+            return self
+        newest = self.order_by("-created_at", "-pk").values("pk")[:latest]
+        first = self.order_by("created_at", "pk").values("pk")[:1]
+        return self.filter(models.Q(pk__in=newest) | models.Q(pk__in=first))
+
+
+def conversation_window(requested):
+    """How many of the newest messages a page shows: ``?latest=<n>`` or ``?latest=all`` (``None``)."""
+    default = support_settings.CONVERSATION_WINDOW
+    if not default or requested == "all":
+        return None
+    try:
+        wanted = int(requested)
+    except (TypeError, ValueError):
+        return default
+    return min(max(wanted, default), 100_000)
 
 
 class Message(models.Model):

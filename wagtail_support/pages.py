@@ -15,6 +15,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -27,7 +28,8 @@ from wagtail.models import Page, Site
 
 from . import access, notifications, ratelimit, workflow
 from .forms import FindTicketsForm, ReplyForm, TicketFilterForm, TicketForm
-from .models import Attachment, Ticket
+from .conf import support_settings
+from .models import Attachment, Ticket, conversation_window
 
 SESSION_LINKS = "wagtail_support_links"
 
@@ -321,18 +323,32 @@ class AbstractSupportPage(RoutablePageMixin, Page):
         return self.render_ticket(request, ticket, token, reply_form=reply_form)
 
     def render_ticket(self, request, ticket, token, reply_form=None, status=200):
-        conversation = (
-            access.messages_for(request.user, ticket, token)
-            .public()
+        messages = access.messages_for(request.user, ticket, token).public()
+        latest = conversation_window(request.GET.get("latest"))
+        conversation = list(
+            messages.window(latest)
             .select_related("author_user")
             .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
         )
+        earlier = None
+        if latest is not None and len(conversation) > latest:
+            hidden = messages.count() - len(conversation)
+            if hidden > 0:
+                step = support_settings.CONVERSATION_WINDOW
+                base = self.ticket_path(ticket)
+                earlier = {
+                    "hidden": hidden,
+                    "more_count": min(step, hidden),
+                    "more_url": f"{base}?{urlencode({'latest': latest + step})}#earlier-messages",
+                    "all_url": f"{base}?latest=all#earlier-messages",
+                }
         response = self.render(
             request,
             template=self.ticket_template,
             context_overrides={
                 "ticket": ticket,
                 "conversation": conversation,
+                "earlier": earlier,
                 "reply_form": reply_form or self.get_reply_form_class()(),
                 "can_reopen": ticket.is_closed and workflow.within_reopen_window(ticket),
                 "ticket_url": self.ticket_path(ticket),

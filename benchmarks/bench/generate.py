@@ -1,0 +1,450 @@
+"""Fill the database with a helpdesk's years of history, fast: rows are streamed with COPY on PostgreSQL
+(``executemany`` on SQLite, for the smoke test), never saved one by one through the ORM.
+
+The shape (for ``tickets`` = N):
+
+- 20 teams, 200 agents (10 per team, a fifth of them in a second team), 3 service catalog entries per
+  team, 20,000 requesters with accounts and 5,000 more people who write in without one.
+- Tickets arrive at a steady rate over up to three years. The open backlog is what a desk keeps: most
+  tickets of the last two weeks and a few stale old ones; everything else is closed, with a resolution
+  code, a solution, an assignee and a closing date. So the backlog stays about the same size while the
+  history grows, as it does on a real desk.
+- Teams and requesters are skewed (Zipf): a few teams get most tickets, and "bench-heavy" has
+  min(2,000, N/2) tickets, a few others about a thousand, most one or two.
+- About 10 messages per ticket (the requester's description first, then requester and agent in turn,
+  a fifth of the agent's messages internal notes), a few tickets with hundreds, and "bench-big" (the
+  ticket page scenario) with exactly 500. About 8% of messages carry one or two attachment rows (rows
+  only: no file is written), every public agent reply has its mail record, every ticket its history
+  entries.
+
+Everything is drawn from ``random.Random(seed)``: the same arguments give the same database.
+"""
+
+import datetime
+import io
+import json
+import math
+import random
+import uuid
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.utils import timezone
+
+from wagtail_support import groups
+from wagtail_support.conf import support_settings
+from wagtail_support.models import (
+    Attachment,
+    Category,
+    Message,
+    OutboundMail,
+    ResolutionCode,
+    Team,
+    Ticket,
+    TicketReferenceCounter,
+)
+
+GENERATOR_VERSION = 3
+TEAMS = 20
+AGENTS_PER_TEAM = 10
+REQUESTERS = 20_000
+ANONYMOUS_PEOPLE = 5_000
+BIG_TICKET_MESSAGES = 500
+HEAVY_REQUESTER_TICKETS = 2_000
+PASSWORD = "bench-password"
+
+#: The named rows the scenarios use.
+BENCH_AGENT = "bench-agent"
+BENCH_SUPERVISOR = "bench-supervisor"
+BENCH_HEAVY = "bench-heavy"
+BIG_TICKET_SUBJECT = "bench-big: a conversation of 500 messages"
+#: A subject word found in about 1% of tickets, and the requester searched by address.
+SEARCH_WORD = "invoice"
+
+WORDS = (
+    "login password account invoice payment refund order delivery shipping export import page editor image "
+    "document upload download error crash slow timeout search filter report dashboard email newsletter form "
+    "subscription renewal licence access permission group user profile language translation mobile browser "
+    "calendar booking event ticket contact address phone billing receipt tax discount coupon cart checkout "
+    "sync backup restore migration database server domain certificate redirect menu footer header video "
+    "audio map widget plugin theme font colour layout print pdf spreadsheet csv api token webhook"
+).split()
+SUBJECT_TEMPLATES = [
+    "Cannot {a} after the {b} update",
+    "{a} does not work on {b}",
+    "Question about {a} and {b}",
+    "Problem with my {a}",
+    "{a}: {b} missing since yesterday",
+    "Request: {a} for {b}",
+    "Wrong {a} on the {b} page",
+    "How do I change the {a}?",
+]
+SENTENCES = [
+    "Hello, I have been trying to get this to work since this morning without success.",
+    "The page shows an error message and nothing else happens when I click the button.",
+    "Could you tell me whether this is expected, or whether something is wrong on my side?",
+    "I attached a screenshot of what I see.",
+    "Thank you for your quick answer, it works now.",
+    "We checked the logs and found the cause; a fix is on its way.",
+    "Could you try again after clearing your browser's cache and tell us what happens?",
+    "This happens on every browser I tried, on my phone as well.",
+    "Our accounting department needs the corrected document before the end of the month.",
+    "The colleague who usually handles this is away, so I am writing instead.",
+    "More details are on https://example.com/help/articles/1234 if that helps.",
+    "I still see the same thing, nothing has changed.",
+    "We have escalated this to the technical team and will come back to you.",
+    "Please confirm the address you want us to use from now on.",
+]
+FIRST_NAMES = "Alice Bruno Chloé David Emma Farid Gaëlle Hugo Inès Jules Karim Léa Marc Nina Omar Paul Rose Sami Théo Zoé".split()
+LAST_NAMES = "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon Laurent Michel Garcia Roux".split()
+
+
+def _zipf_weights(n, s=1.1):
+    return [1 / (k**s) for k in range(1, n + 1)]
+
+
+class Writer:
+    """COPY on PostgreSQL, batched executemany elsewhere."""
+
+    def __init__(self):
+        self.postgres = connection.vendor == "postgresql"
+
+    def write(self, table, columns, rows):
+        count = 0
+        with connection.cursor() as cursor:
+            if self.postgres:
+                sql = f'COPY "{table}" ({", ".join(columns)}) FROM STDIN'
+                with cursor.cursor.copy(sql) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                        count += 1
+            else:
+                sql = f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({", ".join(["%s"] * len(columns))})'
+                batch = []
+                for row in rows:
+                    batch.append(row)
+                    if len(batch) >= 5000:
+                        cursor.executemany(sql, batch)
+                        count += len(batch)
+                        batch = []
+                if batch:
+                    cursor.executemany(sql, batch)
+                    count += len(batch)
+        return count
+
+
+def _next_id(model):
+    last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return (last or 0) + 1
+
+
+def _reset_sequences(models):
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            table, pk = model._meta.db_table, model._meta.pk.column
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{pk}'), COALESCE(MAX(\"{pk}\"), 1)) FROM \"{table}\""
+            )
+
+
+def generate(tickets=100_000, *, seed=42, now=None, log=print):
+    """Insert ``tickets`` tickets and everything around them; returns a summary dict."""
+    rng = random.Random(seed)
+    now = now or timezone.now()
+    writer = Writer()
+    User = get_user_model()
+    summary = {"tickets": tickets, "seed": seed, "generator_version": GENERATOR_VERSION}
+    password = make_password(PASSWORD)
+
+    with transaction.atomic():
+        # Teams, catalog, resolution codes ------------------------------------------------------------
+        team_base = _next_id(Team)
+        teams = [
+            Team(id=team_base + i, name=f"Bench team {i + 1:02d}", slug=f"bench-team-{i + 1:02d}",
+                 contact_email="", inbound_email="")
+            for i in range(TEAMS)
+        ]
+        Team.objects.bulk_create(teams)
+        categories = []
+        for team in teams:
+            for j in range(3):
+                categories.append(Category(name=f"{team.name} › entry {j + 1}", default_team=team, sort_order=j))
+        Category.objects.bulk_create(categories)
+        categories = list(Category.objects.filter(default_team__in=teams).order_by("pk"))
+        categories_by_team = {}
+        for category in categories:
+            categories_by_team.setdefault(category.default_team_id, []).append(category.pk)
+        codes = [ResolutionCode.objects.get_or_create(code=c, defaults={"label": c.title()})[0].pk
+                 for c in ("bench-fixed", "bench-answered", "bench-duplicate")]
+        no_follow_up = ResolutionCode.no_follow_up().pk
+
+        # People --------------------------------------------------------------------------------------
+        user_base = _next_id(User)
+        joined = now - datetime.timedelta(days=1200)
+        user_rows, agents_by_team, agent_ids = [], {t.pk: [] for t in teams}, []
+        memberships = []
+        uid = user_base
+
+        def add_user(username, first, last, email, staff=False):
+            nonlocal uid
+            user_rows.append((uid, password, None, False, username, first, last, email, staff, True, joined))
+            uid += 1
+            return uid - 1
+
+        for t_index, team in enumerate(teams):
+            for a in range(AGENTS_PER_TEAM):
+                n = t_index * AGENTS_PER_TEAM + a
+                pk = add_user(f"bench-agent-{n:03d}", FIRST_NAMES[n % 20], LAST_NAMES[n % 15],
+                              f"agent{n:03d}@support.example.com", staff=True)
+                agents_by_team[team.pk].append(pk)
+                agent_ids.append(pk)
+                memberships.append((team.pk, pk))
+        # A fifth of the agents also work a second team.
+        for pk in agent_ids[::5]:
+            other = teams[rng.randrange(TEAMS)].pk
+            if (other, pk) not in memberships:
+                memberships.append((other, pk))
+                agents_by_team[other].append(pk)
+        bench_agent = add_user(BENCH_AGENT, "Bench", "Agent", "bench-agent@support.example.com", staff=True)
+        # The bench agent works the busiest team and a middling one.
+        for team in (teams[0], teams[5]):
+            memberships.append((team.pk, bench_agent))
+            agents_by_team[team.pk].append(bench_agent)
+        supervisor = add_user(BENCH_SUPERVISOR, "Bench", "Supervisor", "bench-supervisor@support.example.com",
+                              staff=True)
+        requester_ids, requester_emails = [], []
+        for r in range(REQUESTERS):
+            email = f"requester{r:05d}@customer.example.org"
+            requester_ids.append(add_user(f"requester{r:05d}", FIRST_NAMES[r % 20], LAST_NAMES[r % 15], email))
+            requester_emails.append(email)
+        heavy = add_user(BENCH_HEAVY, "Heavy", "Requester", "bench-heavy@customer.example.org")
+        writer.write(
+            User._meta.db_table,
+            ["id", "password", "last_login", "is_superuser", "username", "first_name", "last_name", "email",
+             "is_staff", "is_active", "date_joined"],
+            user_rows,
+        )
+        writer.write(Team.members.through._meta.db_table, ["team_id", "user_id"], memberships)
+        agent_group = Group.objects.get(name=groups.AGENTS)
+        supervisor_group = Group.objects.get(name=groups.SUPERVISORS)
+        User.groups.through.objects.bulk_create(
+            [User.groups.through(user_id=pk, group_id=agent_group.pk) for pk in agent_ids + [bench_agent]]
+            + [User.groups.through(user_id=supervisor, group_id=supervisor_group.pk)]
+        )
+        names = {row[0]: f"{row[5]} {row[6]}" for row in user_rows}
+        emails = {row[0]: row[7] for row in user_rows}
+        log(f"  people: {len(user_rows):,} accounts, {len(memberships):,} team memberships")
+
+        # Who writes each ticket --------------------------------------------------------------------
+        heavy_count = min(HEAVY_REQUESTER_TICKETS, tickets // 2)
+        big_index = tickets // 3  # the 500-message ticket, an old closed one on the bench agent's team
+        owners = [None] * tickets
+        heavy_slots = set(rng.sample(range(tickets), heavy_count + 1) if tickets > 1 else [])
+        heavy_slots.discard(big_index)
+        heavy_slots = set(list(heavy_slots)[:heavy_count])
+        requester_weights = _zipf_weights(REQUESTERS, 0.9)
+        drawn = rng.choices(range(REQUESTERS), weights=requester_weights, k=tickets)
+        team_weights = _zipf_weights(TEAMS, 0.8)
+        team_draw = rng.choices(range(TEAMS), weights=team_weights, k=tickets)
+
+        span_days = min(1095.0, max(30.0, tickets / 100))
+        start = now - datetime.timedelta(days=span_days)
+        step = span_days * 86400 / max(tickets, 1)
+        ticket_base, message_base = _next_id(Ticket), _next_id(Message)
+        attachment_base, mail_base = _next_id(Attachment), _next_id(OutboundMail)
+        number_base = max(
+            support_settings.REFERENCE_START,
+            (Ticket.objects.order_by("-number").values_list("number", flat=True).first() or 0) + 1,
+        )
+        content_type = ContentType.objects.get_for_model(Ticket).pk
+
+        ticket_rows, message_rows, attachment_rows, mail_rows, log_rows = [], [], [], [], []
+        counts = {"tickets": 0, "messages": 0, "internal": 0, "attachments": 0, "mails": 0, "log": 0}
+        next_message, next_attachment, next_mail = message_base, attachment_base, mail_base
+        statuses = {"open": 0, "pending": 0, "closed": 0}
+        big_ticket_id = None
+
+        def flush():
+            counts["tickets"] += writer.write(Ticket._meta.db_table, TICKET_COLUMNS, ticket_rows)
+            counts["messages"] += writer.write(Message._meta.db_table, MESSAGE_COLUMNS, message_rows)
+            counts["attachments"] += writer.write(Attachment._meta.db_table, ATTACHMENT_COLUMNS, attachment_rows)
+            counts["mails"] += writer.write(OutboundMail._meta.db_table, MAIL_COLUMNS, mail_rows)
+            counts["log"] += writer.write("wagtailcore_modellogentry", LOG_COLUMNS, log_rows)
+            for rows in (ticket_rows, message_rows, attachment_rows, mail_rows, log_rows):
+                rows.clear()
+
+        for i in range(tickets):
+            tid, number = ticket_base + i, number_base + i
+            created = start + datetime.timedelta(seconds=i * step + rng.random() * step)
+            age_days = (now - created).total_seconds() / 86400
+            team_index = team_draw[i]
+            is_big = i == big_index
+            if is_big:
+                team_index = 0
+                big_ticket_id = tid
+            team = teams[team_index].pk
+            if i in heavy_slots:
+                requester, email = heavy, emails[heavy]
+            elif rng.random() < 0.15:
+                requester, email = None, f"person{rng.randrange(ANONYMOUS_PEOPLE):04d}@mail.example.net"
+            else:
+                r = drawn[i]
+                requester, email = requester_ids[r], requester_emails[r]
+            name = names[requester] if requester else email.split("@")[0].title()
+            beneficiary = beneficiary_email = None
+            beneficiary_name = ""
+            if rng.random() < 0.1:
+                b = rng.randrange(REQUESTERS)
+                beneficiary, beneficiary_email = requester_ids[b], requester_emails[b]
+                beneficiary_name = names[beneficiary]
+
+            if is_big:
+                status = "closed"
+            elif age_days < 14:
+                status = rng.choices(["open", "pending", "closed"], [0.45, 0.15, 0.4])[0]
+            else:
+                status = "open" if rng.random() < 0.003 else "closed"
+            statuses[status] += 1
+            team_agents = agents_by_team[team]
+            assignee = rng.choice(team_agents) if (status == "closed" or rng.random() < 0.5) else None
+
+            # The conversation.
+            if is_big:
+                count = BIG_TICKET_MESSAGES
+            elif rng.random() < 0.0005:
+                count = rng.randint(100, 300)
+            else:
+                count = 1 + min(60, int(rng.expovariate(1 / 9)))
+            if status != "closed" and age_days < 14:
+                span = max(60.0, age_days * 86400 * 0.9)
+            else:
+                span = min(30 * 86400.0, max(3600.0, count * 4 * 3600.0))
+            times = sorted(rng.random() * span for _ in range(count - 1))
+            subject = rng.choice(SUBJECT_TEMPLATES).format(a=rng.choice(WORDS), b=rng.choice(WORDS))
+            if rng.random() < 0.01:
+                subject = f"{subject} ({SEARCH_WORD})"
+            if is_big:
+                subject = BIG_TICKET_SUBJECT
+            description = " ".join(rng.sample(SENTENCES, rng.randint(2, 4)))
+            first_response = None
+            last_time = created
+            for m in range(count):
+                at = created if m == 0 else created + datetime.timedelta(seconds=times[m - 1])
+                last_time = at
+                from_agent = m > 0 and (m % 2 == 1 or rng.random() < 0.2)
+                internal = from_agent and rng.random() < 0.2
+                if from_agent:
+                    author = assignee or rng.choice(team_agents)
+                    role, author_name, author_email = "agent", names[author], emails[author]
+                    if not internal and first_response is None:
+                        first_response = at
+                else:
+                    author, role, author_name, author_email = requester, "requester", name, email
+                body = description if m == 0 else " ".join(rng.sample(SENTENCES, rng.randint(1, 3)))
+                message_rows.append((next_message, tid, author, author_name, author_email, role, body,
+                                     "internal" if internal else "public", "web", at))
+                if internal:
+                    counts["internal"] += 1
+                if rng.random() < 0.08:
+                    for k in range(rng.randint(1, 2)):
+                        filename = f"{rng.choice(WORDS)}-{k + 1}.{rng.choice(['pdf', 'png', 'txt'])}"
+                        attachment_rows.append((
+                            next_attachment, next_message,
+                            f"wagtail_support/bench/{uuid.UUID(int=rng.getrandbits(128)).hex}/{filename}",
+                            filename, "application/octet-stream", rng.randint(2_000, 2_000_000), at,
+                        ))
+                        next_attachment += 1
+                if from_agent and not internal and email:
+                    mail_rows.append((
+                        next_mail, tid, next_message, "agent_reply", "requester", email, "en",
+                        f"[#{number}] {subject}"[:255], f"<bench.{next_mail}@bench.example.com>", "test",
+                        f"esp-{next_mail}", "sent", "", 1, "{}", at, at, at,
+                    ))
+                    next_mail += 1
+                next_message += 1
+            closed_at = last_time + datetime.timedelta(minutes=5) if status == "closed" else None
+            updated = closed_at or last_time
+            if status == "closed":
+                abandoned = rng.random() < 0.08
+                code = no_follow_up if abandoned else rng.choice(codes)
+                close_reason = "abandoned" if abandoned else "resolved"
+                solution = "" if abandoned else "We fixed the cause; it works again."
+            else:
+                code, close_reason, solution = None, "", ""
+            kind = rng.choice(Ticket.Kind.values)
+            priority = rng.choices(Ticket.Priority.values, [0.2, 0.55, 0.2, 0.05])[0]
+            category = rng.choice(categories_by_team[team])
+            ticket_rows.append((
+                tid, number, subject, description, kind, priority, status, category, team, assignee,
+                requester, name, email, beneficiary, beneficiary_name, beneficiary_email or "",
+                rng.choice(["web", "web", "web", "email"]), "en", created, updated, first_response, closed_at,
+                close_reason, code, solution, 1 + count // 2,
+            ))
+            reference = f"{support_settings.REFERENCE_PREFIX}{number}"
+            title = f"{reference} {subject}"
+            log_rows.append((content_type, title, "wagtail_support.ticket.open",
+                             json.dumps({"reference": reference}), created, requester, False, False, str(tid)))
+            if status == "closed":
+                log_rows.append((content_type, title, "wagtail_support.ticket.resolve",
+                                 json.dumps({"reference": reference}), closed_at, assignee, False, False, str(tid)))
+            if len(message_rows) >= 50_000 or len(ticket_rows) >= 5_000:
+                flush()
+                if counts["tickets"] % 50_000 == 0:
+                    log(f"  {counts['tickets']:,} tickets, {counts['messages']:,} messages")
+        flush()
+        TicketReferenceCounter.objects.update_or_create(name="ticket", defaults={"value": number_base + tickets - 1})
+
+    _reset_sequences([User, Team, Category, Ticket, Message, Attachment, OutboundMail])
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('wagtailcore_modellogentry', 'id'), "
+                "COALESCE(MAX(id), 1)) FROM wagtailcore_modellogentry"
+            )
+    summary.update(counts)
+    summary.update({
+        "teams": TEAMS, "agents": len(agent_ids) + 1, "requesters": REQUESTERS + 1,
+        "statuses": statuses, "heavy_requester_tickets": heavy_count, "big_ticket_id": big_ticket_id,
+        "span_days": round(span_days), "search_word_tickets": None,
+    })
+    return summary
+
+
+def vacuum_analyze():
+    """Statistics and the visibility map after a bulk load, as autovacuum would do a while later."""
+    if connection.vendor != "postgresql":
+        return
+    connection.ensure_connection()
+    autocommit = connection.get_autocommit()
+    connection.set_autocommit(True)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
+    finally:
+        connection.set_autocommit(autocommit)
+
+
+TICKET_COLUMNS = [
+    "id", "number", "subject", "description", "kind", "priority", "status", "category_id", "team_id",
+    "assignee_id", "requester_user_id", "requester_name", "requester_email", "beneficiary_user_id",
+    "beneficiary_name", "beneficiary_email", "channel", "language", "created_at", "updated_at",
+    "first_response_at", "closed_at", "close_reason", "resolution_code_id", "solution", "version",
+]
+MESSAGE_COLUMNS = [
+    "id", "ticket_id", "author_user_id", "author_name", "author_email", "author_role", "body", "visibility",
+    "channel", "created_at",
+]
+ATTACHMENT_COLUMNS = ["id", "message_id", "file", "filename", "content_type", "size", "created_at"]
+MAIL_COLUMNS = [
+    "id", "ticket_id", "message_id", "event", "audience", "recipient", "language", "subject",
+    "internet_message_id", "esp_name", "esp_message_id", "status", "error", "attempts", "params",
+    "created_at", "sent_at", "updated_at",
+]
+LOG_COLUMNS = [
+    "content_type_id", "label", "action", "data", "timestamp", "user_id", "content_changed", "deleted", "object_id",
+]

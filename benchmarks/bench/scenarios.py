@@ -1,0 +1,344 @@
+"""The benchmark's scenarios: each a real request through Django's whole stack, and its SQL floor.
+
+A scenario's *floor* is the smallest hand-written SQL that fetches what the page shows: its rows and the
+counts on it (for the inbox: the page of rows, the total for the paginator and the counts of the
+one-click views). The page's *SQL time* is the time of every query it ran, sessions and permissions
+included. Both are medians over the same number of runs.
+"""
+
+import datetime
+import itertools
+import time
+from email.message import EmailMessage
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from wagtail_support import access, inbound
+from wagtail_support.admin_inbox import PAGE_SIZE, PANEL_SIZE
+from wagtail_support.conf import support_settings
+from wagtail_support.models import Message, Team, Ticket
+
+from . import generate, measure
+
+LISTING_COLUMNS = """t.id, t.number, t.subject, t.requester_name, t.requester_email, t.priority, t.status,
+    t.updated_at, t.created_at, tm.name, u.first_name, u.last_name, u.username"""
+LISTING_FROM = """wagtail_support_ticket t
+    LEFT JOIN wagtail_support_team tm ON tm.id = t.team_id
+    LEFT JOIN auth_user u ON u.id = t.assignee_id"""
+OPEN_VIEW_COUNTS = """SELECT count(*) FILTER (WHERE assignee_id = %(me)s),
+    count(*) FILTER (WHERE team_id = ANY(%(teams)s) OR assignee_id = %(me)s),
+    count(*) FILTER (WHERE assignee_id IS NULL), count(*)
+    FROM wagtail_support_ticket WHERE status <> 'closed' {scope}"""
+
+
+def support_page():
+    """The support page the visitor scenarios use (created under the default site the first time)."""
+    from wagtail.models import Site
+
+    from wagtail_support.pages import SupportPage
+
+    page = SupportPage.objects.filter(slug="support").first()
+    if page is None:
+        site = Site.objects.get(is_default_site=True)
+        page = SupportPage(title="Support", slug="support", intro="<p>Tell us what went wrong.</p>")
+        site.root_page.add_child(instance=page)
+        page = SupportPage.objects.get(pk=page.pk)
+    return page
+
+
+class Bench:
+    def __init__(self, runs, log=print):
+        self.runs = runs
+        self.log = log
+        self.results = []
+        User = get_user_model()
+        self.agent = User.objects.get(username=generate.BENCH_AGENT)
+        self.supervisor = User.objects.get(username=generate.BENCH_SUPERVISOR)
+        self.heavy = User.objects.get(username=generate.BENCH_HEAVY)
+        self.team_ids = sorted(Team.objects.filter(members=self.agent).values_list("pk", flat=True))
+        self.big = Ticket.objects.get(subject=generate.BIG_TICKET_SUBJECT)
+        self.page = support_page()
+        self.agent_client = Client()
+        self.agent_client.force_login(self.agent)
+        self.supervisor_client = Client()
+        self.supervisor_client.force_login(self.supervisor)
+        self.heavy_client = Client()
+        self.heavy_client.force_login(self.heavy)
+        self.big_requester_client = Client()
+        self.big_requester_client.force_login(self.big.requester_user)
+
+    # Helpers -----------------------------------------------------------------------------------------
+
+    def request(self, client, method, url, data=None, expect=200):
+        def action():
+            response = getattr(client, method)(url, data or {})
+            if response.status_code != expect:
+                raise AssertionError(f"{method.upper()} {url}: {response.status_code}, expected {expect}")
+            return response
+
+        return action
+
+    def scenario(self, name, group, action, floor, *, prepare=None, rollback_floor=False, rows=None):
+        summary, log = measure.run(action, runs=self.runs, prepare=prepare)
+        if connection.vendor != "postgresql":
+            floor = None  # the floors are PostgreSQL's SQL; the smoke test on SQLite checks the rest
+        floor_ms = measure.time_sql(floor, runs=self.runs, rollback=rollback_floor) if floor else None
+        summary.update({
+            "name": name,
+            "group": group,
+            "floor_ms": floor_ms,
+            "floor_queries": len(floor) if floor else 0,
+            "ratio": round(summary["sql_median_ms"] / floor_ms, 2) if floor_ms else None,
+            "rows": rows,
+            "last_queries": log.sql,
+        })
+        self.results.append(summary)
+        self.log(
+            f"  {name:<44} {summary['median_ms']:>7.1f} ms  p95 {summary['p95_ms']:>7.1f}  "
+            f"{summary['queries']!s:>4} q  sql {summary['sql_median_ms']:>6.2f}  floor {floor_ms or 0:>6.2f}"
+        )
+        return summary
+
+    def scope_sql(self, user_is_agent=True):
+        return "AND (team_id = ANY(%(teams)s) OR assignee_id = %(me)s)" if user_is_agent else ""
+
+    def inbox_floor(self, where, params, order="t.updated_at DESC, t.number DESC", scoped=True):
+        scope = "(t.team_id = ANY(%(teams)s) OR t.assignee_id = %(me)s)" if scoped else "TRUE"
+        params = {"me": self.agent.pk if scoped else self.supervisor.pk, "teams": self.team_ids, **params}
+        condition = f"{scope} AND ({where})"
+        return [
+            (f"SELECT {LISTING_COLUMNS} FROM {LISTING_FROM} WHERE {condition} ORDER BY {order} LIMIT {PAGE_SIZE}", params),
+            (f"SELECT count(*) FROM wagtail_support_ticket t WHERE {condition}", params),
+            (OPEN_VIEW_COUNTS.format(scope=self.scope_sql(scoped)), params),
+        ]
+
+    # Scenarios ---------------------------------------------------------------------------------------
+
+    def inbox(self):
+        url = reverse("wagtail_support_inbox")
+        first_team = self.team_ids[0]
+        cases = [
+            ("inbox: default", {}, "TRUE", {}),
+            ("inbox: assigned to me", {"view": "mine"}, "t.status <> 'closed' AND t.assignee_id = %(me)s", {}),
+            ("inbox: my teams", {"view": "teams"}, "t.status <> 'closed'", {}),
+            ("inbox: unassigned", {"view": "unassigned"}, "t.status <> 'closed' AND t.assignee_id IS NULL", {}),
+            ("inbox: all open", {"view": "open"}, "t.status <> 'closed'", {}),
+            ("inbox: status open + team", {"status": "open", "team": first_team},
+             "t.status = 'open' AND t.team_id = %(team)s", {"team": first_team}),
+        ]
+        # The requester with the most tickets of the agent's teams, and a subject word.
+        email = (
+            Ticket.objects.filter(team_id__in=self.team_ids).exclude(requester_user=self.heavy)
+            .values("requester_email").annotate(n=Count("pk"))
+            .order_by("-n").values_list("requester_email", flat=True).first()
+        )
+        cases.append((
+            "inbox: search requester email", {"q": email},
+            "(t.subject ILIKE %(like)s OR t.requester_name ILIKE %(like)s OR t.requester_email ILIKE %(like)s)",
+            {"like": f"%{email}%"},
+        ))
+        cases.append((
+            "inbox: search subject word", {"q": generate.SEARCH_WORD},
+            "(t.subject ILIKE %(like)s OR t.requester_name ILIKE %(like)s OR t.requester_email ILIKE %(like)s)",
+            {"like": f"%{generate.SEARCH_WORD}%"},
+        ))
+        for name, query, where, params in cases:
+            self.scenario(name, "inbox", self.request(self.agent_client, "get", url, query),
+                          self.inbox_floor(where, params))
+        self.scenario("inbox: default, supervisor", "inbox", self.request(self.supervisor_client, "get", url),
+                      self.inbox_floor("TRUE", {}, scoped=False))
+
+    def home(self):
+        params = {"me": self.agent.pk, "teams": self.team_ids}
+        floor = [
+            (f"SELECT {LISTING_COLUMNS} FROM {LISTING_FROM} WHERE t.status <> 'closed' AND "
+             f"(t.team_id = ANY(%(teams)s) OR t.assignee_id = %(me)s) ORDER BY t.updated_at DESC, t.number DESC "
+             f"LIMIT {PANEL_SIZE}", params),
+            (OPEN_VIEW_COUNTS.format(scope=self.scope_sql()), params),
+        ]
+        self.scenario("admin home (my teams panel)", "home",
+                      self.request(self.agent_client, "get", reverse("wagtailadmin_home")), floor)
+
+    def visitor_list(self):
+        url = self.page.url + self.page.reverse_subpage("tickets")
+        per_page = support_settings.TICKETS_PER_PAGE
+        me = self.heavy.pk
+        today = timezone.localdate()
+        start = today - datetime.timedelta(days=90)
+        base = "(t.requester_user_id = %(me)s OR t.beneficiary_user_id = %(me)s)"
+        month = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        cases = [
+            ("visitor list: all", {}, "TRUE", {}),
+            ("visitor list: open", {"status": "open"}, "t.status = 'open'", {}),
+            ("visitor list: pending", {"status": "pending"}, "t.status = 'pending'", {}),
+            ("visitor list: closed", {"status": "closed"}, "t.status = 'closed'", {}),
+            ("visitor list: this month", {"period": "month"}, "t.created_at >= %(since)s", {"since": month}),
+            ("visitor list: custom dates + type", {"period": "custom", "date_from": start.isoformat(),
+             "date_to": today.isoformat(), "kind": "bug"},
+             "t.created_at >= %(since)s AND t.kind = 'bug'", {"since": start}),
+        ]
+        for name, query, where, params in cases:
+            params = {"me": me, **params}
+            condition = f"{base} AND {where}"
+            # The tab counts are over the other filters, not the tab itself.
+            counts_condition = f"{base} AND " + ("TRUE" if query.get("status") else where)
+            floor = [
+                ("SELECT t.id, t.number, t.subject, t.kind, t.priority, t.status, t.created_at, t.updated_at "
+                 f"FROM wagtail_support_ticket t WHERE {condition} "
+                 f"ORDER BY t.updated_at DESC, t.number DESC LIMIT {per_page}", params),
+                ("SELECT count(*), count(*) FILTER (WHERE status = 'open'), count(*) FILTER (WHERE status = 'pending'), "
+                 f"count(*) FILTER (WHERE status = 'closed') FROM wagtail_support_ticket t WHERE {counts_condition}",
+                 params),
+            ]
+            self.scenario(name, "visitor list", self.request(self.heavy_client, "get", url, query), floor)
+
+    def ticket_pages(self):
+        big = self.big
+        url = self.page.url + self.page.reverse_subpage("ticket", kwargs={"number": big.number})
+        ticket_sql = ("SELECT * FROM wagtail_support_ticket WHERE number = %(number)s", {"number": big.number})
+        public = {"ticket": big.pk}
+        floor = [
+            ticket_sql,
+            ("SELECT m.id, m.author_name, m.author_role, m.body, m.created_at, a.id, a.filename, a.size "
+             "FROM wagtail_support_message m LEFT JOIN wagtail_support_attachment a ON a.message_id = m.id "
+             "WHERE m.ticket_id = %(ticket)s AND m.visibility = 'public' ORDER BY m.created_at, m.id, a.id", public),
+        ]
+        self.scenario("ticket page, 500 messages: visitor", "ticket page",
+                      self.request(self.big_requester_client, "get", url), floor,
+                      rows=Message.objects.filter(ticket=big, visibility="public").count())
+        workspace = reverse("wagtail_support_ticket", args=[big.pk])
+        floor = [
+            ("SELECT * FROM wagtail_support_ticket WHERE id = %(ticket)s", public),
+            ("SELECT m.id, m.author_name, m.author_role, m.body, m.visibility, m.created_at, a.id, a.filename, "
+             "a.size, o.id, o.recipient, o.status FROM wagtail_support_message m "
+             "LEFT JOIN wagtail_support_attachment a ON a.message_id = m.id "
+             "LEFT JOIN wagtail_support_outboundmail o ON o.message_id = m.id "
+             "WHERE m.ticket_id = %(ticket)s ORDER BY m.created_at, m.id", public),
+            ("SELECT id, action, timestamp, user_id, data FROM wagtailcore_modellogentry "
+             "WHERE content_type_id = (SELECT id FROM django_content_type WHERE app_label = 'wagtail_support' "
+             "AND model = 'ticket') AND object_id = %(object)s ORDER BY timestamp DESC, id DESC LIMIT 11",
+             {"object": str(big.pk)}),
+        ]
+        self.scenario("ticket page, 500 messages: agent", "ticket page",
+                      self.request(self.agent_client, "get", workspace), floor,
+                      rows=Message.objects.filter(ticket=big).count())
+
+    def submission(self):
+        url = self.page.url
+        counter = itertools.count()
+        visitor = Client()  # most tickets come from visitors without an account
+
+        def action():
+            n = next(counter)
+            response = visitor.post(url, {
+                "name": "Ann Onymous", "email": "ann.onymous@mail.example.net",
+                "subject": f"Benchmark submission {n}", "description": "The export button does nothing.",
+                "kind": "bug", "priority": "normal",
+            })
+            if response.status_code != 302:
+                raise AssertionError(f"submission: {response.status_code}")
+
+        now = timezone.now()
+        params = {"now": now, "subject": "floor", "me": self.heavy.pk, "team": self.team_ids[0]}
+        floor = [
+            ("UPDATE wagtail_support_ticketreferencecounter SET value = value + 1 WHERE name = 'ticket' "
+             "RETURNING value", {}),
+            ("INSERT INTO wagtail_support_ticket (number, subject, description, kind, priority, status, team_id, "
+             "requester_user_id, requester_name, requester_email, beneficiary_name, beneficiary_email, channel, "
+             "language, created_at, updated_at, close_reason, solution, version) VALUES ((SELECT value FROM "
+             "wagtail_support_ticketreferencecounter WHERE name = 'ticket'), %(subject)s, 'd', 'bug', 'normal', "
+             "'open', %(team)s, %(me)s, 'n', 'e@example.com', '', '', 'web', 'en', %(now)s, %(now)s, '', '', 1) "
+             "RETURNING id", params),
+            ("INSERT INTO wagtail_support_message (ticket_id, author_user_id, author_name, author_email, author_role, "
+             "body, visibility, channel, created_at) VALUES (currval(pg_get_serial_sequence("
+             "'wagtail_support_ticket', 'id')), %(me)s, 'n', 'e@example.com', 'requester', 'd', 'public', 'web', "
+             "%(now)s)", params),
+            ("INSERT INTO wagtail_support_outboundmail (ticket_id, event, audience, recipient, language, subject, "
+             "internet_message_id, esp_name, esp_message_id, status, error, attempts, params, created_at, updated_at) "
+             "VALUES (currval(pg_get_serial_sequence('wagtail_support_ticket', 'id')), 'opened', 'requester', "
+             "'e@example.com', 'en', 's', md5(random()::text), '', '', 'queued', '', 0, '{}', %(now)s, %(now)s)",
+             params),
+        ] if connection.vendor == "postgresql" else None
+        self.scenario("ticket submission", "write", action, floor, rollback_floor=True)
+
+    def agent_reply(self):
+        tickets = list(
+            Ticket.objects.filter(team_id=self.team_ids[0]).exclude(status="closed").order_by("-updated_at")[: 3 + self.runs]
+        )
+        state = {"index": 0, "ticket": None}
+
+        def prepare():
+            ticket = Ticket.objects.get(pk=tickets[state["index"] % len(tickets)].pk)
+            state["index"] += 1
+            state["ticket"] = ticket
+
+        def action():
+            ticket = state["ticket"]
+            url = reverse("wagtail_support_ticket_action", args=[ticket.pk, "reply"])
+            response = self.agent_client.post(url, {"composer-version": ticket.version,
+                                                   "composer-body": "We are looking into it."})
+            if response.status_code != 302:
+                raise AssertionError(f"reply: {response.status_code}")
+
+        ticket = tickets[0]
+        params = {"ticket": ticket.pk, "me": self.agent.pk, "now": timezone.now()}
+        floor = [
+            ("SELECT * FROM wagtail_support_ticket WHERE id = %(ticket)s FOR UPDATE", params),
+            ("INSERT INTO wagtail_support_message (ticket_id, author_user_id, author_name, author_email, author_role, "
+             "body, visibility, channel, created_at) VALUES (%(ticket)s, %(me)s, 'a', 'a@example.com', 'agent', 'b', "
+             "'public', 'web', %(now)s)", params),
+            ("UPDATE wagtail_support_ticket SET updated_at = %(now)s, version = version + 1 WHERE id = %(ticket)s",
+             params),
+            ("INSERT INTO wagtail_support_outboundmail (ticket_id, event, audience, recipient, language, subject, "
+             "internet_message_id, esp_name, esp_message_id, status, error, attempts, params, created_at, updated_at) "
+             "VALUES (%(ticket)s, 'agent_reply', 'requester', 'e@example.com', 'en', 's', md5(random()::text), '', '', "
+             "'queued', '', 0, '{}', %(now)s, %(now)s)", params),
+        ] if connection.vendor == "postgresql" else None
+        self.scenario("agent reply", "write", action, floor, prepare=prepare, rollback_floor=True)
+
+    def inbound(self, count=None):
+        """Replies by mail to open tickets, processed one after another: mails per second."""
+        count = count or max(20, self.runs * 2)
+        tickets = list(Ticket.objects.exclude(status="closed").exclude(requester_email="").order_by("-pk")[:count])
+        mails = []
+        for n, ticket in enumerate(tickets):
+            message = EmailMessage()
+            message["From"] = f"{ticket.requester_name} <{ticket.requester_email}>"
+            message["To"] = f"support+{access.make_reply_token(ticket)}@reply.example.com"
+            message["Subject"] = f"Re: [#{ticket.number}] {ticket.subject}"
+            message["Message-ID"] = f"<bench-inbound-{time.time_ns()}-{n}@customer.example.org>"
+            message.set_content("Thanks, here is more information.\n\nOn Monday, support wrote:\n> earlier text\n")
+            mails.append(message.as_string())
+        from anymail.inbound import AnymailInboundMessage
+
+        parsed = [AnymailInboundMessage.parse_raw_mime(raw) for raw in mails]
+        with measure.capture() as log:
+            start = time.perf_counter()
+            for message in parsed:
+                inbound.process(message, esp_name="bench")
+            elapsed = time.perf_counter() - start
+        rate = len(parsed) / elapsed
+        result = {
+            "name": "inbound mail (replies)", "group": "inbound", "mails": len(parsed),
+            "mails_per_second": round(rate, 1), "median_ms": round(elapsed / len(parsed) * 1000, 2),
+            "queries": round(len(log.durations) / len(parsed), 1),
+            "sql_median_ms": round(sum(log.durations) / len(parsed) * 1000, 2),
+            "p95_ms": None, "floor_ms": None, "ratio": None,
+        }
+        self.results.append(result)
+        self.log(f"  {'inbound mail (replies)':<44} {rate:>7.1f} mails/s, {result['queries']} queries each")
+
+    def all(self):
+        self.inbox()
+        self.home()
+        self.visitor_list()
+        self.ticket_pages()
+        self.submission()
+        self.agent_reply()
+        self.inbound()
+        return self.results
