@@ -515,3 +515,40 @@ def test_team_note_stays_hidden_from_the_requester_on_postgresql(ticket, request
     assert note in Message.objects.visible_to(agent)
     assert note not in Message.objects.visible_to(requester)
     assert INTERNAL_BODY not in _bodies(access.messages_for(requester, ticket))
+
+
+def test_agents_are_found_through_groups_direct_permissions_and_superuser_status(
+    django_user_model, agent, supervisor, requester, team
+):
+    """``access.agents()`` reads the membership tables (a UNION) instead of testing every account: each
+    way of holding the agent permission must still count, and nothing else may."""
+    from django.contrib.auth.models import Permission
+
+    direct = django_user_model.objects.create_user("direct", "direct@example.com", "x")
+    direct.user_permissions.add(Permission.objects.get(codename="work_on_tickets"))
+    boss = django_user_model.objects.create_superuser("boss", "boss@example.com", "x")
+    gone = factories.make_agent("gone", team)
+    retired = django_user_model.objects.create_superuser("retired", "retired@example.com", "x")
+    retired.is_active = False
+    retired.save()
+    editor = django_user_model.objects.create_user("editor2", "editor2@example.com", "x", is_staff=True)
+
+    found = set(access.agents())
+    assert {agent, supervisor, direct, boss} <= found
+    assert requester not in found and editor not in found and retired not in found
+    # Each account once, however many ways it holds the permission.
+    boss.user_permissions.add(Permission.objects.get(codename="work_on_tickets"))
+    assert list(access.agents()).count(boss) == 1
+    assert gone in set(access.agents())
+    gone.is_active = False
+    gone.save()
+    assert gone not in set(access.agents())
+    # The same rule as the one-account check.
+    for user in (agent, supervisor, direct, boss, requester, editor, retired):
+        assert (user in set(access.agents())) == access.is_agent(user)
+
+
+def test_assignable_agents_are_the_teams_members_and_supervisors_only(agent, colleague, outsider_agent, supervisor, team):
+    assignable = set(access.assignable_agents(team))
+    assert {agent, colleague, supervisor} <= assignable
+    assert outsider_agent not in assignable

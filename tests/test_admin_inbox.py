@@ -891,3 +891,29 @@ def test_agents_offered_for_assignment(agent, colleague, outsider_agent, supervi
     assert set(AgentScope(agent).agents()) == {agent, colleague}
     assert {agent, colleague, outsider_agent, supervisor} <= set(AgentScope(supervisor).agents())
     assert editor not in set(AgentScope(supervisor).agents())
+
+
+def test_a_long_listing_counts_only_up_to_the_limit(agent, category, monkeypatch):
+    """Past ``COUNT_LIMIT`` tickets the inbox says "More than N" instead of counting the whole history,
+    pages up to the limit, and still says the exact count below it."""
+    from wagtail_support import admin_inbox
+
+    for n in range(6):
+        factories.open_ticket(requester_email=f"p{n}@example.com", subject=f"Printer jam {n}", category=category)
+    monkeypatch.setattr(admin_inbox, "COUNT_LIMIT", 4)
+    monkeypatch.setattr(admin_inbox.InboxView, "paginate_by", 2)
+    client = login(agent)
+
+    page = inbox(client).content.decode()
+    assert "More than 4 tickets" in page
+    assert inbox(client, q="Printer").content.decode().count("There are more than 4 matches") == 1
+    # The last page reachable is the limit's; the tickets on it are real ones, never an error.
+    last = inbox(client, p=2)
+    assert last.context["page_obj"].number == 2
+    assert len(last.context["page_obj"].object_list) == 2
+
+    monkeypatch.setattr(admin_inbox, "COUNT_LIMIT", 10)
+    page = inbox(client).content.decode()
+    assert "More than" not in page
+    assert "6 tickets" in page
+    assert "There are 6 matches" in inbox(client, q="Printer").content.decode()

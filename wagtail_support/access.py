@@ -48,26 +48,31 @@ def can_view_all(user):
 # Querysets ------------------------------------------------------------------------------------------------
 
 
-def agent_tickets_q(user, prefix=""):
-    """The Q of the tickets ``user`` works as an agent; ``None`` means all of them."""
+def agent_tickets_q(user, prefix="", team_ids=None):
+    """The Q of the tickets ``user`` works as an agent; ``None`` means all of them.
+
+    ``team_ids``: the user's teams when the caller has read them already (the inbox has). As a list of
+    numbers, PostgreSQL combines the team and assignee indexes (a count over 100,000 tickets: 60 ms with
+    a subquery, a few ms with the list); without it, a subquery on the membership table (never a join,
+    so a ticket is never matched twice).
+    """
     if can_view_all(user):
         return None
     from .models import Team
 
-    # The user's teams as a subquery on the membership table, not a join: a ticket is never matched
-    # twice, and the planner reads the tickets through their team and assignee indexes.
-    teams = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
-    return Q(**{f"{prefix}team_id__in": teams}) | Q(**{f"{prefix}assignee_id": user.pk})
+    if team_ids is None:
+        team_ids = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+    return Q(**{f"{prefix}team_id__in": team_ids}) | Q(**{f"{prefix}assignee_id": user.pk})
 
 
 def requester_tickets_q(user, prefix=""):
     return Q(**{f"{prefix}requester_user": user}) | Q(**{f"{prefix}beneficiary_user": user})
 
 
-def filter_agent_tickets(queryset, user):
+def filter_agent_tickets(queryset, user, team_ids=None):
     if not is_agent(user):
         return queryset.none()
-    q = agent_tickets_q(user)
+    q = agent_tickets_q(user, team_ids=team_ids)
     if q is None:
         return queryset
     return queryset.filter(q)

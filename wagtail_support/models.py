@@ -444,8 +444,11 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-updated_at"], name="ws_ticket_status_updated"),
             models.Index(fields=["team", "status", "-updated_at"], name="ws_ticket_team_status"),
             models.Index(fields=["assignee", "status", "-updated_at"], name="ws_ticket_assignee_status"),
-            models.Index(fields=["-updated_at"], name="ws_ticket_updated"),
-            models.Index(fields=["-created_at"], name="ws_ticket_created"),
+            # The teams of an agent's tickets (the inbox's team filter), read from the index alone.
+            models.Index(fields=["assignee", "team"], name="ws_ticket_assignee_team"),
+            # The inbox's default sort and the sort by age, with the ticket number that breaks ties.
+            models.Index(fields=["-updated_at", "-number"], name="ws_ticket_updated"),
+            models.Index(fields=["-created_at", "-number"], name="ws_ticket_created"),
             models.Index(fields=["priority", "status"], name="ws_ticket_priority_status"),
             models.Index(fields=["requester_email"], name="ws_ticket_requester_email"),
             models.Index(fields=["beneficiary_email"], name="ws_ticket_beneficiary_email"),

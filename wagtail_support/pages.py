@@ -236,6 +236,8 @@ class AbstractSupportPage(RoutablePageMixin, Page):
         if tab:
             filtered = filtered.filter(status=tab)
         paginator = Paginator(filtered.order_by("-updated_at", "-number"), self.tickets_per_page())
+        # The tab counts already hold the total: the paginator need not count again.
+        paginator.count = counts[tab or "all"]
         page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)

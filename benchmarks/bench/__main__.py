@@ -64,6 +64,22 @@ def database_exists(conn, name):
     return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
 
 
+def holds_data_set(url, size):
+    """Does the database hold this generator's data set of ``size`` tickets (or nothing yet)?"""
+    import psycopg
+
+    from . import GENERATOR_VERSION
+
+    with psycopg.connect(url) as conn:
+        if conn.execute("SELECT to_regclass('bench_meta')").fetchone()[0] is None:
+            return True  # copied from the template, not generated yet
+        row = conn.execute("SELECT summary FROM bench_meta").fetchone()
+    if row is None:
+        return True
+    summary = json.loads(row[0])
+    return summary.get("generator_version") == GENERATOR_VERSION and summary.get("tickets") == size
+
+
 def run_django(url, *args, check=True):
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "example_site.settings.bench",
            "PYTHONPATH": str(ROOT)}
@@ -82,7 +98,7 @@ def prepare_databases(url, sizes, regenerate):
     names = {}
     for size in sizes:
         name = f"{base}_{size}"
-        if regenerate and database_exists(conn, name):
+        if database_exists(conn, name) and (regenerate or not holds_data_set(with_database(url, name), size)):
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         if not database_exists(conn, name):
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')

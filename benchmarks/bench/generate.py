@@ -29,12 +29,14 @@ import uuid
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 
 from wagtail_support import groups
+
+from . import GENERATOR_VERSION
 from wagtail_support.conf import support_settings
 from wagtail_support.models import (
     Attachment,
@@ -47,7 +49,6 @@ from wagtail_support.models import (
     TicketReferenceCounter,
 )
 
-GENERATOR_VERSION = 3
 TEAMS = 20
 AGENTS_PER_TEAM = 10
 REQUESTERS = 20_000
@@ -60,7 +61,7 @@ PASSWORD = "bench-password"
 BENCH_AGENT = "bench-agent"
 BENCH_SUPERVISOR = "bench-supervisor"
 BENCH_HEAVY = "bench-heavy"
-BIG_TICKET_SUBJECT = "bench-big: a conversation of 500 messages"
+BIG_TICKET_SUBJECT = "bench-big: a long conversation"
 #: A subject word found in about 1% of tickets, and the requester searched by address.
 SEARCH_WORD = "invoice"
 
@@ -152,8 +153,12 @@ def _reset_sequences(models):
             )
 
 
-def generate(tickets=100_000, *, seed=42, now=None, log=print):
-    """Insert ``tickets`` tickets and everything around them; returns a summary dict."""
+def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUESTERS,
+             big_messages=BIG_TICKET_MESSAGES):
+    """Insert ``tickets`` tickets and everything around them; returns a summary dict.
+
+    ``requesters`` and ``big_messages`` are smaller in the smoke test, which must take seconds.
+    """
     rng = random.Random(seed)
     now = now or timezone.now()
     writer = Writer()
@@ -218,7 +223,7 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print):
         supervisor = add_user(BENCH_SUPERVISOR, "Bench", "Supervisor", "bench-supervisor@support.example.com",
                               staff=True)
         requester_ids, requester_emails = [], []
-        for r in range(REQUESTERS):
+        for r in range(requesters):
             email = f"requester{r:05d}@customer.example.org"
             requester_ids.append(add_user(f"requester{r:05d}", FIRST_NAMES[r % 20], LAST_NAMES[r % 15], email))
             requester_emails.append(email)
@@ -230,8 +235,9 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print):
             user_rows,
         )
         writer.write(Team.members.through._meta.db_table, ["team_id", "user_id"], memberships)
-        agent_group = Group.objects.get(name=groups.AGENTS)
-        supervisor_group = Group.objects.get(name=groups.SUPERVISORS)
+        # The groups of the data migration (and of `manage.py support_groups`), with their permissions.
+        synced = {group.name: group for group in groups.sync_groups(Group, Permission)}
+        agent_group, supervisor_group = synced[groups.AGENTS], synced[groups.SUPERVISORS]
         User.groups.through.objects.bulk_create(
             [User.groups.through(user_id=pk, group_id=agent_group.pk) for pk in agent_ids + [bench_agent]]
             + [User.groups.through(user_id=supervisor, group_id=supervisor_group.pk)]
@@ -247,8 +253,8 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print):
         heavy_slots = set(rng.sample(range(tickets), heavy_count + 1) if tickets > 1 else [])
         heavy_slots.discard(big_index)
         heavy_slots = set(list(heavy_slots)[:heavy_count])
-        requester_weights = _zipf_weights(REQUESTERS, 0.9)
-        drawn = rng.choices(range(REQUESTERS), weights=requester_weights, k=tickets)
+        requester_weights = _zipf_weights(requesters, 0.9)
+        drawn = rng.choices(range(requesters), weights=requester_weights, k=tickets)
         team_weights = _zipf_weights(TEAMS, 0.8)
         team_draw = rng.choices(range(TEAMS), weights=team_weights, k=tickets)
 
@@ -299,7 +305,7 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print):
             beneficiary = beneficiary_email = None
             beneficiary_name = ""
             if rng.random() < 0.1:
-                b = rng.randrange(REQUESTERS)
+                b = rng.randrange(requesters)
                 beneficiary, beneficiary_email = requester_ids[b], requester_emails[b]
                 beneficiary_name = names[beneficiary]
 
@@ -315,7 +321,7 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print):
 
             # The conversation.
             if is_big:
-                count = BIG_TICKET_MESSAGES
+                count = big_messages
             elif rng.random() < 0.0005:
                 count = rng.randint(100, 300)
             else:
@@ -408,7 +414,7 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print):
             )
     summary.update(counts)
     summary.update({
-        "teams": TEAMS, "agents": len(agent_ids) + 1, "requesters": REQUESTERS + 1,
+        "teams": TEAMS, "agents": len(agent_ids) + 1, "requesters": requesters + 1,
         "statuses": statuses, "heavy_requester_tickets": heavy_count, "big_ticket_id": big_ticket_id,
         "span_days": round(span_days), "search_word_tickets": None,
     })

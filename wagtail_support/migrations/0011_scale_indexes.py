@@ -43,6 +43,30 @@ def drop_superuser_index(apps, schema_editor):
     schema_editor.execute('DROP INDEX IF EXISTS "ws_superusers"')
 
 
+def user_email_index(apps, schema_editor):
+    """Accounts are looked up by address without regard to case (a mail's language, the sender of an
+    incoming mail, the requester autocomplete's prefix search): PostgreSQL runs those as
+    UPPER(email) = / LIKE UPPER(...), which this index serves (a scan of every account without it)."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    user_model = apps.get_model(settings.AUTH_USER_MODEL)
+    fields = {field.name: field for field in user_model._meta.concrete_fields}
+    if "email" not in fields:
+        return
+    table, column = user_model._meta.db_table, fields["email"].column
+    schema_editor.execute(
+        f'CREATE INDEX IF NOT EXISTS "ws_user_email_upper" ON "{table}" '
+        f'((UPPER("{column}"::text)) text_pattern_ops)'
+    )
+    # Statistics on the new expression, or the planner guesses and may keep scanning every account.
+    schema_editor.execute(f'ANALYZE "{table}"')
+
+
+def drop_user_email_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute('DROP INDEX IF EXISTS "ws_user_email_upper"')
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -55,8 +79,24 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunPython(trigram_indexes, drop_trigram_indexes, elidable=True),
         migrations.RunPython(superuser_index, drop_superuser_index, elidable=True),
+        migrations.RunPython(user_email_index, drop_user_email_index, elidable=True),
         migrations.AddIndex(
             model_name='ticket',
             index=models.Index(condition=models.Q(('status', 'closed'), _negated=True), fields=['-updated_at', '-number'], name='ws_ticket_backlog_updated'),
+        ),
+        migrations.AddIndex(
+            model_name='ticket',
+            index=models.Index(fields=['assignee', 'team'], name='ws_ticket_assignee_team'),
+        ),
+        # The sorts of the inbox break ties with the ticket number: the indexes carry it too.
+        migrations.RemoveIndex(model_name='ticket', name='ws_ticket_updated'),
+        migrations.RemoveIndex(model_name='ticket', name='ws_ticket_created'),
+        migrations.AddIndex(
+            model_name='ticket',
+            index=models.Index(fields=['-updated_at', '-number'], name='ws_ticket_updated'),
+        ),
+        migrations.AddIndex(
+            model_name='ticket',
+            index=models.Index(fields=['-created_at', '-number'], name='ws_ticket_created'),
         ),
     ]
