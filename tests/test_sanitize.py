@@ -287,3 +287,29 @@ def test_clean_filename_keeps_scripts_with_combining_marks():
     assert clean_filename("हिंदी.pdf") == "हिंदी.pdf"
     assert clean_filename("สวัสดี.txt") == "สวัสดี.txt"
     assert clean_filename("مُحَمَّد.pdf") == "مُحَمَّد.pdf"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hello. Thanks for your help!",
+        "See example.com or www.Example.FR/page?x=1&y=2",
+        "Write to jane.doe@example.org, or http://example.net/a_b",
+        "Version 2.5 is out; e.g. the fix is in 3.1.",
+        "fichier.pdf joint — voir ünïcode.dé",
+        "<script>alert(1)</script> & \"quotes\" 'single'",
+        "line one\nline two\n\nnew paragraph with ftp://files.example.com",
+        "A tab\there and an IP 192.168.0.1",
+    ],
+)
+def test_text_without_link_candidates_skips_the_linkifier_with_the_same_result(text):
+    """The shortcut (no "@", "://" or dot before a letter: no link) must give exactly what bleach gives."""
+    from django.utils.html import escape
+
+    from wagtail_support import sanitize
+
+    expected = "\n".join(
+        "<p>" + sanitize._linker.linkify(escape(paragraph)).replace("\n", "<br>") + "</p>"
+        for paragraph in re.split(r"\n{2,}", sanitize.clean_text(text).strip())
+    )
+    assert sanitize.render_text(text) == expected

@@ -32,7 +32,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.log_actions import registry as log_registry
 
 from . import access, workflow
-from .forms import AttachmentsField
+from .forms import AttachmentsField, QuickSelect
 from .conf import support_settings
 from .models import CannedResponse, Category, Message, ResolutionCode, Team, Ticket, conversation_window
 
@@ -229,6 +229,7 @@ class AssignForm(TicketActionForm):
         queryset=get_user_model().objects.none(),
         required=False,
         empty_label=gettext_lazy("Nobody (unassigned)"),
+        widget=QuickSelect,
     )
 
     def __init__(self, *args, **kwargs):
@@ -264,7 +265,9 @@ class AssignForm(TicketActionForm):
 class TeamForm(TicketActionForm):
     prefix = "team"
 
-    team = forms.ModelChoiceField(label=gettext_lazy("Support team"), queryset=Team.objects.none())
+    team = forms.ModelChoiceField(
+        label=gettext_lazy("Support team"), queryset=Team.objects.none(), widget=QuickSelect
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -286,10 +289,11 @@ class DetailsForm(TicketActionForm):
     prefix = "details"
 
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=255)
-    kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=Ticket.Kind.choices)
-    priority = forms.ChoiceField(label=gettext_lazy("Priority"), choices=Ticket.Priority.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=Ticket.Kind.choices, widget=QuickSelect)
+    priority = forms.ChoiceField(label=gettext_lazy("Priority"), choices=Ticket.Priority.choices, widget=QuickSelect)
     category = forms.TypedChoiceField(
-        label=gettext_lazy("Service catalog entry"), required=False, coerce=int, empty_value=None
+        label=gettext_lazy("Service catalog entry"), required=False, coerce=int, empty_value=None,
+        widget=QuickSelect,
     )
 
     def __init__(self, *args, catalog_entries=None, **kwargs):
@@ -424,6 +428,7 @@ class ResolveForm(TicketActionForm):
         label=gettext_lazy("Resolution code"),
         queryset=ResolutionCode.objects.none(),
         empty_label=gettext_lazy("Choose a resolution code"),
+        widget=QuickSelect,
     )
     solution = forms.CharField(
         label=gettext_lazy("Solution"),
@@ -601,9 +606,9 @@ class TicketWorkspaceView(TicketMixin, View):
         step = support_settings.CONVERSATION_WINDOW or 0
         return {
             "hidden": hidden,
-            "more_url": f"{base}?{urlencode({**query, 'latest': (self.latest or 0) + step})}#conversation",
+            "more_url": f"{base}?{urlencode({**query, 'latest': (self.latest or 0) + step})}#earlier-messages",
             "more_count": min(step, hidden),
-            "all_url": f"{base}?{urlencode({**query, 'latest': 'all'})}#conversation",
+            "all_url": f"{base}?{urlencode({**query, 'latest': 'all'})}#earlier-messages",
         }
 
     def get_context_data(self, posted=None, **kwargs):

@@ -37,6 +37,14 @@ def check_settings(app_configs, **kwargs):
         messages.append(Error("WAGTAILSUPPORT_REOPEN_WINDOW_DAYS must be zero or more.", id="wagtail_support.E002"))
     if support_settings.LINK_MAX_AGE <= 0:
         messages.append(Error("WAGTAILSUPPORT_LINK_MAX_AGE must be a number of seconds above zero.", id="wagtail_support.E003"))
+    window = support_settings.CONVERSATION_WINDOW
+    if window is not None and (isinstance(window, bool) or not isinstance(window, int) or window < 0):
+        messages.append(
+            Error(
+                "WAGTAILSUPPORT_CONVERSATION_WINDOW must be a number of messages above zero, or None for all.",
+                id="wagtail_support.E004",
+            )
+        )
     if support_settings.MAX_ATTACHMENT_SIZE > support_settings.MAX_MESSAGE_ATTACHMENTS_SIZE:
         messages.append(
             Warning(

@@ -522,8 +522,8 @@ class MessageQuerySet(models.QuerySet):
 def conversation_window(requested):
     """How many of the newest messages a page shows: ``?latest=<n>`` or ``?latest=all`` (``None``)."""
     default = support_settings.CONVERSATION_WINDOW
-    if not default or requested == "all":
-        return None
+    if not isinstance(default, int) or default <= 0 or str(requested).lower() == "all":
+        return None  # a window that is not a number above zero (the system check says so) shows all
     try:
         wanted = int(requested)
     except (TypeError, ValueError):

@@ -40,6 +40,8 @@ def _link_attributes(attrs, new=False):
 
 
 _linker = Linker(callbacks=[_link_attributes], parse_email=True)
+# What every link bleach would make has: an address, a scheme, or a domain's dot before its name.
+_LINK_CANDIDATE = re.compile(r"@|://|\.[^\W\d_]")
 
 
 def clean_text(value):
@@ -58,7 +60,10 @@ def render_text(value):
     paragraphs = re.split(r"\n{2,}", text)
     html = []
     for paragraph in paragraphs:
-        linked = _linker.linkify(escape(paragraph))
+        escaped = escape(paragraph)
+        # bleach parses the text as HTML to find links (about 1 ms a paragraph); text with nothing that
+        # could be one (no "@", no "://", no dot before a letter, as every domain has) is left as it is.
+        linked = _linker.linkify(escaped) if _LINK_CANDIDATE.search(escaped) else escaped
         html.append("<p>" + linked.replace("\n", "<br>") + "</p>")
     return mark_safe("\n".join(html))
 
