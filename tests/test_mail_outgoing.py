@@ -357,7 +357,7 @@ def test_find_my_tickets_mails_a_link_to_each_ticket_of_the_address(
     # An address without tickets gets nothing, and nothing is recorded.
     assert notifications.deliver_ticket_links("nobody@example.com", support_page.pk) == 0
     assert len(mail.outbox) == 1
-    assert OutboundMail.objects.count() == 1
+    assert OutboundMail.objects.filter(event=notifications.LINKS_EVENT).count() == 1
 
 
 # 1. Every mail: the agent side -------------------------------------------------------------------------------

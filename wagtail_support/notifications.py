@@ -1,22 +1,30 @@
 """Who is told what by mail when a ticket changes, and the record of every mail sent.
 
-The workflow calls ``ticket_event`` after its transaction has committed. This module decides the
-recipients, writes one ``OutboundMail`` record per mail (status "queued") and enqueues one task per
-record; the task (``deliver``) renders the mail in the recipient's language, text and HTML, with the
-threading headers, sends it through the Django mail API (and so through Anymail, whatever the ESP) and
-records the outcome. A failing send is recorded as failed and can be sent again (``retry``, the admin's
-"Send again", ``manage.py support_retry_mail``); it never reaches the request that caused it.
+The workflow calls ``ticket_event`` inside the transaction of its move. This module decides the
+recipients and writes one ``OutboundMail`` record per mail (status "queued") in that transaction, so a
+ticket and the records of its mails are written together or not at all. It enqueues one task per record:
+in the same transaction when the task backend keeps its tasks in this database (django-tasks-db), else
+once the transaction has committed, so no worker ever looks for a record that is not there. The task
+(``deliver``) renders the mail in the recipient's language, text and HTML, with the threading headers,
+sends it through the Django mail API (and so through Anymail, whatever the ESP) and records the outcome;
+it waits for a database that restarts rather than leave a mail half-sent. A failing send is recorded as
+failed and can be sent again (``retry``, the admin's "Send again", ``manage.py support_retry_mail``); it
+never reaches the request that caused it.
 
 Rules that never bend: an internal note is never mailed outside the support team, and nobody is mailed
 about an event they caused themselves (the confirmation of a new ticket aside).
 """
 
 import logging
+import time
+from contextlib import nullcontext
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import make_msgid
+from django.db import DatabaseError, connection, router, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -169,50 +177,116 @@ def new_mail(*, event, audience, recipient, ticket=None, message=None, language=
 
 
 def enqueue(mail):
-    """Hand a recorded mail to the task backend; a broken queue leaves it queued for a retry."""
+    """Hand a recorded mail to the task backend; a broken queue leaves it failed, for a retry.
+
+    Inside a transaction (a backend that keeps its tasks in this database), the task is written in a
+    savepoint: a queue that refuses it leaves the transaction usable. A lost database connection there
+    is raised, since the whole transaction, ticket included, is lost with it.
+    """
+    from .middleware import is_database_unavailable
     from .tasks import send_recorded_mail
 
+    in_transaction = connection.in_atomic_block
     try:
-        send_recorded_mail.using(queue_name=support_settings.TASK_QUEUE).enqueue(mail_id=mail.pk)
-    except Exception:  # noqa: BLE001 - a broken queue must never turn a saved ticket into an error
+        with transaction.atomic() if in_transaction else nullcontext():
+            send_recorded_mail.using(queue_name=support_settings.TASK_QUEUE).enqueue(mail_id=mail.pk)
+    except Exception as error:  # noqa: BLE001 - a broken queue must never turn a saved ticket into an error
+        if in_transaction and is_database_unavailable(error):
+            raise
         logger.exception("Could not enqueue mail %s (%s to %s); it waits for a retry", mail.pk, mail.event, mail.recipient)
-        _mark_failed(mail.pk, "The task queue refused the mail.")
+        try:
+            _mark_failed(mail.pk, "The task queue refused the mail.")
+        except DatabaseError:
+            # The database is gone too: the record stays queued, and the retry takes it once it is stale.
+            logger.exception("Could not record that mail %s was refused by the task queue", mail.pk)
+
+
+def queue_joins_transaction():
+    """Whether the mail task's backend writes its tasks to this database, in the caller's transaction.
+
+    That is the database backend of django-tasks-db on the database of the mail records: a task enqueued
+    inside the transaction that records the mail exists exactly when the record (and the ticket) does.
+    Any other backend (the immediate one, a broker) is handed the task once the transaction committed.
+    """
+    from django.apps import apps
+
+    from .tasks import send_recorded_mail
+
+    if not apps.is_installed("django_tasks_db"):
+        return False
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from .models import OutboundMail
+
+    try:
+        backend = send_recorded_mail.get_backend()
+    except Exception:  # noqa: BLE001 - a misconfigured backend fails at enqueue time, where it is reported
+        return False
+    return isinstance(backend, DatabaseBackend) and router.db_for_write(DBTaskResult) == router.db_for_write(
+        OutboundMail
+    )
+
+
+def _enqueue_all(mails):
+    for mail in mails:
+        enqueue(mail)
+
+
+def dispatch(mails):
+    """Enqueue recorded mails: now if the tasks join the transaction, else once it has committed."""
+    if not mails:
+        return
+    if connection.in_atomic_block and queue_joins_transaction():
+        _enqueue_all(mails)
+    else:
+        # Outside a transaction, on_commit runs at once.
+        transaction.on_commit(partial(_enqueue_all, mails))
 
 
 def ticket_event(event, ticket_id, message_id=None, actor_user_id=None, actor_email=""):
-    """Record and enqueue the mails that ``event`` on the ticket calls for. Called on transaction commit."""
-    from .models import Message, Ticket
+    """Record and enqueue the mails that ``event`` on the ticket calls for.
+
+    Called by the workflow inside the transaction of its move, so the records are written (or rolled
+    back) with the ticket. A mail that cannot be recorded for any reason but a lost database is logged
+    and leaves the move alone; a lost database is raised, and the move is rolled back with its mails.
+    """
+    from .middleware import is_database_unavailable
+    from .models import Message, OutboundMail, Ticket
 
     try:
-        ticket = (
-            Ticket.objects.select_related("team", "assignee", "requester_user", "beneficiary_user")
-            .filter(pk=ticket_id)
-            .first()
-        )
-        if ticket is None:
-            return []
-        message = Message.objects.filter(pk=message_id).first() if message_id else None
-        recipients = _recipients(event, ticket, message, actor_user_id, actor_email)
-        from .models import OutboundMail
-
-        # One INSERT for all recipients (the records get their ids back on SQLite and PostgreSQL).
-        mails = OutboundMail.objects.bulk_create(
-            new_mail(
-                event=event,
-                audience=audience,
-                recipient=email,
-                ticket=ticket,
-                message=message,
-                # The account's language is known already; only an address without one is looked up.
-                language=language_for(ticket, email, audience) if lang is None else _fallback_language(ticket, lang, audience),
+        # A savepoint inside the move's transaction: a failure here rolls back the mails only.
+        with transaction.atomic():
+            ticket = (
+                Ticket.objects.select_related("team", "assignee", "requester_user", "beneficiary_user")
+                .filter(pk=ticket_id)
+                .first()
             )
-            for email, audience, lang in recipients
-        )
-    except Exception:  # noqa: BLE001 - the ticket is saved; a mail that cannot be recorded is logged
+            if ticket is None:
+                return []
+            message = Message.objects.filter(pk=message_id).first() if message_id else None
+            recipients = _recipients(event, ticket, message, actor_user_id, actor_email)
+            # One INSERT for all recipients (the records get their ids back on SQLite and PostgreSQL).
+            mails = OutboundMail.objects.bulk_create(
+                new_mail(
+                    event=event,
+                    audience=audience,
+                    recipient=email,
+                    ticket=ticket,
+                    message=message,
+                    # The account's language is known already; only an address without one is looked up.
+                    language=language_for(ticket, email, audience)
+                    if lang is None
+                    else _fallback_language(ticket, lang, audience),
+                )
+                for email, audience, lang in recipients
+            )
+    except Exception as error:  # noqa: BLE001 - the ticket is saved; a mail that cannot be recorded is logged
+        if is_database_unavailable(error):
+            raise
         logger.exception("Could not record the %s mails of ticket %s", event, ticket_id)
         return []
-    for mail in mails:
-        enqueue(mail)
+    dispatch(mails)
     return [(email, audience) for email, audience, _lang in recipients]
 
 
@@ -251,30 +325,74 @@ def _mark_failed(mail_id, reason):
     )
 
 
-def deliver(mail_id):
-    """Render and send one recorded mail. Returns the number of mails sent (0 or 1)."""
+# How long a mail being sent waits for the database to come back (a restart, a failover) before it gives
+# up; outside a transaction only, where a fresh connection can carry on.
+DATABASE_WAIT_SECONDS = 60
+
+
+def _with_database(operation, *args):
+    """``operation(*args)``, tried again on a fresh connection while the database is unreachable.
+
+    Sending a mail takes several steps (claim the record, render, send, record the outcome); a database
+    restart between two of them must not leave the record saying "sending" for a mail that was sent, or
+    that never was. Each step that needs the database waits for it, up to ``DATABASE_WAIT_SECONDS``.
+    """
+    from .middleware import is_database_unavailable
+
+    deadline = time.monotonic() + DATABASE_WAIT_SECONDS
+    delay = 0.25
+    while True:
+        try:
+            return operation(*args)
+        except Exception as error:
+            if not is_database_unavailable(error) or connection.in_atomic_block or time.monotonic() >= deadline:
+                raise
+            logger.warning("Database unavailable while sending mail (%s); trying again in %.1fs", error, delay)
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - closing a dead connection may fail too
+                pass
+            time.sleep(delay)
+            delay = min(delay * 2, 5)
+
+
+def _load_and_build(mail_id):
     from .models import OutboundMail
 
-    if not _claim(mail_id):
-        return 0
     mail = OutboundMail.objects.select_related("ticket", "message").get(pk=mail_id)
     try:
-        email = build_email(mail)
+        return mail, build_email(mail), None
     except RefusedMail as refused:
-        logger.error("Refused to send mail %s: %s", mail.pk, refused)
-        _mark_failed(mail.pk, refused)
+        return mail, None, refused
+
+
+def deliver(mail_id):
+    """Render and send one recorded mail. Returns the number of mails sent (0 or 1)."""
+    from .middleware import is_database_unavailable
+
+    if not _with_database(_claim, mail_id):
         return 0
+    try:
+        mail, email, refused = _with_database(_load_and_build, mail_id)
     except Exception as error:  # noqa: BLE001
-        logger.exception("Could not render mail %s", mail.pk)
-        _mark_failed(mail.pk, f"{type(error).__name__}: {error}")
+        if is_database_unavailable(error):
+            # Nothing was sent; the record says "sending" until the retry takes it as stale.
+            raise
+        logger.exception("Could not render mail %s", mail_id)
+        _with_database(_mark_failed, mail_id, f"{type(error).__name__}: {error}")
+        return 0
+    if refused is not None:
+        logger.error("Refused to send mail %s: %s", mail.pk, refused)
+        _with_database(_mark_failed, mail.pk, refused)
         return 0
     try:
         sent = email.send()
     except Exception as error:  # noqa: BLE001 - the ESP's failure is recorded, never raised to the caller
         logger.warning("Mail %s (%s to %s) failed: %s", mail.pk, mail.event, mail.recipient, error)
-        _mark_failed(mail.pk, f"{type(error).__name__}: {error}")
+        _with_database(_mark_failed, mail.pk, f"{type(error).__name__}: {error}")
         return 0
-    _record_sent(mail, email)
+    # The ESP has the mail: its record must say so, or a retry would send it twice.
+    _with_database(_record_sent, mail, email)
     return sent
 
 

@@ -3,16 +3,18 @@
 Each public function here is one move of the ticket lifecycle (see ``DESIGN.md``). It runs in a
 transaction with the ticket row locked, asks ``wagtail_support.access`` whether the actor may make the
 move, refuses an illegal transition with a ``WorkflowError`` whose message can be shown to a person,
-writes a Wagtail log entry, and asks for the notifications once the transaction has committed.
+writes a Wagtail log entry, and records the notifications in the same transaction (they are sent once it
+has committed). A move is written whole or not at all: the ticket, its message, the attachments' rows
+and the records of its mails; the files of a move that fails are removed.
 
 Views, admin actions, bulk actions and the inbound mail handler all call these functions; none of them
 sets ``Ticket.status`` or the other workflow fields by hand.
 """
 
 import datetime
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -30,6 +32,7 @@ from .models import Attachment, Message, ResolutionCode, Team, Ticket, TicketRef
 from .sanitize import clean_filename, clean_text
 
 Status = Ticket.Status
+logger = logging.getLogger(__name__)
 
 # The lifecycle table of DESIGN.md: for each move, the states it may start from and the state it ends in.
 LIFECYCLE = {
@@ -233,15 +236,14 @@ def _log_status(row, actor, old_status, move):
 
 
 def _notify(event, row, actor, message=None):
-    transaction.on_commit(
-        partial(
-            notifications.ticket_event,
-            event,
-            row.pk,
-            message_id=message.pk if message else None,
-            actor_user_id=actor.log_user.pk if actor.log_user is not None else None,
-            actor_email=actor.address,
-        )
+    # Inside the move's transaction: the mail records are written with the ticket, or not at all; the
+    # mails themselves go out after the commit (see ``notifications``).
+    notifications.ticket_event(
+        event,
+        row.pk,
+        message_id=message.pk if message else None,
+        actor_user_id=actor.log_user.pk if actor.log_user is not None else None,
+        actor_email=actor.address,
     )
 
 
@@ -266,10 +268,11 @@ def _check_attachments(attachments):
         raise InvalidInput(" ".join(error.messages), field="attachments") from error
 
 
-def _store_attachments(message, attachments):
+def _store_attachments(message, attachments, saved_files=None):
     """Save files checked by ``_check_attachments`` on ``message``.
 
-    The content type stored is the one found in the content, never the one the browser sent.
+    The content type stored is the one found in the content, never the one the browser sent. Each file
+    written is added to ``saved_files`` (see ``_files_removed_on_error``).
     """
     stored = []
     for upload in attachments:
@@ -280,9 +283,31 @@ def _store_attachments(message, attachments):
             message=message, filename=name, content_type=content_type, size=upload.size
         )
         attachment.file.save(name, upload if isinstance(upload, File) else File(upload, name=name), save=False)
+        if saved_files is not None:
+            saved_files.append((attachment.file.storage, attachment.file.name))
         attachment.save()
         stored.append(attachment)
     return stored
+
+
+@contextmanager
+def _files_removed_on_error():
+    """Remove the files written inside the block when the block fails (its rows are rolled back).
+
+    Used inside the move's transaction: a failure there (a refused move, a lost database) rolls the
+    rows back, and no file is left behind without its row. A failure of the commit itself is left
+    alone: the database may have committed, and then the rows need their files.
+    """
+    saved = []
+    try:
+        yield saved
+    except BaseException:
+        for storage, name in saved:
+            try:
+                storage.delete(name)
+            except Exception:  # noqa: BLE001 - a file left behind is better than hiding the real error
+                logger.warning("Could not remove attachment file %s", name, exc_info=True)
+        raise
 
 
 def default_team():
@@ -350,7 +375,7 @@ def open_ticket(
         team = (category.get_team() if category is not None else None) or default_team()
     attachments = _check_attachments(attachments)
 
-    with transaction.atomic():
+    with transaction.atomic(), _files_removed_on_error() as saved_files:
         ticket = Ticket.objects.create(
             number=TicketReferenceCounter.next_value(),
             subject=subject[:255],
@@ -383,7 +408,7 @@ def open_ticket(
             channel=channel,
             created_at=ticket.created_at,
         )
-        _store_attachments(message, attachments)
+        _store_attachments(message, attachments, saved_files)
         _log(
             ticket,
             "open",
@@ -424,7 +449,7 @@ def reply(
     attachments = _check_attachments(attachments)
     if not body and not attachments:
         raise InvalidInput(_("The message is empty."), field="body")
-    with _locked(ticket, expected_version) as row:
+    with _locked(ticket, expected_version) as row, _files_removed_on_error() as saved_files:
         role = role_of(actor, row)
         if role is None:
             raise NotAllowed(_("You are not allowed to act on this ticket."))
@@ -471,7 +496,7 @@ def reply(
             visibility=Message.Visibility.INTERNAL if internal else Message.Visibility.PUBLIC,
             channel=channel,
         )
-        stored = _store_attachments(message, attachments)
+        stored = _store_attachments(message, attachments, saved_files)
         _save(row, fields)
         _log(
             row,
