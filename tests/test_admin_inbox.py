@@ -508,6 +508,20 @@ def test_search_subject_word_requester_name_and_email(agent, assorted):
     assert pks(inbox(client, q="double walt")) == {assorted["pending"].pk}
 
 
+def test_search_by_a_whole_address_finds_that_persons_tickets_exactly(agent, category):
+    """A whole address matches the requester's or beneficiary's address (any case), not a longer one."""
+    ann = factories.open_ticket(requester_email="ann@example.com", subject="Printer", category=category)
+    joann = factories.open_ticket(requester_email="joann@example.com", subject="Scanner", category=category)
+    for_ann = factories.open_ticket(
+        requester_email="boss@example.com", beneficiary_email="ann@example.com", subject="Laptop", category=category
+    )
+    client = login(agent)
+    assert pks(inbox(client, q="Ann@Example.com")) == {ann.pk, for_ann.pk}
+    assert pks(inbox(client, q="joann@example.com")) == {joann.pk}
+    # Part of an address is still a word of the text fields.
+    assert pks(inbox(client, q="ann@example")) == {ann.pk, joann.pk}
+
+
 def test_search_never_reaches_another_team(agent, ticket, other_ticket):
     client = login(agent)
     assert pks(inbox(client, q="secret")) == set()

@@ -46,17 +46,28 @@ HISTORY_PER_PAGE = 100
 # Mails about the ticket listed beside it (the newest first).
 MAILS_ON_WORKSPACE = 20
 
+# Joined with the ticket. Each join more costs PostgreSQL's planner dearly (6 of them: 1.8 ms to plan;
+# 9: 6 to 10 ms), so the pages and the followed ticket come in a query of their own.
 TICKET_RELATED = (
     "team",
     "assignee",
     "category",
     "resolution_code",
-    "submitted_from",
-    "came_from",
     "requester_user",
     "beneficiary_user",
-    "follows",
 )
+TICKET_PREFETCHED = ("submitted_from", "came_from", "follows")
+
+
+def ticket_with_related(pk):
+    """The ticket with what the workspace shows of it, or ``None``."""
+    return (
+        Ticket.objects.select_related(*TICKET_RELATED)
+        .prefetch_related(*TICKET_PREFETCHED)
+        .filter(pk=pk)
+        .order_by()
+        .first()
+    )
 
 
 # Helpers ---------------------------------------------------------------------------------------------------
@@ -121,7 +132,7 @@ assignable_agents = access.assignable_agents
 
 def get_workable_ticket(user, pk):
     """The ticket ``pk`` if ``user`` may work it; otherwise the same 404 as for a ticket that does not exist."""
-    ticket = Ticket.objects.select_related(*TICKET_RELATED).filter(pk=pk).first()
+    ticket = ticket_with_related(pk)
     if ticket is None or not access.can_work_ticket(user, ticket):
         raise Http404
     return ticket
@@ -593,7 +604,9 @@ class TicketWorkspaceView(TicketMixin, View):
             timeline = timeline.public()
         elif self.show == SHOW_INTERNAL:
             timeline = timeline.internal()
-        timeline = timeline.window(self.latest).select_related("author_user").prefetch_related("attachments", "mails")
+        # The authors by primary key (a prefetch): joined, PostgreSQL misjudged the window's size and hashed
+        # every account.
+        timeline = timeline.window(self.latest).prefetch_related("author_user", "attachments", "mails")
         return list(timeline)
 
     def earlier_links(self, shown, total):
@@ -725,7 +738,9 @@ class TicketActionView(TicketWorkspaceView):
         return redirect(inbox_url() or reverse("wagtailadmin_home"))
 
     def changed_meanwhile(self, form, error):
-        self.ticket = Ticket.objects.select_related(*TICKET_RELATED).get(pk=self.ticket.pk)
+        self.ticket = ticket_with_related(self.ticket.pk)
+        if self.ticket is None:
+            raise Http404
         if not access.can_work_ticket(self.request.user, self.ticket):
             messages.warning(self.request, str(error))
             return self.no_longer_yours()

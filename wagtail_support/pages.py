@@ -329,8 +329,7 @@ class AbstractSupportPage(RoutablePageMixin, Page):
         latest = conversation_window(request.GET.get("latest"))
         conversation = list(
             messages.window(latest)
-            .select_related("author_user")
-            .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+            .prefetch_related("author_user", Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
         )
         earlier = None
         if latest is not None and len(conversation) > latest:

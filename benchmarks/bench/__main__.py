@@ -173,13 +173,14 @@ def plot(per_size, path):
     wanted = [name for name in (r["name"] for r in per_size[sizes[-1]]["scenarios"])
               if name.startswith(("inbox", "ticket page"))]
     fig, ax = plt.subplots(figsize=(9, 5.5), dpi=110)
-    for name in wanted:
+    colours = plt.cm.tab20.colors
+    for index, name in enumerate(wanted):
         values = []
         for size in sizes:
             match = [r for r in per_size[size]["scenarios"] if r["name"] == name]
             values.append(match[0]["median_ms"] if match else None)
         style = "-o" if name.startswith("ticket page") else "--."
-        ax.plot(sizes, values, style, label=name)
+        ax.plot(sizes, values, style, label=name, color=colours[index % len(colours)])
     ax.set_xscale("log")
     ax.set_xlabel("tickets in the database")
     ax.set_ylabel("median server time (ms)")

@@ -11,6 +11,7 @@ import itertools
 import time
 from email.message import EmailMessage
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count
@@ -19,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wagtail_support import access, inbound
-from wagtail_support.admin_inbox import PAGE_SIZE, PANEL_SIZE
+from wagtail_support.admin_inbox import COUNT_LIMIT, PAGE_SIZE, PANEL_SIZE
 from wagtail_support.conf import support_settings
 from wagtail_support.models import Message, Team, Ticket
 
@@ -30,6 +31,11 @@ LISTING_COLUMNS = """t.id, t.number, t.subject, t.requester_name, t.requester_em
 LISTING_FROM = """wagtail_support_ticket t
     LEFT JOIN wagtail_support_team tm ON tm.id = t.team_id
     LEFT JOIN auth_user u ON u.id = t.assignee_id"""
+# Active accounts holding the agent permission through a group.
+AGENTS_SQL = """SELECT u.id, u.first_name, u.last_name, u.username FROM auth_user u WHERE u.is_active
+    AND u.id IN (SELECT ug.user_id FROM auth_user_groups ug JOIN auth_group_permissions gp ON gp.group_id = ug.group_id
+    JOIN auth_permission p ON p.id = gp.permission_id WHERE p.codename = 'work_on_tickets') {scope}
+    ORDER BY u.first_name, u.last_name, u.username"""
 # The messages a ticket page shows: the first and the newest ``latest``.
 WINDOW_SQL = """(SELECT * FROM wagtail_support_message WHERE ticket_id = %(ticket)s {visibility}
     ORDER BY created_at, id LIMIT 1)
@@ -89,10 +95,31 @@ class Bench:
 
         return action
 
-    def scenario(self, name, group, action, floor, *, prepare=None, rollback_floor=False, rows=None):
+    def auth_floor(self, client, user, admin=False):
+        """What any page for a signed-in person reads first: the session and the account; the admin also
+        needs the account's permissions (one query through its groups and its own)."""
+        statements = [
+            ("SELECT session_data FROM django_session WHERE session_key = %(key)s AND expire_date > now()",
+             {"key": client.cookies[settings.SESSION_COOKIE_NAME].value}),
+            ("SELECT * FROM auth_user WHERE id = %(user)s", {"user": user.pk}),
+        ]
+        if admin:
+            statements.append((
+                "SELECT ct.app_label, p.codename FROM auth_permission p "
+                "JOIN django_content_type ct ON ct.id = p.content_type_id "
+                "WHERE p.id IN (SELECT gp.permission_id FROM auth_group_permissions gp "
+                "JOIN auth_user_groups ug ON ug.group_id = gp.group_id WHERE ug.user_id = %(user)s "
+                "UNION SELECT up.permission_id FROM auth_user_user_permissions up WHERE up.user_id = %(user)s)",
+                {"user": user.pk},
+            ))
+        return statements
+
+    def scenario(self, name, group, action, floor, *, prepare=None, rollback_floor=False, rows=None, auth=None):
         summary, log = measure.run(action, runs=self.runs, warmup=self.warmup, prepare=prepare)
         if connection.vendor != "postgresql":
             floor = None  # the floors are PostgreSQL's SQL; the smoke test on SQLite checks the rest
+        elif auth is not None:
+            floor = self.auth_floor(*auth) + floor
         floor_ms = measure.time_sql(floor, runs=self.runs, warmup=self.warmup, rollback=rollback_floor) if floor else None
         summary.update({
             "name": name,
@@ -119,8 +146,26 @@ class Bench:
         condition = f"{scope} AND ({where})"
         return [
             (f"SELECT {LISTING_COLUMNS} FROM {LISTING_FROM} WHERE {condition} ORDER BY {order} LIMIT {PAGE_SIZE}", params),
-            (f"SELECT count(*) FROM wagtail_support_ticket t WHERE {condition}", params),
+            (f"SELECT count(*) FROM (SELECT 1 FROM wagtail_support_ticket t WHERE {condition} "
+             f"LIMIT {COUNT_LIMIT + 1}) c", params),
             (OPEN_VIEW_COUNTS.format(scope=self.scope_sql(scoped)), params),
+        ] + self.filter_choices_floor(scoped)
+
+    def filter_choices_floor(self, scoped=True):
+        """The choices of the inbox's filters: teams, agents, the service catalog."""
+        if not scoped:
+            return [
+                ("SELECT id, name FROM wagtail_support_team ORDER BY name", {}),
+                (AGENTS_SQL.format(scope=""), {}),
+                ("SELECT id, name, parent_id FROM wagtail_support_category ORDER BY sort_order, name", {}),
+            ]
+        params = {"me": self.agent.pk, "teams": self.team_ids}
+        return [
+            ("SELECT id, name FROM wagtail_support_team WHERE id = ANY(%(teams)s) OR id IN "
+             "(SELECT team_id FROM wagtail_support_ticket WHERE assignee_id = %(me)s) ORDER BY name", params),
+            (AGENTS_SQL.format(scope="AND u.id IN (SELECT user_id FROM wagtail_support_team_members "
+                               "WHERE team_id = ANY(%(teams)s))"), params),
+            ("SELECT id, name, parent_id FROM wagtail_support_category ORDER BY sort_order, name", {}),
         ]
 
     # Scenarios ---------------------------------------------------------------------------------------
@@ -145,19 +190,20 @@ class Bench:
         )
         cases.append((
             "inbox: search requester email", {"q": email},
-            "(t.subject ILIKE %(like)s OR t.requester_name ILIKE %(like)s OR t.requester_email ILIKE %(like)s)",
-            {"like": f"%{email}%"},
+            "(t.requester_email = %(email)s OR t.beneficiary_email = %(email)s)", {"email": email},
         ))
+        like = "UPPER({}::text) LIKE UPPER(%(like)s)"
         cases.append((
             "inbox: search subject word", {"q": generate.SEARCH_WORD},
-            "(t.subject ILIKE %(like)s OR t.requester_name ILIKE %(like)s OR t.requester_email ILIKE %(like)s)",
+            " OR ".join(like.format(f"t.{c}") for c in ("subject", "requester_name", "requester_email")),
             {"like": f"%{generate.SEARCH_WORD}%"},
         ))
         for name, query, where, params in cases:
             self.scenario(name, "inbox", self.request(self.agent_client, "get", url, query),
-                          self.inbox_floor(where, params))
+                          self.inbox_floor(where, params), auth=(self.agent_client, self.agent, True))
         self.scenario("inbox: default, supervisor", "inbox", self.request(self.supervisor_client, "get", url),
-                      self.inbox_floor("TRUE", {}, scoped=False))
+                      self.inbox_floor("TRUE", {}, scoped=False),
+                      auth=(self.supervisor_client, self.supervisor, True))
 
     def home(self):
         params = {"me": self.agent.pk, "teams": self.team_ids}
@@ -168,7 +214,8 @@ class Bench:
             (OPEN_VIEW_COUNTS.format(scope=self.scope_sql()), params),
         ]
         self.scenario("admin home (my teams panel)", "home",
-                      self.request(self.agent_client, "get", reverse("wagtailadmin_home")), floor)
+                      self.request(self.agent_client, "get", reverse("wagtailadmin_home")), floor,
+                      auth=(self.agent_client, self.agent, True))
 
     def visitor_list(self):
         url = self.page.url + self.page.reverse_subpage("tickets")
@@ -201,7 +248,8 @@ class Bench:
                  f"count(*) FILTER (WHERE status = 'closed') FROM wagtail_support_ticket t WHERE {counts_condition}",
                  params),
             ]
-            self.scenario(name, "visitor list", self.request(self.heavy_client, "get", url, query), floor)
+            self.scenario(name, "visitor list", self.request(self.heavy_client, "get", url, query), floor,
+                          auth=(self.heavy_client, self.heavy, False))
 
     def ticket_pages(self):
         big = self.big
@@ -222,7 +270,7 @@ class Bench:
         ]
         self.scenario(f"ticket page, {big_count} messages: visitor", "ticket page",
                       self.request(self.big_requester_client, "get", url), floor,
-                      rows=window + 1)
+                      rows=window + 1, auth=(self.big_requester_client, big.requester_user, False))
         workspace = reverse("wagtail_support_ticket", args=[big.pk])
         floor = [
             ("SELECT * FROM wagtail_support_ticket WHERE id = %(ticket)s", public),
@@ -235,12 +283,25 @@ class Bench:
              "WHERE ticket_id = %(ticket)s", public),
             ("SELECT id, action, timestamp, user_id, data FROM wagtailcore_modellogentry "
              "WHERE content_type_id = (SELECT id FROM django_content_type WHERE app_label = 'wagtail_support' "
-             "AND model = 'ticket') AND object_id = %(object)s ORDER BY timestamp DESC, id DESC LIMIT 11",
+             "AND model = 'ticket') AND object_id = %(object)s ORDER BY timestamp DESC, id DESC LIMIT 16",
              {"object": str(big.pk)}),
+            # The workspace's forms: who it may be assigned to, the teams, the catalog, the codes, the saved
+            # replies; and the mails about the ticket itself.
+            (AGENTS_SQL.format(scope="AND u.id IN (SELECT user_id FROM wagtail_support_team_members "
+                               "WHERE team_id = %(team)s)"), {"team": big.team_id}),
+            ("SELECT id, name FROM wagtail_support_team WHERE is_active ORDER BY name", {}),
+            ("SELECT id, name, parent_id, is_active FROM wagtail_support_category ORDER BY sort_order, name", {}),
+            ("SELECT id, code, label FROM wagtail_support_resolutioncode WHERE is_active ORDER BY sort_order, label",
+             {}),
+            ("SELECT id, title, body FROM wagtail_support_cannedresponse WHERE is_active AND "
+             "(team_id IS NULL OR team_id = %(team)s) ORDER BY sort_order, title", {"team": big.team_id}),
+            ("SELECT id, recipient, status, event, created_at FROM wagtail_support_outboundmail "
+             "WHERE ticket_id = %(ticket)s AND message_id IS NULL ORDER BY created_at DESC, id DESC LIMIT 20",
+             public),
         ]
         self.scenario(f"ticket page, {big_count} messages: agent", "ticket page",
                       self.request(self.agent_client, "get", workspace), floor,
-                      rows=window + 1)
+                      rows=window + 1, auth=(self.agent_client, self.agent, True))
 
     def submission(self):
         url = self.page.url
@@ -277,12 +338,19 @@ class Bench:
              "VALUES (currval(pg_get_serial_sequence('wagtail_support_ticket', 'id')), 'opened', 'requester', "
              "'e@example.com', 'en', 's', md5(random()::text), '', '', 'queued', '', 0, '{}', %(now)s, %(now)s)",
              params),
+            # The visitor's session, which remembers the signed link to the new ticket.
+            ("INSERT INTO django_session (session_key, session_data, expire_date) "
+             "VALUES (md5(random()::text), 'x', %(now)s)", params),
         ] if connection.vendor == "postgresql" else None
         self.scenario("ticket submission", "write", action, floor, rollback_floor=True)
 
     def agent_reply(self):
+        # Tickets of the same shape (open, a requester with an account, no beneficiary), so that each run
+        # asks for the same mails: the query count is the page's, not the data's.
         tickets = list(
-            Ticket.objects.filter(team_id=self.team_ids[0]).exclude(status="closed").order_by("-updated_at")[: self.warmup + self.runs]
+            Ticket.objects.filter(team_id=self.team_ids[0], status="open", requester_user__isnull=False,
+                                  beneficiary_email="")
+            .order_by("-updated_at")[: self.warmup + self.runs]
         )
         state = {"index": 0, "ticket": None}
 
@@ -313,7 +381,8 @@ class Bench:
              "VALUES (%(ticket)s, 'agent_reply', 'requester', 'e@example.com', 'en', 's', md5(random()::text), '', '', "
              "'queued', '', 0, '{}', %(now)s, %(now)s)", params),
         ] if connection.vendor == "postgresql" else None
-        self.scenario("agent reply", "write", action, floor, prepare=prepare, rollback_floor=True)
+        self.scenario("agent reply", "write", action, floor, prepare=prepare, rollback_floor=True,
+                      auth=(self.agent_client, self.agent, True))
 
     def inbound(self, count=None):
         """Replies by mail to open tickets, processed one after another: mails per second."""
