@@ -63,7 +63,7 @@ PER_THREAD = 10
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_submissions_get_distinct_numbers():
     barrier = threading.Barrier(THREADS)
     numbers, errors = [], []

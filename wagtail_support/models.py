@@ -235,6 +235,17 @@ class TicketReferenceCounter(models.Model):
     @classmethod
     def next_value(cls, name="ticket"):
         """Take the next number; call inside a transaction."""
+        from django.db import connections, router
+
+        connection = connections[router.db_for_write(cls)]
+        if connection.features.can_return_columns_from_insert:
+            # PostgreSQL, SQLite 3.35+: increment and read in one statement (UPDATE ... RETURNING).
+            table = connection.ops.quote_name(cls._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(f'UPDATE {table} SET "value" = "value" + 1 WHERE "name" = %s RETURNING "value"', [name])
+                row = cursor.fetchone()
+            if row is not None:
+                return row[0]
         updated = cls.objects.filter(name=name).update(value=F("value") + 1)
         if not updated:
             # First ticket of the site: create the row, tolerating a concurrent creator.

@@ -244,12 +244,13 @@ def dispatch(mails):
         transaction.on_commit(partial(_enqueue_all, mails))
 
 
-def ticket_event(event, ticket_id, message_id=None, actor_user_id=None, actor_email=""):
+def ticket_event(event, ticket_id, message_id=None, actor_user_id=None, actor_email="", *, ticket=None, message=None):
     """Record and enqueue the mails that ``event`` on the ticket calls for.
 
     Called by the workflow inside the transaction of its move, so the records are written (or rolled
     back) with the ticket. A mail that cannot be recorded for any reason but a lost database is logged
     and leaves the move alone; a lost database is raised, and the move is rolled back with its mails.
+    ``ticket`` and ``message``: the workflow's own rows, which spare reading them again.
     """
     from .middleware import is_database_unavailable
     from .models import Message, OutboundMail, Ticket
@@ -257,14 +258,16 @@ def ticket_event(event, ticket_id, message_id=None, actor_user_id=None, actor_em
     try:
         # A savepoint inside the move's transaction: a failure here rolls back the mails only.
         with transaction.atomic():
-            ticket = (
-                Ticket.objects.select_related("team", "assignee", "requester_user", "beneficiary_user")
-                .filter(pk=ticket_id)
-                .first()
-            )
+            if ticket is None or ticket.pk != ticket_id:
+                ticket = (
+                    Ticket.objects.select_related("team", "assignee", "requester_user", "beneficiary_user")
+                    .filter(pk=ticket_id)
+                    .first()
+                )
             if ticket is None:
                 return []
-            message = Message.objects.filter(pk=message_id).first() if message_id else None
+            if message is None or message.pk != message_id:
+                message = Message.objects.filter(pk=message_id).first() if message_id else None
             recipients = _recipients(event, ticket, message, actor_user_id, actor_email)
             # One INSERT for all recipients (the records get their ids back on SQLite and PostgreSQL).
             mails = OutboundMail.objects.bulk_create(

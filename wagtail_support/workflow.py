@@ -244,6 +244,8 @@ def _notify(event, row, actor, message=None):
         message_id=message.pk if message else None,
         actor_user_id=actor.log_user.pk if actor.log_user is not None else None,
         actor_email=actor.address,
+        ticket=row,
+        message=message,
     )
 
 
