@@ -45,7 +45,6 @@ DATABASES = {
 
 INSTALLED_APPS = [*INSTALLED_APPS, "django_tasks_db"]
 
-# First, so that it also sees the errors of the other middleware (the session saved after the view).
 # First, so that it also sees the errors of the other middleware (the base settings have it there already).
 if "wagtail_support.middleware.DatabaseUnavailableMiddleware" not in MIDDLEWARE:
     MIDDLEWARE = ["wagtail_support.middleware.DatabaseUnavailableMiddleware", *MIDDLEWARE]
