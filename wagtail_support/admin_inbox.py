@@ -163,13 +163,16 @@ class AgentScope:
     def __init__(self, user):
         self.user = user
 
+    REQUEST_ATTRIBUTE = "_wagtail_support_scope"
+
     @classmethod
     def for_request(cls, request):
-        # The view, its filters and its columns share one scope, so its queries run once per request.
-        scope = getattr(request, "_wagtail_support_scope", None)
+        # The view, its filters, its columns and the menu's count share one scope, so its queries run once
+        # per request.
+        scope = getattr(request, cls.REQUEST_ATTRIBUTE, None)
         if scope is None or scope.user is not request.user:
             scope = cls(request.user)
-            request._wagtail_support_scope = scope
+            setattr(request, cls.REQUEST_ATTRIBUTE, scope)
         return scope
 
     @cached_property

@@ -221,8 +221,13 @@ class SupportLinkMenuItem(MenuItem):
 
 
 def unassigned_count(request):
+    from .admin_inbox import VIEW_UNASSIGNED, AgentScope
     from .models import Ticket
 
+    # The inbox and the admin home have counted it already, with the other counts of their views.
+    scope = getattr(request, AgentScope.REQUEST_ATTRIBUTE, None)
+    if scope is not None and scope.user is request.user and "counts" in scope.__dict__:
+        return scope.counts[VIEW_UNASSIGNED]
     return Ticket.objects.worked_by(request.user).not_closed().filter(assignee__isnull=True).count()
 
 

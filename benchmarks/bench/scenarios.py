@@ -345,11 +345,11 @@ class Bench:
         self.scenario("ticket submission", "write", action, floor, rollback_floor=True)
 
     def agent_reply(self):
-        # Tickets of the same shape (open, a requester with an account, no beneficiary), so that each run
+        # Tickets of the same shape (open, unassigned, a requester with an account, no beneficiary), so that each run
         # asks for the same mails: the query count is the page's, not the data's.
         tickets = list(
             Ticket.objects.filter(team_id=self.team_ids[0], status="open", requester_user__isnull=False,
-                                  beneficiary_email="")
+                                  beneficiary_email="", assignee__isnull=True)
             .order_by("-updated_at")[: self.warmup + self.runs]
         )
         state = {"index": 0, "ticket": None}
