@@ -213,14 +213,24 @@ def main(argv=None):
         sizes = sorted({s for s in (1_000, 10_000) if s < args.tickets} | {args.tickets})
 
     names, server = prepare_databases(args.database_url, sizes, args.regenerate)
-    per_size = {}
     with tempfile.TemporaryDirectory(prefix="wagtail-support-bench-") as tmp:
         for size in sizes:
             print(f"\n== {size:,} tickets ==", flush=True)
             out = Path(tmp) / f"{size}.json"
             run_django(names[size], "-m", "benchmarks.bench.run_size", "--tickets", str(size),
-                       "--runs", str(args.runs), "--out", str(out))
-            per_size[size] = json.loads(out.read_text())
+                       "--runs", str(args.runs), "--out", str(out), "--generate-only")
+        # Every size measured in one process, run by run in turn (see interleaved.py).
+        print(f"\n== Measuring {', '.join(f'{size:,}' for size in sizes)} tickets in turn, "
+              f"{args.runs} runs each after 3 warm-up runs ==", flush=True)
+        out = Path(tmp) / "all.json"
+        env_databases = json.dumps({str(size): names[size] for size in sizes})
+        os.environ["BENCH_DATABASES"] = env_databases
+        try:
+            run_django(names[sizes[0]], "-m", "benchmarks.bench.interleaved", "--sizes",
+                       ",".join(str(size) for size in sizes), "--runs", str(args.runs), "--out", str(out))
+        finally:
+            os.environ.pop("BENCH_DATABASES", None)
+        per_size = {int(size): value for size, value in json.loads(out.read_text()).items()}
 
     rows = evaluate(per_size)
     print_table(rows, sizes[-1], sizes[0])

@@ -63,9 +63,11 @@ def support_page():
 
 
 class Bench:
-    def __init__(self, runs, log=print, warmup=3):
+    def __init__(self, runs, log=print, warmup=3, collect=False):
         self.runs = runs
         self.warmup = warmup
+        self.collect = collect
+        self.defined = []
         self.log = log
         self.results = []
         User = get_user_model()
@@ -115,11 +117,16 @@ class Bench:
         return statements
 
     def scenario(self, name, group, action, floor, *, prepare=None, rollback_floor=False, rows=None, auth=None):
-        summary, log = measure.run(action, runs=self.runs, warmup=self.warmup, prepare=prepare)
         if connection.vendor != "postgresql":
             floor = None  # the floors are PostgreSQL's SQL; the smoke test on SQLite checks the rest
         elif auth is not None:
             floor = self.auth_floor(*auth) + floor
+        if self.collect:
+            # Defined now, measured later by ``interleaved`` in turn with the same scenario at other sizes.
+            self.defined.append({"name": name, "group": group, "action": action, "floor": floor,
+                                 "prepare": prepare, "rollback_floor": rollback_floor, "rows": rows})
+            return None
+        summary, log = measure.run(action, runs=self.runs, warmup=self.warmup, prepare=prepare)
         floor_ms = measure.time_sql(floor, runs=self.runs, warmup=self.warmup, rollback=rollback_floor) if floor else None
         summary.update({
             "name": name,
@@ -415,6 +422,16 @@ class Bench:
         }
         self.results.append(result)
         self.log(f"  {'inbound mail (replies)':<44} {rate:>7.1f} mails/s, {result['queries']} queries each")
+
+    def pages(self):
+        """Every request scenario (everything but the inbound mail rate)."""
+        self.inbox()
+        self.home()
+        self.visitor_list()
+        self.ticket_pages()
+        self.submission()
+        self.agent_reply()
+        return self.defined if self.collect else self.results
 
     def all(self):
         self.inbox()

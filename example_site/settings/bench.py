@@ -32,3 +32,13 @@ STORAGES = {
     },
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"handlers": [], "level": "ERROR"}}
+
+# The interleaved measurement (benchmarks/bench/interleaved.py) opens every size's database in one
+# process: BENCH_DATABASES = {"1000": "postgres://...", ...}.
+if os.environ.get("BENCH_DATABASES"):
+    import json
+
+    import dj_database_url
+
+    for _size, _url in json.loads(os.environ["BENCH_DATABASES"]).items():
+        DATABASES[f"size_{_size}"] = dj_database_url.parse(_url)  # noqa: F405

@@ -1,0 +1,100 @@
+"""Measure every size in one process, in turn, request by request.
+
+The machine's speed drifts by a third over minutes (a shared virtual machine), so sizes measured one
+after the other compare the machine's moods as much as the data. Here each run of a scenario is made at
+every size before the next run, the order of the sizes alternating: the medians at 1,000 and at
+100,000 tickets come from the same minutes. The process opens each size's database (``BENCH_DATABASES``)
+and points Django's default connection at the one being measured.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import time
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", required=True)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_site.settings.bench")
+
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    from . import measure, scenarios
+
+    wrappers = {size: connections[f"size_{size}"] for size in sizes}
+
+    def use(size):
+        connections["default"] = wrappers[size]
+
+    benches, summaries = {}, {}
+    for size in sizes:
+        use(size)
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT summary FROM bench_meta")
+            summaries[size] = json.loads(cursor.fetchone()[0])
+            cursor.execute("SELECT pg_database_size(current_database())")
+            summaries[size]["database_bytes"] = cursor.fetchone()[0]
+        benches[size] = scenarios.Bench(args.runs, warmup=args.warmup, collect=True, log=lambda line: None)
+        benches[size].pages()
+    results = {size: [] for size in sizes}
+    count = len(benches[sizes[0]].defined)
+    for index in range(count):
+        samples = {size: [] for size in sizes}
+        floors = {size: [] for size in sizes}
+        last_sql = {}
+        for rep in range(args.warmup + args.runs):
+            order = sizes if rep % 2 == 0 else list(reversed(sizes))
+            for size in order:
+                use(size)
+                scenario = benches[size].defined[index]
+                if scenario["prepare"] is not None:
+                    scenario["prepare"]()
+                with measure.capture() as log:
+                    start = time.perf_counter()
+                    scenario["action"]()
+                    elapsed = time.perf_counter() - start
+                if rep >= args.warmup:
+                    samples[size].append((elapsed, sum(log.durations), len(log.durations)))
+                    last_sql[size] = log.sql
+                if scenario["floor"]:
+                    floor_ms = measure.time_sql(scenario["floor"], runs=1, warmup=0,
+                                                rollback=scenario["rollback_floor"])
+                    if rep >= args.warmup:
+                        floors[size].append(floor_ms)
+        for size in sizes:
+            scenario = benches[size].defined[index]
+            summary = measure.summarise(samples[size])
+            floor_ms = round(statistics.median(floors[size]), 2) if floors[size] else None
+            summary.update({
+                "name": scenario["name"], "group": scenario["group"], "floor_ms": floor_ms,
+                "floor_queries": len(scenario["floor"]) if scenario["floor"] else 0,
+                "ratio": round(summary["sql_median_ms"] / floor_ms, 2) if floor_ms else None,
+                "rows": scenario["rows"],
+            })
+            results[size].append(summary)
+        line = "  ".join(f"{size:>7,}: {results[size][-1]['median_ms']:6.1f} ms" for size in sizes)
+        print(f"  {benches[sizes[0]].defined[index]['name']:<40} {line}", flush=True)
+    for size in sizes:
+        use(size)
+        bench = benches[size]
+        bench.collect, bench.log = False, (lambda line: None)
+        bench.inbound()
+        results[size].append(bench.results[-1])
+        print(f"  inbound mail at {size:,}: {bench.results[-1]['mails_per_second']} mails/s", flush=True)
+    per_size = {size: {"size": size, "data": summaries[size], "scenarios": results[size]} for size in sizes}
+    with open(args.out, "w") as out:
+        json.dump(per_size, out, indent=1, default=str)
+
+
+if __name__ == "__main__":
+    main()
