@@ -175,7 +175,7 @@ def test_a_submission_that_loses_the_database_halfway_writes_nothing(
     store = workflow._store_attachments
 
     def store_then_lose_the_database(message, attachments, saved_files=None):
-        stored = store(message, attachments, saved_files)
+        store(message, attachments, saved_files)
         assert len(_files_in_storage() - files_before) == 2  # the files were written
         raise OperationalError("server closed the connection unexpectedly")
 
@@ -203,7 +203,7 @@ def test_postgresql_ending_the_connection_halfway_through_a_submission(
     params = connection.settings_dict
 
     def store_then_lose_the_connection(message, attachments, saved_files=None):
-        stored = store(message, attachments, saved_files)
+        store(message, attachments, saved_files)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             pid = cursor.fetchone()[0]

@@ -32,7 +32,7 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, path, re
 from django.utils import dateformat
 from django.utils.formats import get_format
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.http import urlencode
@@ -523,8 +523,9 @@ def time_ago(value):
     return gettext("%(time_period)s ago") % {"time_period": period}
 
 
-def human_readable_date(value):
-    """Wagtail's ``{% human_readable_date %}``: "3 days ago", the exact date in a tooltip."""
+def human_readable_date(value, text=None):
+    """Wagtail's ``{% human_readable_date %}``: ``text`` ("3 days ago" by default), the exact date in a
+    tooltip."""
     tooltip, iso = _date_and_iso(value)
     return format_html(
         '<button type="button" class="w-human-readable-date" data-controller="w-tooltip" '
@@ -532,7 +533,7 @@ def human_readable_date(value):
         '<time class="w-human-readable-date__date" datetime="{}">{}</time></button>',
         tooltip,
         iso,
-        capfirst(time_ago(value)),
+        capfirst(time_ago(value)) if text is None else text,
     )
 
 
@@ -647,21 +648,13 @@ class AgeColumn(PythonCellMixin, Column):
         super().__init__("age", label=_("Age"), accessor=ticket_age, sort_key="created_at", **kwargs)
 
     def cell_html(self, ticket):
-        tooltip, iso = _date_and_iso(ticket.created_at)
-        return _td(self, format_html(
-            '<button type="button" class="w-human-readable-date" data-controller="w-tooltip" '
-            'data-w-tooltip-content-value="{}"><time class="w-human-readable-date__date" datetime="{}">{}</time>'
-            "</button>",
-            tooltip,
-            iso,
-            ticket_age(ticket),
-        ))
+        return _td(self, human_readable_date(ticket.created_at, ticket_age(ticket)))
 
 
 class PythonRowsTable(Table):
     """Wagtail's ``Table``, its body rendered in Python: one call per row instead of a template per cell.
 
-    Every column must be a ``PythonCellMixin`` one (the inbox's and the home panel's are).
+    Every column must be a ``PythonCellMixin`` one (the inbox's are).
     """
 
     template_name = "wagtail_support/admin/python_rows_table.html"

@@ -33,8 +33,7 @@ from wagtail.log_actions import registry as log_registry
 
 from . import access, workflow
 from .forms import AttachmentsField, QuickSelect
-from .conf import support_settings
-from .models import CannedResponse, Category, Message, ResolutionCode, Team, Ticket, conversation_window
+from .models import CannedResponse, Category, Message, ResolutionCode, Team, Ticket, conversation_window, earlier_messages
 
 # The conversation filter of the timeline (``?show=``); anything else shows everything.
 SHOW_ALL, SHOW_PUBLIC, SHOW_INTERNAL = "all", "public", "internal"
@@ -611,18 +610,12 @@ class TicketWorkspaceView(TicketMixin, View):
 
     def earlier_links(self, shown, total):
         """The bar between the first message and the newest ones, when messages are left out."""
-        hidden = total - shown
-        if hidden <= 0:
-            return None
-        base = reverse("wagtail_support_ticket", args=[self.ticket.pk])
-        query = {"show": self.show} if self.show != SHOW_ALL else {}
-        step = support_settings.CONVERSATION_WINDOW or 0
-        return {
-            "hidden": hidden,
-            "more_url": f"{base}?{urlencode({**query, 'latest': (self.latest or 0) + step})}#earlier-messages",
-            "more_count": min(step, hidden),
-            "all_url": f"{base}?{urlencode({**query, 'latest': 'all'})}#earlier-messages",
-        }
+        return earlier_messages(
+            reverse("wagtail_support_ticket", args=[self.ticket.pk]),
+            self.latest,
+            total - shown,
+            {"show": self.show} if self.show != SHOW_ALL else None,
+        )
 
     def get_context_data(self, posted=None, **kwargs):
         ticket, user, show = self.ticket, self.request.user, self.show

@@ -542,6 +542,23 @@ def conversation_window(requested):
     return min(max(wanted, default), 100_000)
 
 
+def earlier_messages(url, latest, hidden, query=None):
+    """The bar between the first message and the newest ones of a ticket page: how many are left out and
+    the links that show ``CONVERSATION_WINDOW`` more, or all. ``None`` when nothing is left out."""
+    from django.utils.http import urlencode
+
+    if latest is None or hidden <= 0:
+        return None
+    query = dict(query or {})
+    step = support_settings.CONVERSATION_WINDOW
+    return {
+        "hidden": hidden,
+        "more_count": min(step, hidden),
+        "more_url": f"{url}?{urlencode({**query, 'latest': latest + step})}#earlier-messages",
+        "all_url": f"{url}?{urlencode({**query, 'latest': 'all'})}#earlier-messages",
+    }
+
+
 class Message(models.Model):
     """One entry of a ticket's conversation: a public reply or an internal note."""
 

@@ -15,7 +15,6 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
-from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -28,8 +27,7 @@ from wagtail.models import Page, Site
 
 from . import access, notifications, ratelimit, workflow
 from .forms import FindTicketsForm, ReplyForm, TicketFilterForm, TicketForm
-from .conf import support_settings
-from .models import Attachment, Ticket, conversation_window
+from .models import Attachment, Ticket, conversation_window, earlier_messages
 
 SESSION_LINKS = "wagtail_support_links"
 
@@ -333,16 +331,8 @@ class AbstractSupportPage(RoutablePageMixin, Page):
         )
         earlier = None
         if latest is not None and len(conversation) > latest:
-            hidden = messages.count() - len(conversation)
-            if hidden > 0:
-                step = support_settings.CONVERSATION_WINDOW
-                base = self.ticket_path(ticket)
-                earlier = {
-                    "hidden": hidden,
-                    "more_count": min(step, hidden),
-                    "more_url": f"{base}?{urlencode({'latest': latest + step})}#earlier-messages",
-                    "all_url": f"{base}?latest=all#earlier-messages",
-                }
+            # The window is full: count what it leaves out (a query only for long conversations).
+            earlier = earlier_messages(self.ticket_path(ticket), latest, messages.count() - len(conversation))
         response = self.render(
             request,
             template=self.ticket_template,

@@ -21,9 +21,7 @@ Everything is drawn from ``random.Random(seed)``: the same arguments give the sa
 """
 
 import datetime
-import io
 import json
-import math
 import random
 import uuid
 
@@ -249,7 +247,6 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUES
         # Who writes each ticket --------------------------------------------------------------------
         heavy_count = min(HEAVY_REQUESTER_TICKETS, tickets // 2)
         big_index = tickets // 3  # the 500-message ticket, an old closed one on the bench agent's team
-        owners = [None] * tickets
         heavy_slots = set(rng.sample(range(tickets), heavy_count + 1) if tickets > 1 else [])
         heavy_slots.discard(big_index)
         heavy_slots = set(list(heavy_slots)[:heavy_count])

@@ -9,7 +9,7 @@ from .__main__ import RESULTS
 
 def table(report):
     sizes = report["sizes"]
-    smallest, largest = sizes[0], sizes[-1]
+    smallest = sizes[0]
     lines = [
         f"| scenario | queries | median ms | p95 ms | SQL ms | floor ms | SQL / floor | median at {smallest:,} | growth |",
         "|---|---|---|---|---|---|---|---|---|",

@@ -22,7 +22,7 @@ from django.utils import timezone
 from wagtail_support import access, inbound
 from wagtail_support.admin_inbox import COUNT_LIMIT, PAGE_SIZE, PANEL_SIZE
 from wagtail_support.conf import support_settings
-from wagtail_support.models import Message, Team, Ticket
+from wagtail_support.models import Team, Ticket
 
 from . import generate, measure
 
