@@ -203,7 +203,7 @@ def test_postgresql_ending_the_connection_halfway_through_a_submission(
     params = connection.settings_dict
 
     def store_then_lose_the_connection(message, attachments, saved_files=None):
-        store(message, attachments, saved_files)
+        stored = store(message, attachments, saved_files)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             pid = cursor.fetchone()[0]
