@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the wheel, check that it carries templates, static files, migrations and compiled
-# translations, install it into a clean virtual environment and run Django's `check` there.
+# translations and nothing of the example site (no demo, no support_demo, no import of example_site),
+# install it into a clean virtual environment and run Django's `check` there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -12,8 +13,9 @@ wheel=$(ls "$work"/dist/wagtail_support-*.whl)
 echo "built $(basename "$wheel")"
 
 "$PYTHON" - "$wheel" <<'PY'
-import sys, zipfile
-names = zipfile.ZipFile(sys.argv[1]).namelist()
+import re, sys, zipfile
+wheel = zipfile.ZipFile(sys.argv[1])
+names = wheel.namelist()
 required = [
     "wagtail_support/migrations/0001_initial.py",
     "wagtail_support/locale/fr/LC_MESSAGES/django.mo",
@@ -28,9 +30,30 @@ required = [
 missing = [n for n in required if n not in names]
 templates = [n for n in names if n.startswith("wagtail_support/templates/")]
 leaked = [n for n in names if n.startswith(("example_site/", "tests/"))]
+# The demo belongs to the example site (example_site/demo/): it creates admin/admin and friends.
+demo = [
+    n for n in names
+    if n.startswith("wagtail_support/")
+    and re.search(r"(^|/)(demo|demo_faq|support_demo)\.py$|(^|/)demo/", n)
+]
+# No module of the package may import the example site (it is not installed beside the wheel).
+imports_example_site = re.compile(
+    r"^\s*(from\s+example_site[\s.]|import\s+example_site\b)|import_module\(\s*['\"]example_site",
+    re.MULTILINE,
+)
+importing = [
+    n for n in names
+    if n.endswith(".py") and imports_example_site.search(wheel.read(n).decode("utf-8", "replace"))
+]
 print(f"wheel holds {len(names)} files, {len(templates)} templates")
 if missing or leaked or not templates:
     sys.exit(f"wheel is wrong: missing={missing} leaked={leaked}")
+if demo or importing:
+    sys.exit(
+        "wheel is wrong: the demo belongs to the example site (example_site/demo/), not to the package.\n"
+        f"  demo files in the wheel: {demo}\n  files importing example_site: {importing}"
+    )
+print("wheel holds no demo, no support_demo command and no import of example_site")
 PY
 
 "$PYTHON" -m venv "$work/venv"
@@ -74,9 +97,11 @@ export DJANGO_SETTINGS_MODULE=wheelsite_settings PYTHONPATH="$work/site"
 import django
 django.setup()
 import wagtail_support
+from django.core.management import get_commands
 from django.template.loader import get_template
 from django.utils import translation
 assert "/site-packages/" in wagtail_support.__file__, wagtail_support.__file__
+assert "support_demo" not in get_commands(), "the wheel ships the support_demo command"
 get_template("wagtail_support/mail/requester/opened.txt")
 with translation.override("fr"):
     assert translation.pgettext("ticket status", "Pending") == "En attente", "French catalogue not in the wheel"

@@ -60,20 +60,20 @@ def test_requester_never_sees_another_requesters_ticket(ticket, requester, other
     )
     workflow.reply(others, by=other_requester, body="Otto adds a file", attachments=[_file("otto.txt")])
 
-    assert list(Ticket.objects.visible_to(requester)) == [ticket]
-    assert list(Ticket.objects.of_requester(requester)) == [ticket]
+    assert list(access.visible_tickets(requester)) == [ticket]
+    assert list(access.requester_tickets(requester)) == [ticket]
     assert access.ticket_role(requester, others) is None
     assert not access.can_view_ticket(requester, others)
     assert not access.can_act_as_requester(requester, others)
     assert list(access.messages_for(requester, others)) == []
-    assert not Message.objects.visible_to(requester).filter(ticket=others).exists()
-    assert "Otto's private billing question." not in _bodies(Message.objects.visible_to(requester))
-    assert not Attachment.objects.visible_to(requester).exists()
+    assert not access.visible_messages(requester).filter(ticket=others).exists()
+    assert "Otto's private billing question." not in _bodies(access.visible_messages(requester))
+    assert not access.visible_attachments(requester).exists()
     attachment = Attachment.objects.get(filename="otto.txt")
     assert not access.can_download_attachment(requester, attachment)
 
     # And the other way round.
-    assert list(Ticket.objects.visible_to(other_requester)) == [others]
+    assert list(access.visible_tickets(other_requester)) == [others]
     assert not access.can_view_ticket(other_requester, ticket)
 
 
@@ -81,7 +81,7 @@ def test_requester_cannot_work_their_own_ticket(ticket, requester):
     assert access.ticket_role(requester, ticket) == access.Role.REQUESTER
     assert not access.can_work_ticket(requester, ticket)
     assert not access.can_see_internal(requester, ticket)
-    assert not Ticket.objects.worked_by(requester).exists()
+    assert not access.worked_tickets(requester).exists()
 
 
 def test_requester_never_sees_an_internal_note(ticket, requester, agent):
@@ -89,7 +89,7 @@ def test_requester_never_sees_an_internal_note(ticket, requester, agent):
     reply = _public_reply(ticket, agent)
     requester = _refetch(requester)
 
-    visible = Message.objects.visible_to(requester)
+    visible = access.visible_messages(requester)
     assert note not in visible
     assert INTERNAL_BODY not in _bodies(visible)
     assert _bodies(visible) == [ticket.description, PUBLIC_BODY]
@@ -99,7 +99,7 @@ def test_requester_never_sees_an_internal_note(ticket, requester, agent):
     assert list(for_requester) == [ticket.messages.earliest("created_at"), reply]
     assert INTERNAL_BODY not in _bodies(for_requester)
 
-    assert not Attachment.objects.visible_to(requester).exists()
+    assert not access.visible_attachments(requester).exists()
     assert not access.can_download_attachment(requester, note.attachments.get())
 
     # The team still has it: the note exists, it is only hidden.
@@ -111,7 +111,7 @@ def test_requester_reply_does_not_unhide_notes(ticket, requester, agent):
     workflow.reply(ticket, by=agent, body="Waiting on you", set_pending=True)
     workflow.reply(ticket, by=requester, body="Here is more detail")
     assert INTERNAL_BODY not in _bodies(access.messages_for(requester, ticket))
-    assert INTERNAL_BODY not in _bodies(Message.objects.visible_to(requester))
+    assert INTERNAL_BODY not in _bodies(access.visible_messages(requester))
 
 
 def test_beneficiary_account_sees_the_ticket_but_not_internal_notes(requester, category, agent):
@@ -120,16 +120,16 @@ def test_beneficiary_account_sees_the_ticket_but_not_internal_notes(requester, c
     note = _note(ticket, agent, attachments=[_file("internal.txt")])
     _public_reply(ticket, agent, attachments=[_file("public.txt")])
 
-    assert list(Ticket.objects.visible_to(beneficiary)) == [ticket]
+    assert list(access.visible_tickets(beneficiary)) == [ticket]
     assert access.ticket_role(beneficiary, ticket) == access.Role.BENEFICIARY
     assert access.can_view_ticket(beneficiary, ticket)
     assert not access.can_work_ticket(beneficiary, ticket)
-    assert not Ticket.objects.worked_by(beneficiary).exists()
+    assert not access.worked_tickets(beneficiary).exists()
 
-    assert note not in Message.objects.visible_to(beneficiary)
+    assert note not in access.visible_messages(beneficiary)
     assert INTERNAL_BODY not in _bodies(access.messages_for(beneficiary, ticket))
     assert _bodies(access.messages_for(beneficiary, ticket)) == [ticket.description, PUBLIC_BODY]
-    assert [a.filename for a in Attachment.objects.visible_to(beneficiary)] == ["public.txt"]
+    assert [a.filename for a in access.visible_attachments(beneficiary)] == ["public.txt"]
     assert not access.can_download_attachment(beneficiary, note.attachments.get())
 
 
@@ -140,10 +140,10 @@ def test_agent_of_another_team_sees_nothing_of_this_team(ticket, anon_ticket, ag
     note = _note(ticket, agent, attachments=[_file("fraud.txt")])
     _public_reply(anon_ticket, agent, attachments=[_file("public.txt")])
 
-    assert not Ticket.objects.visible_to(outsider_agent).exists()
-    assert not Ticket.objects.worked_by(outsider_agent).exists()
-    assert not Message.objects.visible_to(outsider_agent).exists()
-    assert not Attachment.objects.visible_to(outsider_agent).exists()
+    assert not access.visible_tickets(outsider_agent).exists()
+    assert not access.worked_tickets(outsider_agent).exists()
+    assert not access.visible_messages(outsider_agent).exists()
+    assert not access.visible_attachments(outsider_agent).exists()
     for t in (ticket, anon_ticket):
         assert access.ticket_role(outsider_agent, t) is None
         assert not access.can_view_ticket(outsider_agent, t)
@@ -157,34 +157,34 @@ def test_agent_of_another_team_sees_nothing_of_this_team(ticket, anon_ticket, ag
 
 def test_agent_of_the_team_sees_its_tickets_and_every_message(ticket, anon_ticket, agent, outsider_agent):
     note = _note(ticket, agent)
-    assert set(Ticket.objects.visible_to(agent)) == {ticket, anon_ticket}
-    assert set(Ticket.objects.worked_by(agent)) == {ticket, anon_ticket}
+    assert set(access.visible_tickets(agent)) == {ticket, anon_ticket}
+    assert set(access.worked_tickets(agent)) == {ticket, anon_ticket}
     assert access.ticket_role(agent, ticket) == access.Role.AGENT
     assert access.can_work_ticket(agent, ticket)
     assert note in access.messages_for(agent, ticket)
-    assert note in Message.objects.visible_to(agent)
+    assert note in access.visible_messages(agent)
     # A ticket of the other team stays out of sight.
     theirs = factories.open_ticket(
         requester_email="bill@example.org", requester_name="Bill", team=outsider_agent.support_teams.get()
     )
-    assert theirs not in Ticket.objects.visible_to(agent)
+    assert theirs not in access.visible_tickets(agent)
     assert access.ticket_role(agent, theirs) is None
 
 
 def test_agent_sees_a_ticket_assigned_to_them_outside_their_team(outsider_agent, supervisor, team, no_default_team):
     teamless = factories.open_ticket(requester_email="walkin@example.org", requester_name="Walk In")
     assert teamless.team is None
-    assert teamless not in Ticket.objects.visible_to(outsider_agent)
+    assert teamless not in access.visible_tickets(outsider_agent)
 
     workflow.assign(teamless, to=outsider_agent, by=supervisor)
     note = _note(teamless, supervisor)
 
-    assert list(Ticket.objects.visible_to(outsider_agent)) == [teamless]
-    assert list(Ticket.objects.worked_by(outsider_agent)) == [teamless]
+    assert list(access.visible_tickets(outsider_agent)) == [teamless]
+    assert list(access.worked_tickets(outsider_agent)) == [teamless]
     assert access.ticket_role(outsider_agent, teamless) == access.Role.AGENT
     assert access.can_work_ticket(outsider_agent, teamless)
     assert note in access.messages_for(outsider_agent, teamless)
-    assert note in Message.objects.visible_to(outsider_agent)
+    assert note in access.visible_messages(outsider_agent)
 
 
 def test_agent_removed_from_the_team_keeps_only_their_assigned_tickets(ticket, anon_ticket, agent, team):
@@ -193,9 +193,9 @@ def test_agent_removed_from_the_team_keeps_only_their_assigned_tickets(ticket, a
     team.members.remove(agent)
     agent = _refetch(agent)
 
-    assert list(Ticket.objects.visible_to(agent)) == [ticket]
+    assert list(access.visible_tickets(agent)) == [ticket]
     assert access.ticket_role(agent, anon_ticket) is None
-    assert note not in Message.objects.visible_to(agent)
+    assert note not in access.visible_messages(agent)
     assert list(access.messages_for(agent, anon_ticket)) == []
 
 
@@ -203,17 +203,17 @@ def test_agent_who_loses_the_agent_group_loses_the_team_tickets(ticket, agent):
     _note(ticket, agent)
     agent.groups.clear()
     agent = _refetch(agent)
-    assert not Ticket.objects.visible_to(agent).exists()
-    assert not Message.objects.visible_to(agent).exists()
+    assert not access.visible_tickets(agent).exists()
+    assert not access.visible_messages(agent).exists()
     assert not access.can_view_ticket(agent, ticket)
 
 
 def test_team_member_without_the_agent_permission_sees_nothing(ticket, team, agent):
     _note(ticket, agent)
     member = factories.make_user("plain_member", teams=[team])
-    assert not Ticket.objects.visible_to(member).exists()
-    assert not Ticket.objects.worked_by(member).exists()
-    assert not Message.objects.visible_to(member).exists()
+    assert not access.visible_tickets(member).exists()
+    assert not access.worked_tickets(member).exists()
+    assert not access.visible_messages(member).exists()
     assert access.ticket_role(member, ticket) is None
 
 
@@ -226,14 +226,14 @@ def test_agent_who_is_requester_of_another_teams_ticket_sees_only_public_message
                  attachments=[_file("warranty.txt")])
     _public_reply(own, agent, attachments=[_file("howto.txt")])
 
-    assert list(Ticket.objects.visible_to(outsider_agent)) == [own]
-    assert not Ticket.objects.worked_by(outsider_agent).exists()
+    assert list(access.visible_tickets(outsider_agent)) == [own]
+    assert not access.worked_tickets(outsider_agent).exists()
     assert access.ticket_role(outsider_agent, own) == access.Role.REQUESTER
     assert not access.can_work_ticket(outsider_agent, own)
     assert not access.can_see_internal(outsider_agent, own)
-    assert note not in Message.objects.visible_to(outsider_agent)
+    assert note not in access.visible_messages(outsider_agent)
     assert _bodies(access.messages_for(outsider_agent, own)) == ["It will not boot.", PUBLIC_BODY]
-    assert [a.filename for a in Attachment.objects.visible_to(outsider_agent)] == ["howto.txt"]
+    assert [a.filename for a in access.visible_attachments(outsider_agent)] == ["howto.txt"]
     assert not access.can_download_attachment(outsider_agent, note.attachments.get())
     with pytest.raises(workflow.NotAllowed):
         workflow.reply(own, by=outsider_agent, body="sneaky note", internal=True)
@@ -248,11 +248,11 @@ def test_supervisor_sees_every_ticket_and_every_message(
     notes = [_note(t, supervisor, attachments=[_file()]) for t in (ticket, anon_ticket, theirs, teamless)]
 
     everything = {ticket, anon_ticket, theirs, teamless}
-    assert set(Ticket.objects.visible_to(supervisor)) == everything
-    assert set(Ticket.objects.worked_by(supervisor)) == everything
-    assert Ticket.objects.visible_to(supervisor).count() == Ticket.objects.count()
-    assert Message.objects.visible_to(supervisor).count() == Message.objects.count()
-    assert Attachment.objects.visible_to(supervisor).count() == 4
+    assert set(access.visible_tickets(supervisor)) == everything
+    assert set(access.worked_tickets(supervisor)) == everything
+    assert access.visible_tickets(supervisor).count() == Ticket.objects.count()
+    assert access.visible_messages(supervisor).count() == Message.objects.count()
+    assert access.visible_attachments(supervisor).count() == 4
     for t, note in zip((ticket, anon_ticket, theirs, teamless), notes, strict=True):
         assert access.ticket_role(supervisor, t) == access.Role.SUPERVISOR
         assert access.can_work_ticket(supervisor, t)
@@ -264,19 +264,19 @@ def test_superuser_sees_every_ticket(ticket, anon_ticket, agent):
     root.is_superuser = True
     root.save()
     note = _note(ticket, agent)
-    assert set(Ticket.objects.visible_to(root)) == {ticket, anon_ticket}
-    assert note in Message.objects.visible_to(root)
+    assert set(access.visible_tickets(root)) == {ticket, anon_ticket}
+    assert note in access.visible_messages(root)
     assert access.ticket_role(root, ticket) == access.Role.SUPERVISOR
 
 
 @pytest.mark.parametrize("nobody", [None, AnonymousUser()], ids=["none", "anonymous"])
 def test_anonymous_visitor_sees_nothing(nobody, ticket, anon_ticket, agent):
     _public_reply(ticket, agent, attachments=[_file("public.txt")])
-    assert not Ticket.objects.visible_to(nobody).exists()
-    assert not Ticket.objects.worked_by(nobody).exists()
-    assert not Ticket.objects.of_requester(nobody).exists()
-    assert not Message.objects.visible_to(nobody).exists()
-    assert not Attachment.objects.visible_to(nobody).exists()
+    assert not access.visible_tickets(nobody).exists()
+    assert not access.worked_tickets(nobody).exists()
+    assert not access.requester_tickets(nobody).exists()
+    assert not access.visible_messages(nobody).exists()
+    assert not access.visible_attachments(nobody).exists()
     for t in (ticket, anon_ticket):
         assert access.ticket_role(nobody, t) is None
         assert not access.can_view_ticket(nobody, t)
@@ -297,11 +297,11 @@ def test_inactive_account_sees_nothing(who, request, ticket, anon_ticket, agent)
     user.save()
     user = _refetch(user)
 
-    assert not Ticket.objects.visible_to(user).exists()
-    assert not Ticket.objects.worked_by(user).exists()
-    assert not Ticket.objects.of_requester(user).exists()
-    assert not Message.objects.visible_to(user).exists()
-    assert not Attachment.objects.visible_to(user).exists()
+    assert not access.visible_tickets(user).exists()
+    assert not access.worked_tickets(user).exists()
+    assert not access.requester_tickets(user).exists()
+    assert not access.visible_messages(user).exists()
+    assert not access.visible_attachments(user).exists()
     for t in (ticket, anon_ticket):
         assert access.ticket_role(user, t) is None
         assert list(access.messages_for(user, t)) == []
@@ -332,21 +332,21 @@ def test_counts_never_hold_duplicates_for_an_agent_of_several_teams(
     assert outside.team is None
 
     expected = {mine, billing, everything, unassigned}
-    visible = Ticket.objects.visible_to(agent)
+    visible = access.visible_tickets(agent)
     assert visible.count() == len(list(visible)) == len(expected)
     assert set(visible) == expected
     assert outside not in visible
-    worked = Ticket.objects.worked_by(agent)
+    worked = access.worked_tickets(agent)
     assert worked.count() == len(list(worked)) == len(expected)
 
-    messages = Message.objects.visible_to(agent)
+    messages = access.visible_messages(agent)
     assert messages.count() == len(set(messages.values_list("pk", flat=True))) == 3 * len(expected)
-    attachments = Attachment.objects.visible_to(agent)
+    attachments = access.visible_attachments(agent)
     assert attachments.count() == len(set(attachments.values_list("pk", flat=True))) == 2 * len(expected)
     # The same holds for a requester who is also the beneficiary of their own ticket.
     both = factories.open_ticket(requester, beneficiary=requester, category=category)
-    assert Ticket.objects.visible_to(requester).count() == 2
-    assert set(Ticket.objects.visible_to(requester)) == {mine, both}
+    assert access.visible_tickets(requester).count() == 2
+    assert set(access.visible_tickets(requester)) == {mine, both}
 
 
 # Signed links ---------------------------------------------------------------------------------------------
@@ -512,8 +512,8 @@ def test_link_with_no_address_opens_nothing(category):
 @pytest.mark.postgres
 def test_team_note_stays_hidden_from_the_requester_on_postgresql(ticket, requester, agent):
     note = _note(ticket, agent)
-    assert note in Message.objects.visible_to(agent)
-    assert note not in Message.objects.visible_to(requester)
+    assert note in access.visible_messages(agent)
+    assert note not in access.visible_messages(requester)
     assert INTERNAL_BODY not in _bodies(access.messages_for(requester, ticket))
 
 

@@ -21,17 +21,14 @@ from wagtail.log_actions import registry as log_registry
 
 from tests import factories
 from wagtail_support import workflow
-from wagtail_support.admin_inbox import (
-    PAGE_SIZE,
-    PANEL_SIZE,
-    AgentScope,
-    TicketsForMyTeamsPanel,
-)
+from wagtail_support.admin.inbox import PAGE_SIZE
+from wagtail_support.admin.panels import PANEL_SIZE, TicketsForMyTeamsPanel
+from wagtail_support.admin.scope import AgentScope
 from wagtail_support.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
-INBOX = "wagtail_support_inbox"
+INBOX = "wagtail_support_admin:inbox"
 PANEL_TITLE = "Tickets assigned to my teams"
 
 
@@ -216,7 +213,7 @@ def test_home_panel_links_the_reference_to_the_workspace_when_it_exists(agent, t
     from django.urls import NoReverseMatch
 
     try:
-        url = reverse("wagtail_support_ticket", args=[ticket.pk])
+        url = reverse("wagtail_support_admin:ticket", args=[ticket.pk])
     except NoReverseMatch:
         pytest.skip("the ticket workspace is not installed yet")
     assert f'href="{url}"' in login(agent).get(reverse("wagtailadmin_home")).content.decode()
@@ -237,14 +234,14 @@ def test_home_runs_a_fixed_number_of_queries(agent, category):
 # Who may open the inbox -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url_name", [INBOX, "wagtail_support_inbox_results"])
+@pytest.mark.parametrize("url_name", [INBOX, "wagtail_support_admin:inbox_results"])
 def test_anonymous_is_sent_to_the_login_page(client, ticket, url_name):
     response = client.get(reverse(url_name))
     assert response.status_code == 302
     assert reverse("wagtailadmin_login") in response["Location"]
 
 
-@pytest.mark.parametrize("url_name", [INBOX, "wagtail_support_inbox_results"])
+@pytest.mark.parametrize("url_name", [INBOX, "wagtail_support_admin:inbox_results"])
 def test_non_agent_admin_is_refused(editor, ticket, url_name):
     response = login(editor).get(reverse(url_name))
     assert response.status_code == 302
@@ -254,7 +251,7 @@ def test_non_agent_admin_is_refused(editor, ticket, url_name):
 
 def test_non_agent_admin_ajax_gets_403(editor, ticket):
     response = login(editor).get(
-        reverse("wagtail_support_inbox_results"), headers={"x-requested-with": "XMLHttpRequest"}
+        reverse("wagtail_support_admin:inbox_results"), headers={"x-requested-with": "XMLHttpRequest"}
     )
     assert response.status_code == 403
     assert ticket.subject.encode() not in response.content
@@ -306,7 +303,7 @@ def test_inbox_page_shows_wagtail_furniture(agent, ticket):
 
 
 def test_results_url_renders_only_the_listing(agent, ticket):
-    response = login(agent).get(reverse("wagtail_support_inbox_results"), {"q": ticket.subject})
+    response = login(agent).get(reverse("wagtail_support_admin:inbox_results"), {"q": ticket.subject})
     assert response.status_code == 200
     content = response.content.decode()
     assert ticket.reference in content
@@ -924,7 +921,7 @@ def test_agents_offered_for_assignment(agent, colleague, outsider_agent, supervi
 def test_a_long_listing_counts_only_up_to_the_limit(agent, category, monkeypatch):
     """Past ``COUNT_LIMIT`` tickets the inbox says "More than N" instead of counting the whole history,
     pages up to the limit, and still says the exact count below it."""
-    from wagtail_support import admin_inbox
+    from wagtail_support.admin import inbox as admin_inbox
 
     for n in range(6):
         factories.open_ticket(requester_email=f"p{n}@example.com", subject=f"Printer jam {n}", category=category)

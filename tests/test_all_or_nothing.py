@@ -20,9 +20,10 @@ from django.test import override_settings
 
 from tests import factories
 from tests.test_support_pages import png_file, txt_file
-from wagtail_support import notifications, workflow
+from wagtail_support import workflow
 from wagtail_support.models import Attachment, Message, OutboundMail, Ticket
 from wagtail_support.storage import attachment_storage
+from wagtail_support.notifications import delivery, outbox
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +69,7 @@ def test_a_move_that_fails_leaves_no_mail_record_and_no_file(requester, category
         raise Boom("the request failed after the mails were recorded")
 
     # The very end of the move fails, after the ticket, its message, files and mail records were written.
-    monkeypatch.setattr(notifications, "dispatch", dispatch_fails)
+    monkeypatch.setattr(outbox, "dispatch", dispatch_fails)
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(Boom):
             factories.open_ticket(requester, category=category, attachments=[png_file(), txt_file()])
@@ -87,8 +88,8 @@ def test_a_reply_that_fails_removes_its_files_and_changes_nothing(ticket, agent,
     version = ticket.version
     save = workflow._save
 
-    def save_fails(row, fields):
-        save(row, fields)
+    def save_fails(row, fields, *args):
+        save(row, fields, *args)
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(workflow, "_save", save_fails)
@@ -109,7 +110,7 @@ def test_mails_that_cannot_be_recorded_leave_the_move_alone(requester, category,
     def recipients_fail(*args, **kwargs):
         raise Boom("a bug while choosing the recipients")
 
-    monkeypatch.setattr(notifications, "_recipients", recipients_fail)
+    monkeypatch.setattr(outbox, "_recipients", recipients_fail)
     ticket = factories.open_ticket(requester, category=category)
 
     assert Ticket.objects.filter(pk=ticket.pk).exists()
@@ -122,7 +123,7 @@ def test_a_lost_database_while_recording_the_mails_fails_the_whole_move(requeste
     def recipients_lose_the_database(*args, **kwargs):
         raise OperationalError("terminating connection due to administrator command")
 
-    monkeypatch.setattr(notifications, "_recipients", recipients_lose_the_database)
+    monkeypatch.setattr(outbox, "_recipients", recipients_lose_the_database)
     with pytest.raises(OperationalError):
         factories.open_ticket(requester, category=category)
     assert not Ticket.objects.exists()
@@ -132,7 +133,7 @@ def test_a_lost_database_while_recording_the_mails_fails_the_whole_move(requeste
 
 
 def test_the_immediate_backend_sends_only_after_the_commit(requester, category, agent, django_capture_on_commit_callbacks):
-    assert not notifications.queue_joins_transaction()
+    assert not outbox.queue_joins_transaction()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         factories.open_ticket(requester, category=category)
     assert mail.outbox == [] and len(callbacks) >= 1
@@ -147,7 +148,7 @@ def test_a_backend_in_the_same_database_gets_the_tasks_in_the_transaction(
     backend = task_backends["default"]
     backend.clear()
     # As django-tasks-db's backend is seen: its tasks are rows of this database.
-    monkeypatch.setattr(notifications, "queue_joins_transaction", lambda: True)
+    monkeypatch.setattr(outbox, "queue_joins_transaction", lambda: True)
     with django_capture_on_commit_callbacks(execute=False):
         ticket = factories.open_ticket(requester, category=category)
         enqueued = [r.kwargs["mail_id"] for r in backend.results if r.task.name == "send_recorded_mail"]
@@ -157,9 +158,9 @@ def test_a_backend_in_the_same_database_gets_the_tasks_in_the_transaction(
 
 def test_the_database_backend_of_django_tasks_db_is_recognised(settings):
     # django-tasks-db is not an installed app of the test settings: another backend is never taken for it.
-    assert not notifications.queue_joins_transaction()
+    assert not outbox.queue_joins_transaction()
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    assert not notifications.queue_joins_transaction()
+    assert not outbox.queue_joins_transaction()
 
 
 # Sending while the database restarts --------------------------------------------------------------------------
@@ -168,13 +169,13 @@ def test_the_database_backend_of_django_tasks_db_is_recognised(settings):
 @pytest.fixture
 def no_waiting(monkeypatch):
     slept = []
-    monkeypatch.setattr(notifications.time, "sleep", slept.append)
+    monkeypatch.setattr(delivery.time, "sleep", slept.append)
     return slept
 
 
 def flaky(monkeypatch, name, failures=1):
-    """``notifications.<name>`` fails ``failures`` times as if the database went away, then works."""
-    original = getattr(notifications, name)
+    """``notifications.delivery.<name>`` fails ``failures`` times as if the database went away, then works."""
+    original = getattr(delivery, name)
     calls = []
 
     def wrapper(*args, **kwargs):
@@ -183,14 +184,14 @@ def flaky(monkeypatch, name, failures=1):
             raise OperationalError("server closed the connection unexpectedly")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(notifications, name, wrapper)
+    monkeypatch.setattr(delivery, name, wrapper)
     return calls
 
 
 def record_for(ticket, requester):
     # Outside a test transaction, the fixture's ticket sent its own mails already.
     mail.outbox = []
-    return notifications.record_mail(event="pending", audience="requester", recipient=requester.email, ticket=ticket, language="en")
+    return outbox.record_mail(event="pending", audience="requester", recipient=requester.email, ticket=ticket, language="en")
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -198,14 +199,14 @@ def test_a_mail_accepted_by_the_esp_is_recorded_sent_once_the_database_is_back(t
     record = record_for(ticket, requester)
     calls = flaky(monkeypatch, "_record_sent", failures=2)
 
-    assert notifications.deliver(record.pk) == 1
+    assert delivery.deliver(record.pk) == 1
 
     assert len(calls) == 3 and len(no_waiting) == 2
     record.refresh_from_db()
     assert (record.status, record.attempts) == (OutboundMail.Status.SENT, 1)
     assert len(mail.outbox) == 1
     # Nothing is left for a retry to send twice.
-    assert notifications.retry([record]) == (0, 0)
+    assert delivery.retry([record]) == (0, 0)
     assert len(mail.outbox) == 1
 
 
@@ -215,7 +216,7 @@ def test_claiming_and_rendering_wait_for_the_database_too(ticket, requester, mon
     claims = flaky(monkeypatch, "_claim")
     renders = flaky(monkeypatch, "_load_and_build")
 
-    assert notifications.deliver(record.pk) == 1
+    assert delivery.deliver(record.pk) == 1
     assert len(claims) == 2 and len(renders) == 2
     record.refresh_from_db()
     assert (record.status, record.attempts) == (OutboundMail.Status.SENT, 1)
@@ -224,9 +225,9 @@ def test_claiming_and_rendering_wait_for_the_database_too(ticket, requester, mon
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_failing_esp_is_recorded_once_the_database_is_back(ticket, requester, monkeypatch, no_waiting, esp_down):
     record = record_for(ticket, requester)
-    marks = flaky(monkeypatch, "_mark_failed")
+    marks = flaky(monkeypatch, "mark_failed")
 
-    assert notifications.deliver(record.pk) == 0
+    assert delivery.deliver(record.pk) == 0
     assert len(marks) == 2
     record.refresh_from_db()
     assert record.status == OutboundMail.Status.FAILED and "ESP is unavailable" in record.error
@@ -235,11 +236,11 @@ def test_a_failing_esp_is_recorded_once_the_database_is_back(ticket, requester, 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_database_that_stays_away_is_raised_after_a_while(ticket, requester, monkeypatch, no_waiting):
     record = record_for(ticket, requester)
-    monkeypatch.setattr(notifications, "DATABASE_WAIT_SECONDS", 0)
+    monkeypatch.setattr(delivery, "DATABASE_WAIT_SECONDS", 0)
     flaky(monkeypatch, "_claim", failures=100)
 
     with pytest.raises(OperationalError):
-        notifications.deliver(record.pk)
+        delivery.deliver(record.pk)
     record.refresh_from_db()
     assert record.status == OutboundMail.Status.QUEUED
     assert mail.outbox == []
@@ -250,5 +251,5 @@ def test_inside_a_transaction_a_lost_database_is_not_waited_for(ticket, requeste
     record = record_for(ticket, requester)
     flaky(monkeypatch, "_claim")
     with transaction.atomic(), pytest.raises(OperationalError):
-        notifications.deliver(record.pk)
+        delivery.deliver(record.pk)
     assert no_waiting == []

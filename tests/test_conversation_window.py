@@ -22,7 +22,8 @@ from django.urls import reverse
 from tests import factories
 from tests.html_helpers import html, soup
 from wagtail_support import access
-from wagtail_support.models import Message, conversation_window
+from wagtail_support.conversation import conversation_window
+from wagtail_support.models import Message
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ def ticket_url(page, ticket, query=""):
 
 
 def workspace_url(ticket, query=""):
-    return reverse("wagtail_support_ticket", args=[ticket.pk]) + (f"?{query}" if query else "")
+    return reverse("wagtail_support_admin:ticket", args=[ticket.pk]) + (f"?{query}" if query else "")
 
 
 def reply_body(n):

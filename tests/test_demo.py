@@ -1,5 +1,10 @@
-"""``manage.py support_demo``: the demo data is complete, goes through the workflow and is idempotent."""
+"""``manage.py support_demo``: the demo data is complete, goes through the workflow and is idempotent.
 
+The demo lives in the example site (``example_site.demo``), not in the package, and the command runs only
+with DEBUG on (Django's test runner turns it off: the ``debug`` fixture turns it back on).
+"""
+
+import importlib.util
 import io
 import re
 
@@ -7,16 +12,23 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command, get_commands
 from wagtail.models import Page, PageLogEntry, Site
 
+from example_site.demo.faq import FAQ_PAGE_SLUG
+from example_site.demo.tickets import TICKETS, demo_tickets
 from example_site.home.models import HomePage
 from wagtail_support import access
-from wagtail_support.demo import TICKETS, demo_tickets
 from wagtail_support.groups import AGENTS, SUPERVISORS
 from wagtail_support.models import Category, Message, ResolutionCode, Team, Ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("debug")]
+
+
+@pytest.fixture
+def debug(settings):
+    """support_demo refuses to run without DEBUG; the test runner sets it off."""
+    settings.DEBUG = True
 
 
 def run(*args):
@@ -172,6 +184,33 @@ def test_keeps_the_callers_mail_outbox():
     mail.outbox = sentinel
     run()
     assert mail.outbox is sentinel and mail.outbox == ["a mail of the caller"]
+
+
+def test_the_demo_is_not_in_the_package():
+    assert importlib.util.find_spec("wagtail_support.demo") is None
+    assert importlib.util.find_spec("wagtail_support.demo_faq") is None
+    assert importlib.util.find_spec("wagtail_support.management.commands.support_demo") is None
+    assert get_commands()["support_demo"] == "example_site.demo"
+
+
+def test_seeds_the_support_and_faq_pages():
+    run("--no-tickets")
+    home = Site.objects.get(is_default_site=True).root_page
+    assert home.get_children().filter(slug="support", live=True).exists()
+    assert home.get_children().filter(slug=FAQ_PAGE_SLUG, live=True).exists()
+
+
+def test_refuses_to_run_without_debug(settings):
+    settings.DEBUG = False
+    User = get_user_model()
+    users_before = User.objects.count()
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=r"known passwords.*DEBUG = True"):
+        call_command("support_demo", stdout=out)
+    assert User.objects.count() == users_before
+    assert not User.objects.filter(username="admin").exists()
+    assert not Ticket.objects.exists() and not Team.objects.exists()
+    assert out.getvalue() == ""
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

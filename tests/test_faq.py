@@ -15,7 +15,7 @@ from wagtail.models import Page, Site
 from wagtail.test.utils import WagtailPageTestCase
 
 from example_site.home.models import HomePage
-from wagtail_support.demo_faq import DEMO_FAQ, FAQ_PAGE_SLUG, seed_faq
+from example_site.demo.faq import DEMO_FAQ, FAQ_PAGE_SLUG, seed_faq
 from wagtail_support.faq import FAQEntry, FAQPage, FAQTopic, faq_suggestions, search_entries
 
 pytestmark = pytest.mark.django_db

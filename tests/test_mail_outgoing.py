@@ -30,8 +30,10 @@ from wagtail.users.models import UserProfile
 
 from tests import factories
 from tests.html_helpers import soup
-from wagtail_support import access, notifications, workflow
+from wagtail_support import access, workflow
 from wagtail_support.models import InboundMail, Message, NotificationSettings, OutboundMail, Ticket
+from wagtail_support.notifications import delivery, outbox
+from wagtail_support.notifications import recipients as mail_recipients
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +108,7 @@ def mid(m):
 
 
 def workspace_link(ticket):
-    return ADMIN_BASE + reverse("wagtail_support_ticket", args=[ticket.pk])
+    return ADMIN_BASE + reverse("wagtail_support_admin:ticket", args=[ticket.pk])
 
 
 def ticket_path(page, ticket):
@@ -336,7 +338,7 @@ def test_find_my_tickets_mails_a_link_to_each_ticket_of_the_address(
         category=category,
     )
 
-    assert notifications.deliver_ticket_links("Ann@Example.com", support_page.pk) == 1
+    assert delivery.deliver_ticket_links("Ann@Example.com", support_page.pk) == 1
 
     m = only("ann@example.com")
     assert m.subject == "The links to your support tickets"
@@ -355,9 +357,9 @@ def test_find_my_tickets_mails_a_link_to_each_ticket_of_the_address(
     # The requester's ticket of another address is not listed.
     assert "Cannot log in" not in everything_in(m)
     # An address without tickets gets nothing, and nothing is recorded.
-    assert notifications.deliver_ticket_links("nobody@example.com", support_page.pk) == 0
+    assert delivery.deliver_ticket_links("nobody@example.com", support_page.pk) == 0
     assert len(mail.outbox) == 1
-    assert OutboundMail.objects.filter(event=notifications.LINKS_EVENT).count() == 1
+    assert OutboundMail.objects.filter(event=mail_recipients.LINKS_EVENT).count() == 1
 
 
 # 1. Every mail: the agent side -------------------------------------------------------------------------------
@@ -797,24 +799,24 @@ def test_a_reply_and_a_resolution_in_the_workspace_survive_a_failing_esp(
     ticket.refresh_from_db()
     with on_commit():
         reply = agent_client.post(
-            reverse("wagtail_support_ticket_action", args=[ticket.pk, "reply"]),
+            reverse("wagtail_support_admin:ticket_action", args=[ticket.pk, "reply"]),
             {"composer-version": ticket.version, "composer-body": "Answer sent while the ESP is down."},
         )
     assert reply.status_code == 302
-    assert reply["Location"] == reverse("wagtail_support_ticket", args=[ticket.pk]) + "#conversation-end"
+    assert reply["Location"] == reverse("wagtail_support_admin:ticket", args=[ticket.pk]) + "#conversation-end"
     message = ticket.messages.get(body="Answer sent while the ESP is down.")
     assert message.visibility == Message.Visibility.PUBLIC
 
     ticket.refresh_from_db()
     with on_commit():
         resolve = agent_client.post(
-            reverse("wagtail_support_ticket_action", args=[ticket.pk, "resolve"]),
+            reverse("wagtail_support_admin:ticket_action", args=[ticket.pk, "resolve"]),
             {"resolve-version": ticket.version, "resolve-code": resolution_code.pk, "resolve-solution": SOLUTION},
         )
     assert resolve.status_code == 302
     ticket.refresh_from_db()
     assert (ticket.status, ticket.solution) == (Ticket.Status.CLOSED, SOLUTION)
-    assert agent_client.get(reverse("wagtail_support_ticket", args=[ticket.pk])).status_code == 200
+    assert agent_client.get(reverse("wagtail_support_admin:ticket", args=[ticket.pk])).status_code == 200
 
     records = failed_records()
     assert [(r.event, r.recipient, r.message_id, r.error) for r in records] == [
@@ -882,7 +884,7 @@ def test_send_again_in_the_workspace(
         workflow.reply(ticket, by=agent, body="Answer sent while the ESP is down.")
     (record,) = failed_records()
     settings.EMAIL_BACKEND = TEST_BACKEND
-    resend_url = reverse("wagtail_support_mail_resend", args=[record.pk])
+    resend_url = reverse("wagtail_support_admin:mail_resend", args=[record.pk])
 
     # GET changes nothing.
     assert agent_client.get(resend_url).status_code == 405
@@ -890,7 +892,7 @@ def test_send_again_in_the_workspace(
     outsider = Client()
     outsider.force_login(outsider_agent)
     assert outsider.post(resend_url).status_code == 404
-    assert outsider.post(reverse("wagtail_support_mail_resend", args=[record.pk + 1000])).status_code == 404
+    assert outsider.post(reverse("wagtail_support_admin:mail_resend", args=[record.pk + 1000])).status_code == 404
     # Anonymous: sent to the login page.
     assert Client().post(resend_url).status_code == 302
     record.refresh_from_db()
@@ -900,7 +902,7 @@ def test_send_again_in_the_workspace(
     response = agent_client.post(resend_url)
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("wagtail_support_ticket", args=[ticket.pk]) + f"#mail-{record.pk}"
+    assert response["Location"] == reverse("wagtail_support_admin:ticket", args=[ticket.pk]) + f"#mail-{record.pk}"
     record.refresh_from_db()
     assert (record.status, record.error, record.attempts) == (OutboundMail.Status.SENT, "", 2)
     m = only(requester.email)
@@ -960,7 +962,7 @@ def test_mail_waits_in_the_task_queue_with_ids_only(worker_queue, requester, cat
     assert set(OutboundMail.objects.values_list("status", flat=True)) == {OutboundMail.Status.SENT}
 
     # "Find my tickets" goes through the same queue.
-    notifications.send_ticket_links(requester.email, support_page.pk, "en")
+    outbox.send_ticket_links(requester.email, support_page.pk, "en")
     links = ours(worker_queue)[-1]
     assert (links.task.name, links.task.queue_name, links.kwargs) == (
         "send_ticket_links_mail",
@@ -995,8 +997,8 @@ def test_delivering_a_mail_twice_sends_it_once(ticket, agent, requester, on_comm
     (record,) = OutboundMail.objects.all()
     assert len(mail.outbox) == 1
 
-    assert notifications.deliver(record.pk) == 0
-    assert notifications.retry([record]) == (0, 0)
+    assert delivery.deliver(record.pk) == 0
+    assert delivery.retry([record]) == (0, 0)
 
     assert len(mail.outbox) == 1
     record.refresh_from_db()
@@ -1004,23 +1006,23 @@ def test_delivering_a_mail_twice_sends_it_once(ticket, agent, requester, on_comm
 
 
 def test_a_recorded_mail_delivered_twice_is_sent_once(ticket, requester):
-    record = notifications.record_mail(
+    record = outbox.record_mail(
         event="pending", audience="requester", recipient=requester.email, ticket=ticket, language="en"
     )
 
-    assert notifications.deliver(record.pk) == 1
-    assert notifications.deliver(record.pk) == 0
+    assert delivery.deliver(record.pk) == 1
+    assert delivery.deliver(record.pk) == 0
 
     (m,) = mail.outbox
     check_sent(m, event="pending", ticket=ticket, audience="requester")
 
 
 def test_a_mail_being_sent_is_not_sent_by_another_worker(ticket, requester):
-    record = notifications.record_mail(event="pending", audience="requester", recipient=requester.email, ticket=ticket)
+    record = outbox.record_mail(event="pending", audience="requester", recipient=requester.email, ticket=ticket)
     OutboundMail.objects.filter(pk=record.pk).update(status=OutboundMail.Status.SENDING, updated_at=timezone.now())
 
-    assert notifications.deliver(record.pk) == 0
-    assert notifications.retry([record]) == (0, 0)
+    assert delivery.deliver(record.pk) == 0
+    assert delivery.retry([record]) == (0, 0)
     assert "0 sent, 0 failed." in retry_command()
     assert mail.outbox == []
 
@@ -1274,7 +1276,7 @@ def test_workspace_shows_each_mail_and_offers_send_again_only_for_failed_ones(
     assert postmark(Client(), postmark_bounce(resolved)).status_code == 200
     failed = OutboundMail.objects.get(event="agent_reply")
 
-    page = soup(agent_client.get(reverse("wagtail_support_ticket", args=[ticket.pk])))
+    page = soup(agent_client.get(reverse("wagtail_support_admin:ticket", args=[ticket.pk])))
 
     shown = {}
     for item in page.select("li.wsw-mail"):
@@ -1288,12 +1290,12 @@ def test_workspace_shows_each_mail_and_offers_send_again_only_for_failed_ones(
         f"mail-{failed.pk}": (
             requester.email,
             "Failed",
-            [reverse("wagtail_support_mail_resend", args=[failed.pk])],
+            [reverse("wagtail_support_admin:mail_resend", args=[failed.pk])],
         ),
         f"mail-{resolved.pk}": (
             requester.email,
             "Bounced",
-            [reverse("wagtail_support_mail_resend", args=[resolved.pk])],
+            [reverse("wagtail_support_admin:mail_resend", args=[resolved.pk])],
         ),
     }
     # Each mail sits under the message it carried; the resolution's under the ticket's other mail.
@@ -1317,7 +1319,7 @@ def test_recording_a_new_tickets_mails_takes_the_same_queries_for_3_or_30_agents
         message = ticket.messages.get()
         OutboundMail.objects.all().delete()
         with CaptureQueriesContext(connection) as queries:
-            recipients = notifications.ticket_event("opened", ticket.pk, message_id=message.pk)
+            recipients = outbox.ticket_event("opened", ticket.pk, message_id=message.pk)
         assert len(recipients) == size + 1  # the team and the requester's confirmation
         assert OutboundMail.objects.filter(ticket=ticket).count() == size + 1
         counts.append(len(queries))

@@ -1,6 +1,6 @@
 """What every notification mail says, in text and in HTML, and the reply marker at its top.
 
-Each mail is rendered through ``notifications._render`` (subject, text body, HTML body), as the sender
+Each mail is rendered through ``mail_render._render`` (subject, text body, HTML body), as the sender
 does, with the context ``notifications`` builds, about a ticket whose every visitor-typed field holds
 markup (``<script>``, ``<b>``): the text version shows it as typed, the HTML version must show it as text
 and never run it. The HTML is checked with a strict parser (every element closed, in order) and read as a
@@ -20,8 +20,10 @@ from django.utils.translation import gettext
 from django.utils.translation.template import templatize
 
 from tests import factories
-from wagtail_support import access, notifications, workflow
+from wagtail_support import access, workflow
 from wagtail_support.models import Attachment, Ticket
+from wagtail_support.notifications import render as mail_render
+from wagtail_support.inbound import replies
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +75,7 @@ def _attachments():
 
 
 def _context(mail_name, ticket, message=None, with_attachments=False):
-    """The context ``notifications._render_ticket_mail`` gives the templates (ticket_url and marker aside)."""
+    """The context ``mail_render._render_ticket_mail`` gives the templates (ticket_url and marker aside)."""
     audience, event = mail_name.split("/")
     return {
         "ticket": ticket,
@@ -127,7 +129,7 @@ def context_of(mail_ticket, agent, resolution_code):
 
 
 def render(mail_name, context, language="en", **changes):
-    return notifications._render(MAIL_DIR + mail_name, {**context, **changes}, language)
+    return mail_render._render(MAIL_DIR + mail_name, {**context, **changes}, language)
 
 
 # What the text mails said before the marker, and still say without it ------------------------------------
@@ -284,7 +286,7 @@ def test_marker_is_the_first_line_of_the_text_mail_when_replies_by_mail_are_on(c
 
     first_line = text_on.split("\n", 1)[0]
     assert first_line == marker
-    assert re.fullmatch(notifications.REPLY_MARKER_PATTERN, first_line)
+    assert re.fullmatch(replies.REPLY_MARKER_PATTERN, first_line)
     # The marker and a blank line come first; the rest of the mail is untouched.
     assert text_on == f"{marker}\n\n{text_off}"
     assert "##-" not in text_off
@@ -298,7 +300,7 @@ def test_links_mail_never_has_the_marker(context_of, language):
 
     assert "##-" not in text
     assert "##-" not in html
-    assert not re.search(notifications.REPLY_MARKER_PATTERN, visible_text(html))
+    assert not re.search(replies.REPLY_MARKER_PATTERN, visible_text(html))
 
 
 def test_links_text_mail_is_what_it_was(context_of):

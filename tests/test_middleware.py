@@ -172,14 +172,14 @@ def test_a_submission_that_loses_the_database_halfway_writes_nothing(
 ):
     """The database goes after the ticket, its message and its files were written: nothing stays."""
     files_before = _files_in_storage()
-    store = workflow._store_attachments
+    store = workflow.store_attachments
 
     def store_then_lose_the_database(message, attachments, saved_files=None):
         store(message, attachments, saved_files)
         assert len(_files_in_storage() - files_before) == 2  # the files were written
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(workflow, "_store_attachments", store_then_lose_the_database)
+    monkeypatch.setattr(workflow, "store_attachments", store_then_lose_the_database)
     response = client.post(support_page.url, ticket_data(attachments=[png_file(), txt_file()]))
 
     assert_503_page(response)
@@ -199,7 +199,7 @@ def test_postgresql_ending_the_connection_halfway_through_a_submission(
     import psycopg
 
     files_before = _files_in_storage()
-    store = workflow._store_attachments
+    store = workflow.store_attachments
     params = connection.settings_dict
 
     def store_then_lose_the_connection(message, attachments, saved_files=None):
@@ -222,7 +222,7 @@ def test_postgresql_ending_the_connection_halfway_through_a_submission(
                 other.execute("SELECT pg_sleep(0.05)")
         return stored
 
-    monkeypatch.setattr(workflow, "_store_attachments", store_then_lose_the_connection)
+    monkeypatch.setattr(workflow, "store_attachments", store_then_lose_the_connection)
     response = client.post(support_page.url, ticket_data(attachments=[png_file()]))
     monkeypatch.undo()
 

@@ -13,8 +13,9 @@ from django.db import transaction
 from wagtail.users.models import UserProfile
 
 from tests import factories
-from wagtail_support import access, notifications, workflow
+from wagtail_support import access, workflow
 from wagtail_support.models import Message, OutboundMail, Ticket
+from wagtail_support.notifications import delivery, outbox
 
 pytestmark = pytest.mark.django_db
 
@@ -154,13 +155,13 @@ def test_internal_note_is_refused_to_the_requester_even_when_asked_for(shared_ti
         note = workflow.reply(shared_ticket, by=agent, body=NOTE, internal=True)
 
     # Whatever event a caller passes with an internal message, the requester side is not a recipient...
-    recipients = notifications.ticket_event("agent_reply", shared_ticket.pk, message_id=note.pk)
+    recipients = outbox.ticket_event("agent_reply", shared_ticket.pk, message_id=note.pk)
     assert recipients == []
     # ...and the sending task refuses it as the last guard.
-    forged = notifications.record_mail(
+    forged = outbox.record_mail(
         event="agent_reply", audience="requester", recipient=requester.email, ticket=shared_ticket, message=note
     )
-    assert notifications.deliver(forged.pk) == 0
+    assert delivery.deliver(forged.pk) == 0
     forged.refresh_from_db()
     assert forged.status == OutboundMail.Status.FAILED
     assert "internal message" in forged.error
@@ -405,5 +406,5 @@ def test_agent_mails_link_to_the_ticket_workspace(ticket, agent, supervisor, on_
 
     to_agent = [m for m in mail.outbox if m.to == [agent.email]]
     assert to_agent, "the new assignee is told"
-    assert reverse("wagtail_support_ticket", args=[ticket.pk]) in to_agent[-1].body
+    assert reverse("wagtail_support_admin:ticket", args=[ticket.pk]) in to_agent[-1].body
     assert "?t=" not in to_agent[-1].body  # no requester link in a mail to the team

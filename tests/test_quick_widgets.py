@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 import pytest
 from django import forms
 
-from wagtail_support.forms import QuickRadioSelect, QuickSelect
+from wagtail_support.widgets import QuickRadioSelect, QuickSelect
 
 CHOICES = [("", "All"), ("x", 'X <b>"quoted"</b> & more'), ("Group & co", [("g1", "First"), ("g2", "Second")]), (3, "Three")]
 

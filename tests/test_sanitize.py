@@ -5,7 +5,7 @@ import re
 import pytest
 from django.utils.safestring import SafeString, mark_safe
 
-from wagtail_support.sanitize import clean_filename, clean_html, clean_text, render_text
+from wagtail_support.sanitize import clean_filename, clean_text, render_text
 
 pytestmark = pytest.mark.django_db
 
@@ -120,73 +120,6 @@ def test_render_text_drops_control_characters():
     html = render_text("pay\x00 to \x1b[31mevil\x7f account")
     assert "\x00" not in html and "\x1b" not in html and "\x7f" not in html
     assert "pay to [31mevil account" in html
-
-
-# clean_html -----------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "dirty",
-    [
-        "<p>Hi</p><script>alert(1)</script>",
-        "<p>Hi</p><SCRIPT SRC=//evil.example/x.js></SCRIPT>",
-        "<style>body{display:none}</style><p>Hi</p>",
-        '<p onclick="alert(1)">Hi</p>',
-        '<p><img src=x onerror="alert(1)">Hi</p>',
-        '<p><a href="javascript:alert(1)">Hi</a></p>',
-        '<p><a href="JAVASCRIPT:alert(1)">Hi</a></p>',
-        '<p><a href="java&#x09;script:alert(1)">Hi</a></p>',
-        '<p><a href="  javascript:alert(1)">Hi</a></p>',
-        '<p><a href="data:text/html;base64,PHNjcmlwdD4=">Hi</a></p>',
-        '<p><a href="vbscript:msgbox(1)">Hi</a></p>',
-        "<svg onload=alert(1)><p>Hi</p></svg>",
-        '<p><iframe src="//evil.example"></iframe>Hi</p>',
-        '<div style="background:url(javascript:alert(1))"><p>Hi</p></div>',
-        "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></mglyph></table></mtext></math>"
-        "<p>Hi</p>",
-        '<form action="//evil.example"><input name=password></form><p>Hi</p>',
-        "<!--<script>alert(1)</script>--><p>Hi</p>",
-        '<body onload="alert(1)"><p>Hi</p></body>',
-        '<p><a href="https://example.com" onmouseover="alert(1)" target="_blank">Hi</a></p>',
-    ],
-)
-def test_clean_html_strips_anything_that_runs(dirty):
-    html = str(clean_html(dirty))
-    lowered = html.lower()
-    for forbidden in ("<script", "<style", "<img", "<svg", "<iframe", "<form", "<input", "<math", "<body"):
-        assert forbidden not in lowered, html
-    assert not re.search(r"\son\w+\s*=", lowered), html
-    assert "style=" not in lowered
-    assert "javascript:" not in lowered
-    assert "vbscript:" not in lowered
-    assert "data:" not in lowered
-    assert "target=" not in lowered
-    assert "Hi" in html
-
-
-def test_clean_html_keeps_harmless_formatting_and_safe_links():
-    html = str(
-        clean_html(
-            '<p>Hello <strong>Rita</strong>,</p><ul><li>one</li></ul>'
-            '<a href="https://example.com/kb">KB</a> <a href="mailto:help@example.com">mail</a>'
-        )
-    )
-    assert "<p>Hello <strong>Rita</strong>,</p>" in html
-    assert "<ul><li>one</li></ul>" in html
-    assert '<a href="https://example.com/kb" rel="nofollow noopener noreferrer">KB</a>' in html
-    assert 'href="mailto:help@example.com"' in html
-
-
-def test_clean_html_marks_every_link_nofollow():
-    html = str(clean_html('<a href="https://example.com" rel="opener">x</a> and http://example.org'))
-    assert html.count("<a ") == 2
-    assert html.count('rel="nofollow noopener noreferrer"') == 2
-    assert 'rel="opener"' not in html
-
-
-def test_clean_html_removes_nul_and_control_characters():
-    html = str(clean_html("<p>a\x00b\x08c\x1bd</p>"))
-    assert html == "<p>abcd</p>"
 
 
 # clean_text -----------------------------------------------------------------------------------------------

@@ -6,13 +6,24 @@
   assigned to them, with every message.
 - A supervisor (``view_all_tickets`` permission, or a superuser) sees every ticket.
 
-Views and the workflow ask this module; none of them filters tickets by hand.
+Views, the workflow and the API ask this module; none of them filters tickets by hand. The admin asks
+through ``ticket_policy``, a Wagtail permission policy built on these rules (the actions ``"work"``,
+``"view_all"`` and, on one ticket, ``"work"`` and ``"view"``), so Wagtail's permission-checked views use
+the same rule as everything else.
 """
 
+import time
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core import signing
 from django.db.models import Q
+from django.utils.crypto import constant_time_compare, salted_hmac
+from wagtail.permission_policies.base import BasePermissionPolicy
 
 from .conf import support_settings
+from .models import Attachment, Message, Team, Ticket, person_label
 
 PERM_WORK = "wagtail_support.work_on_tickets"
 PERM_VIEW_ALL = "wagtail_support.view_all_tickets"
@@ -58,8 +69,6 @@ def agent_tickets_q(user, prefix="", team_ids=None):
     """
     if can_view_all(user):
         return None
-    from .models import Team
-
     if team_ids is None:
         team_ids = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
     return Q(**{f"{prefix}team_id__in": team_ids}) | Q(**{f"{prefix}assignee_id": user.pk})
@@ -69,22 +78,26 @@ def requester_tickets_q(user, prefix=""):
     return Q(**{f"{prefix}requester_user": user}) | Q(**{f"{prefix}beneficiary_user": user})
 
 
-def filter_agent_tickets(queryset, user, team_ids=None):
+def worked_tickets(user, queryset=None, team_ids=None):
+    """Tickets ``user`` works as an agent: their teams' and those assigned to them, or all (supervisors)."""
+    queryset = Ticket.objects.all() if queryset is None else queryset
     if not is_agent(user):
         return queryset.none()
     q = agent_tickets_q(user, team_ids=team_ids)
-    if q is None:
-        return queryset
-    return queryset.filter(q)
+    return queryset if q is None else queryset.filter(q)
 
 
-def filter_requester_tickets(queryset, user):
+def requester_tickets(user, queryset=None):
+    """Tickets where ``user`` (an account) is the requester or the beneficiary."""
+    queryset = Ticket.objects.all() if queryset is None else queryset
     if not _authenticated(user):
         return queryset.none()
     return queryset.filter(requester_tickets_q(user))
 
 
-def filter_visible_tickets(queryset, user):
+def visible_tickets(user, queryset=None):
+    """Tickets ``user`` may see: as requester or beneficiary, as an agent of the team, or all."""
+    queryset = Ticket.objects.all() if queryset is None else queryset
     if not _authenticated(user):
         return queryset.none()
     if can_view_all(user):
@@ -95,24 +108,23 @@ def filter_visible_tickets(queryset, user):
     return queryset.filter(q)
 
 
-def filter_visible_messages(queryset, user):
+def visible_messages(user, queryset=None):
     """Every message of the tickets ``user`` works as an agent; public messages of their own tickets."""
+    queryset = Message.objects.all() if queryset is None else queryset
     if not _authenticated(user):
         return queryset.none()
     if can_view_all(user):
         return queryset
-    from .models import Message, Ticket
-
     own = Q(ticket__in=Ticket.objects.filter(requester_tickets_q(user)).values("pk"), visibility=Message.Visibility.PUBLIC)
     if is_agent(user):
         own |= Q(ticket__in=Ticket.objects.filter(agent_tickets_q(user)).values("pk"))
     return queryset.filter(own)
 
 
-def filter_visible_attachments(queryset, user):
-    from .models import Message
-
-    return queryset.filter(message__in=filter_visible_messages(Message.objects.all(), user).values("pk"))
+def visible_attachments(user, queryset=None):
+    """The attachments of the messages ``user`` may read."""
+    queryset = Attachment.objects.all() if queryset is None else queryset
+    return queryset.filter(message__in=visible_messages(user).values("pk"))
 
 
 # One ticket -----------------------------------------------------------------------------------------------
@@ -139,6 +151,87 @@ def ticket_role(user, ticket, link_token=None):
     return None
 
 
+# Who makes a move ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a move.
+
+    ``user`` is an account (agent or requester); ``link_token`` is the signed link of an anonymous
+    requester; ``email``/``name`` describe someone known only by address. ``trusted_role`` is for
+    code that has already established the role itself (the inbound mail handler, management commands):
+    the workflow then takes that role as given.
+    """
+
+    user: object = None
+    link_token: str = ""
+    name: str = ""
+    email: str = ""
+    trusted_role: str = ""
+
+    @classmethod
+    def coerce(cls, by):
+        """An ``Actor`` from what a caller passes as ``by``: an account, an ``Actor``, or ``None`` (the system)."""
+        if by is None:
+            return cls(trusted_role=Message.AuthorRole.SYSTEM)
+        if isinstance(by, cls):
+            return by
+        if isinstance(by, get_user_model()):
+            return cls(user=by)
+        raise TypeError(f"Cannot act as {by!r}")
+
+    @property
+    def log_user(self):
+        user = self.user
+        return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+    @property
+    def address(self):
+        """The actor's mail address: given, from the account, or from the signed link they hold."""
+        if self.email:
+            return self.email.lower()
+        if self.log_user is not None and self.user.email:
+            return self.user.email.lower()
+        if self.link_token:
+            opened = read_link_token(self.link_token)
+            if opened:
+                return opened[1]
+        return ""
+
+    def identity_on(self, ticket, role):
+        """(name, address) to record as the author of a message on ``ticket``."""
+        address = self.address
+        name = self.name
+        if not name and self.log_user is not None:
+            name = person_label(self.user)
+        if not name and role == Message.AuthorRole.BENEFICIARY:
+            name = ticket.beneficiary_name
+        if not name and role == Message.AuthorRole.REQUESTER:
+            name = ticket.requester_name
+        return name or address, address
+
+
+def role_of(actor, ticket):
+    """The actor's role on the ticket (what the workflow records on a message), as a ``Message.AuthorRole`` value, or ``None``."""
+    if actor.trusted_role:
+        return actor.trusted_role
+    role = ticket_role(actor.log_user, ticket, actor.link_token or None)
+    if role in STAFF_ROLES:
+        return Message.AuthorRole.AGENT
+    if role == Role.BENEFICIARY:
+        return Message.AuthorRole.BENEFICIARY
+    if role in {Role.REQUESTER, Role.LINK}:
+        # Someone holding a link sent to the beneficiary's address answers as the beneficiary.
+        if role == Role.LINK and actor.link_token:
+            opened = read_link_token(actor.link_token)
+            if opened and ticket.beneficiary_email and opened[1] == ticket.beneficiary_email.lower():
+                if opened[1] != (ticket.requester_email or "").lower():
+                    return Message.AuthorRole.BENEFICIARY
+        return Message.AuthorRole.REQUESTER
+    return None
+
+
 def mail_sender_role(ticket, address):
     """(role, account) of whoever writes to ``ticket`` by mail from ``address``; (None, None) for a stranger.
 
@@ -147,8 +240,6 @@ def mail_sender_role(ticket, address):
     accounts proves nothing about which of them wrote). Mail headers can be forged: this decides who a
     mail speaks for, never what they may read (nothing is shown in answer to a mail).
     """
-    from django.contrib.auth import get_user_model
-
     address = (address or "").strip().lower()
     if not address:
         return None, None
@@ -208,9 +299,6 @@ def _holders(perm):
     as superusers. A UNION of three small lookups: the planner reads the membership tables instead of
     testing every account (Django's ``ModelBackend.with_perm`` tests each one, which took 700 ms with
     20,000 accounts)."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group, Permission
-
     User = get_user_model()
     app_label, codename = perm.split(".", 1)
     permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
@@ -224,8 +312,6 @@ def _holders(perm):
 
 def agents():
     """Active accounts that may work tickets (the agent permission, or superusers), each once."""
-    from django.contrib.auth import get_user_model
-
     return get_user_model()._default_manager.filter(is_active=True, pk__in=_holders(PERM_WORK))
 
 
@@ -283,15 +369,11 @@ def _to36(number):
 
 
 def _reply_signature(value):
-    from django.utils.crypto import salted_hmac
-
     return salted_hmac(REPLY_SALT, value, algorithm="sha256").hexdigest()[:24]
 
 
 def make_reply_token(ticket, now=None):
     """The token that routes a reply by mail to ``ticket``. It says nothing about who may reply."""
-    import time
-
     issued = int((now if now is not None else time.time()) // 60)
     value = f"t{_to36(ticket.pk)}-{_to36(issued)}"
     return f"{value}-{_reply_signature(value)}"
@@ -299,10 +381,6 @@ def make_reply_token(ticket, now=None):
 
 def read_reply_token(token, now=None):
     """The ticket id of a valid, unexpired reply token; ``None`` for anything else."""
-    import time
-
-    from django.utils.crypto import constant_time_compare
-
     parts = (token or "").strip().lower().split("-")
     if len(parts) != 3 or not parts[0].startswith("t"):
         return None
@@ -317,3 +395,49 @@ def read_reply_token(token, now=None):
     if age > support_settings.REPLY_TOKEN_MAX_AGE or age < -300:
         return None
     return ticket_id
+
+
+# The permission policy of the admin -----------------------------------------------------------------------
+
+
+class TicketPermissionPolicy(BasePermissionPolicy):
+    """The rules above as a Wagtail permission policy, for the admin's permission-checked views.
+
+    - ``user_has_permission(user, "work")``: an agent (or a superuser); ``"view_all"``: a supervisor.
+    - ``user_has_permission_for_instance(user, "work" | "view", ticket)``: may work / see that ticket.
+    - ``instances_user_has_permission_for(user, "work")``: the tickets ``user`` works.
+    """
+
+    def __init__(self):
+        super().__init__(Ticket)
+
+    def user_has_permission(self, user, action):
+        if action == "work":
+            return is_agent(user)
+        if action == "view_all":
+            return can_view_all(user)
+        return False
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if action == "work":
+            return can_work_ticket(user, instance)
+        if action == "view":
+            return can_view_ticket(user, instance)
+        return False
+
+    def instances_user_has_permission_for(self, user, action):
+        if action == "work":
+            return worked_tickets(user)
+        if action == "view":
+            return visible_tickets(user)
+        return Ticket.objects.none()
+
+    def users_with_any_permission(self, actions):
+        if "view_all" in actions and "work" not in actions:
+            return agents().filter(pk__in=_holders(PERM_VIEW_ALL))
+        if "work" in actions or "view_all" in actions:
+            return agents()
+        return get_user_model()._default_manager.none()
+
+
+ticket_policy = TicketPermissionPolicy()

@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,8 +10,23 @@ class WagtailSupportAppConfig(AppConfig):
     verbose_name = _("Support")
     default_auto_field = "django.db.models.BigAutoField"
 
+    # The page types and the FAQ's models live in modules of their own, above the workflow they call; they
+    # are loaded with the models here, so ``models`` never imports them (a site app listed before this one
+    # that subclasses ``AbstractSupportPage`` imports ``pages`` itself, and the order does not matter).
+    model_modules = ("pages", "faq")
+
+    def import_models(self):
+        super().import_models()
+        for name in self.model_modules:
+            import_module(f"{self.name}.{name}")
+
     def ready(self):
+        from wagtail.permissions import register_permission_policy
+
         from . import checks  # noqa: F401 - registers the system checks
+        from .access import ticket_policy
+        from .models import Ticket
         from .signal_handlers import register_signal_handlers
 
+        register_permission_policy(Ticket, ticket_policy)
         register_signal_handlers()

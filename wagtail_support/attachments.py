@@ -1,4 +1,4 @@
-"""Checks on uploaded files, before the workflow stores them.
+"""Uploaded files: checked before the workflow stores them, then stored in the private storage.
 
 The type of a file is found in its content, never taken from its name or from what the browser says:
 a file is accepted only when its content is one of ``WAGTAILSUPPORT_ALLOWED_ATTACHMENT_TYPES``. Images
@@ -6,16 +6,22 @@ are opened with Pillow (already a Wagtail dependency) to prove they are images; 
 HTML, SVG or XML is refused, since a browser could run it. Size and count limits come from settings.
 """
 
+import logging
 import os
 import zipfile
+from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .conf import support_settings
+from .models import Attachment
 from .sanitize import clean_filename
+
+logger = logging.getLogger(__name__)
 
 SNIFF_BYTES = 8192
 
@@ -222,10 +228,43 @@ def validate_attachments(files):
     return files
 
 
-def make_upload(content, name, content_type="application/octet-stream"):
-    """An in-memory upload, for mail attachments and management commands."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
+def store_attachments(message, attachments, saved_files=None):
+    """Save files checked by ``validate_attachments`` on ``message`` (inside the move's transaction).
 
-    if isinstance(content, str):
-        content = content.encode()
-    return SimpleUploadedFile(clean_filename(name), bytes(content), content_type)
+    The content type stored is the one found in the content, never the one the browser sent. Each file
+    written is added to ``saved_files`` (see ``files_removed_on_error``).
+    """
+    stored = []
+    for upload in attachments:
+        name = clean_filename(upload.name or "attachment")
+        content_type = upload.detected_content_type
+        upload.seek(0)
+        attachment = Attachment(
+            message=message, filename=name, content_type=content_type, size=upload.size
+        )
+        attachment.file.save(name, upload if isinstance(upload, File) else File(upload, name=name), save=False)
+        if saved_files is not None:
+            saved_files.append((attachment.file.storage, attachment.file.name))
+        attachment.save()
+        stored.append(attachment)
+    return stored
+
+
+@contextmanager
+def files_removed_on_error():
+    """Remove the files written inside the block when the block fails (its rows are rolled back).
+
+    Used inside the move's transaction: a failure there (a refused move, a lost database) rolls the
+    rows back, and no file is left behind without its row. A failure of the commit itself is left
+    alone: the database may have committed, and then the rows need their files.
+    """
+    saved = []
+    try:
+        yield saved
+    except BaseException:
+        for storage, name in saved:
+            try:
+                storage.delete(name)
+            except Exception:  # noqa: BLE001 - a file left behind is better than hiding the real error
+                logger.warning("Could not remove attachment file %s", name, exc_info=True)
+        raise

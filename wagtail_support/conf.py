@@ -5,10 +5,11 @@ returns the site's value or the default below. The README documents each one.
 """
 
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 DEFAULTS = {
+    # The dotted path of the site's adapter class (see ``wagtail_support.adapter``): who gets which mail,
+    # how a mail is rendered, a ticket's public address, the team of a new ticket.
+    "ADAPTER": "wagtail_support.adapter.DefaultSupportAdapter",
     # How a ticket number is shown: "#1042".
     "REFERENCE_PREFIX": "#",
     # The first ticket number handed out on a new site.
@@ -100,11 +101,3 @@ class SupportSettings:
 
 support_settings = SupportSettings()
 
-
-@receiver(setting_changed)
-def _reset_storage(*, setting, **kwargs):
-    # Tests swap storages with override_settings; drop the cached storage so it is built again.
-    if setting.startswith("WAGTAILSUPPORT_") or setting in {"STORAGES", "MEDIA_ROOT"}:
-        from . import storage
-
-        storage.attachment_storage.cache_clear()

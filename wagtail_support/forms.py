@@ -4,17 +4,15 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.functional import lazy
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from .attachments import validate_attachments
 from .conf import support_settings
-from .models import Category, Ticket
+from .models import Category, CatalogTree, Ticket
+from .widgets import MultipleFileInput
 
 PRIORITY_HELP = {
     Ticket.Priority.LOW: _("Not urgent: it can wait."),
@@ -37,10 +35,6 @@ def _attachments_help_text():
 attachments_help_text = lazy(_attachments_help_text, str)
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
 class AttachmentsField(forms.FileField):
     """Any number of files, checked by ``wagtail_support.attachments`` (types found in the content)."""
 
@@ -59,6 +53,28 @@ class AttachmentsField(forms.FileField):
         else:
             files = [single(data, initial)] if data else []
         return validate_attachments([f for f in files if f])
+
+
+class CatalogChoiceField(forms.TypedChoiceField):
+    """A service catalog entry, offered in tree order ("Parent › Child"); cleans to the ``Category``.
+
+    The choices come from a ``CatalogTree`` (``Category.objects.tree()``, one query), given with
+    ``set_tree``; ``keep`` is an entry shown even when it is no longer active (the one a ticket has).
+    """
+
+    def __init__(self, *, empty_label="", **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(coerce=int, empty_value=None, **kwargs)
+        self.empty_label = empty_label
+        self.set_tree(CatalogTree([]))
+
+    def set_tree(self, tree, keep=None):
+        self.tree = tree
+        self.choices = [("", self.empty_label)] + [(str(pk), name) for pk, name in tree.choices(keep=keep)]
+
+    def clean(self, value):
+        pk = super().clean(value)
+        return None if pk is None else self.tree.by_id[pk].category
 
 
 class HoneypotMixin(forms.Form):
@@ -97,12 +113,7 @@ class TicketForm(HoneypotMixin, forms.Form):
         initial=Ticket.Priority.NORMAL,
         widget=forms.RadioSelect,
     )
-    category = forms.ModelChoiceField(
-        label=_("Topic"),
-        queryset=Category.objects.none(),
-        required=False,
-        empty_label=_("I don't know"),
-    )
+    category = CatalogChoiceField(label=_("Topic"), empty_label=_("I don't know"))
     attachments = AttachmentsField()
     # The path of the page the visitor was reading before, from the Referer of the first visit.
     came_from = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
@@ -116,10 +127,9 @@ class TicketForm(HoneypotMixin, forms.Form):
             # A logged-in visitor's name and address come from their account.
             del self.fields["name"]
             del self.fields["email"]
-        categories = Category.objects.active().select_related("parent")
-        self.fields["category"].queryset = categories
-        self.fields["category"].label_from_instance = lambda c: c.full_name
-        if not categories.exists():
+        tree = Category.objects.tree()
+        self.fields["category"].set_tree(tree)
+        if not tree.active():
             del self.fields["category"]
         self.priority_help = PRIORITY_HELP
 
@@ -214,71 +224,3 @@ class TicketFilterForm(forms.Form):
         if end:
             queryset = queryset.filter(created_at__lt=end)
         return queryset
-
-
-class QuickSelect(forms.Select):
-    """A ``<select>`` rendered in Python: Django renders each ``<option>`` through a template, which took
-    40 ms for the 200 agents of a large desk (the inbox's filters, the workspace's forms). Same markup as
-    ``django/forms/widgets/select.html``."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        context = self.get_context(name, value, attrs)
-        widget = context["widget"]
-        options = []
-        for group_name, group_choices, _index in widget["optgroups"]:
-            rendered = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                (
-                    (option["value"], mark_safe(" selected") if option["selected"] else "", option["label"])
-                    for option in group_choices
-                ),
-            )
-            if group_name:
-                rendered = format_html('<optgroup label="{}">{}</optgroup>', group_name, rendered)
-            options.append(rendered)
-        return format_html(
-            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), mark_safe("".join(options))
-        )
-
-
-class QuickRadioSelect(forms.RadioSelect):
-    """Radio buttons rendered in Python, with the markup of ``django/forms/widgets/radio.html`` (a
-    template per button otherwise: 21 buttons in the inbox's filters)."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = []
-        for group_name, options, _index in widget["optgroups"]:
-            rendered = format_html_join(
-                "",
-                "<div>\n    {}</div>",
-                ((self._option_html(option),) for option in options),
-            )
-            if group_name:
-                rendered = format_html("\n  <div><label>{}</label>{}\n  </div>", group_name, rendered)
-            parts.append(rendered)
-        widget_id = widget["attrs"].get("id")
-        css = widget["attrs"].get("class")
-        opening = format_html(
-            "<div{}{}>",
-            format_html(' id="{}"', widget_id) if widget_id else "",
-            format_html(' class="{}"', css) if css else "",
-        )
-        return mark_safe(opening + "".join(parts) + "\n</div>")
-
-    @staticmethod
-    def _option_html(option):
-        attrs = option["attrs"]
-        value = option["value"]
-        html = format_html(
-            '<input type="{}" name="{}"{}{}>',
-            option["type"],
-            option["name"],
-            format_html(' value="{}"', value) if value is not None else "",
-            flatatt({key: val for key, val in attrs.items() if val is not False}),
-        )
-        if option.get("wrap_label"):
-            label_for = format_html(' for="{}"', attrs["id"]) if attrs.get("id") else ""
-            html = format_html("<label{}>{} {}</label>", label_for, html, option["label"])
-        return html

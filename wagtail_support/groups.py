@@ -64,3 +64,13 @@ def sync_groups(group_model, permission_model):
         group.permissions.add(*wanted)
         groups.append(group)
     return groups
+
+# Shown in the group editor (Settings > Groups): the custom permissions and the configuration's.
+REGISTERED_PERMISSIONS = [
+    "work_on_tickets",
+    "view_all_tickets",
+    *[f"{action}_{model}" for action in ("add", "change", "delete", "view") for model in ("team", "category", "resolutioncode")],
+    "view_outboundmail",
+    "view_inboundmail",
+    "change_inboundmail",
+]

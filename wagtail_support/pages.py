@@ -8,26 +8,35 @@ Every sub-route is private to the visitor and never cached. Every state change g
 ``wagtail_support.workflow``; every read asks ``wagtail_support.access``.
 """
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.forms.utils import ErrorList
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy
 from wagtail import blocks
+from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, Site
 
-from . import access, notifications, ratelimit, workflow
+from . import access, ratelimit, workflow
+from .conf import support_settings
+from .conversation import conversation_window, earlier_messages
 from .forms import FindTicketsForm, ReplyForm, TicketFilterForm, TicketForm
-from .models import Attachment, Ticket, conversation_window, earlier_messages
+from .links import SupportPageLinks
+from .models import Attachment, Ticket
+from .notifications import outbox
 
 SESSION_LINKS = "wagtail_support_links"
 
@@ -41,9 +50,6 @@ class NextStepBlock(blocks.StructBlock):
     url = blocks.URLBlock(label=gettext_lazy("Or an address"), required=False)
 
     def clean(self, value):
-        from django.forms.utils import ErrorList
-        from wagtail.blocks.struct_block import StructBlockValidationError
-
         value = super().clean(value)
         if not value.get("page") and not value.get("url"):
             raise StructBlockValidationError(
@@ -63,7 +69,7 @@ def _no_store(response):
     return response
 
 
-class AbstractSupportPage(RoutablePageMixin, Page):
+class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
     """A page where visitors open tickets and follow them."""
 
     intro = RichTextField(gettext_lazy("introduction"), blank=True)
@@ -113,10 +119,6 @@ class AbstractSupportPage(RoutablePageMixin, Page):
 
     def referring_path(self, request):
         """The path of the page on this site that led the visitor here, from the Referer header."""
-        from urllib.parse import urlsplit
-
-        from django.utils.http import url_has_allowed_host_and_scheme
-
         referer = request.META.get("HTTP_REFERER", "")
         if not referer or not url_has_allowed_host_and_scheme(referer, {request.get_host()}):
             return ""
@@ -166,16 +168,6 @@ class AbstractSupportPage(RoutablePageMixin, Page):
             context_overrides={"ticket": ticket, "ticket_url": self.ticket_path(ticket), "link_token": token},
         )
 
-    # URLs -------------------------------------------------------------------------------------------------
-
-    def ticket_path(self, ticket, token=None):
-        url = self.url + self.reverse_subpage("ticket", kwargs={"number": ticket.number})
-        return f"{url}?t={token}" if token else url
-
-    def ticket_full_url(self, ticket, token=None):
-        url = self.get_full_url() + self.reverse_subpage("ticket", kwargs={"number": ticket.number})
-        return f"{url}?t={token}" if token else url
-
     # Routes -----------------------------------------------------------------------------------------------
 
     def serve(self, request, *args, **kwargs):
@@ -219,7 +211,7 @@ class AbstractSupportPage(RoutablePageMixin, Page):
                 template=self.ticket_list_template,
                 context_overrides={"find_form": FindTicketsForm(), "anonymous": True},
             )
-        tickets = Ticket.objects.of_requester(request.user)
+        tickets = access.requester_tickets(request.user)
         filters = TicketFilterForm(request.GET or None)
         filtered = filters.filter(tickets)
         counts = filtered.aggregate(
@@ -261,8 +253,6 @@ class AbstractSupportPage(RoutablePageMixin, Page):
         )
 
     def tickets_per_page(self):
-        from .conf import support_settings
-
         return support_settings.TICKETS_PER_PAGE
 
     @path("tickets/find/", name="find_tickets")
@@ -276,7 +266,7 @@ class AbstractSupportPage(RoutablePageMixin, Page):
         elif not ratelimit.allow(request, "find"):
             form.add_error(None, _("Too many requests from your address. Please wait a while and try again."))
         elif form.is_valid():
-            notifications.send_ticket_links(form.cleaned_data["email"], self.pk, get_language() or "")
+            outbox.send_ticket_links(form.cleaned_data["email"], self.pk, get_language() or "")
             sent = True
         return self.render(
             request,
@@ -432,19 +422,3 @@ class SupportPage(AbstractSupportPage):
     class Meta:
         verbose_name = gettext_lazy("support page")
         verbose_name_plural = gettext_lazy("support pages")
-
-
-def support_page_for(ticket):
-    """The support page to link a ticket to: the one it came from, else one of its site."""
-    if ticket.submitted_from_id:
-        page = ticket.submitted_from.specific
-        if isinstance(page, AbstractSupportPage) and page.live:
-            return page
-    pages = SupportPage.objects.live()
-    if ticket.site_id:
-        site_root = ticket.site.root_page
-        in_site = pages.descendant_of(site_root, inclusive=True).first()
-        if in_site is not None:
-            return in_site
-    return pages.order_by("path").first()
-

@@ -1,9 +1,16 @@
-"""Signal handlers of wagtail-support, connected in ``WagtailSupportAppConfig.ready``."""
+"""Receivers of other apps' signals, connected in ``WagtailSupportAppConfig.ready``: attachment files
+removed with their rows, and Anymail's mail events (inbound mail, delivery tracking, the ESP's name)."""
 
 import logging
 
+from anymail.signals import inbound, post_send, tracking
 from django.db import transaction
 from django.db.models.signals import post_delete
+
+from .inbound import handle_inbound
+from .models import Attachment
+from .notifications.delivery import remember_esp_name
+from .notifications.tracking import record_tracking_event
 
 logger = logging.getLogger(__name__)
 
@@ -24,32 +31,9 @@ def delete_attachment_file(sender, instance, **kwargs):
     transaction.on_commit(remove)
 
 
-def handle_inbound(sender, event, esp_name, **kwargs):
-    from .inbound import handle_inbound
-
-    handle_inbound(sender, event, esp_name, **kwargs)
-
-
-def record_tracking_event(sender, event, esp_name, **kwargs):
-    from .notifications import record_tracking_event
-
-    record_tracking_event(sender, event, esp_name, **kwargs)
-
-
-def remember_esp_name(sender, message, status, esp_name, **kwargs):
-    from .notifications import remember_esp_name
-
-    remember_esp_name(sender, message, status, esp_name, **kwargs)
-
-
 def register_signal_handlers():
-    from .models import Attachment
-
     post_delete.connect(delete_attachment_file, sender=Attachment, dispatch_uid="wagtail_support_attachment_file")
-
     # Mail in and delivery events, whatever the ESP: Anymail's webhooks send these signals.
-    from anymail.signals import inbound, post_send, tracking
-
     inbound.connect(handle_inbound, dispatch_uid="wagtail_support_inbound")
     tracking.connect(record_tracking_event, dispatch_uid="wagtail_support_tracking")
     post_send.connect(remember_esp_name, dispatch_uid="wagtail_support_esp_name")

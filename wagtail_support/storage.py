@@ -11,6 +11,8 @@ import os
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.files.storage.handler import InvalidStorageError
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from .conf import support_settings
 
@@ -40,3 +42,10 @@ def attachment_storage():
 def get_attachment_storage():
     # A module-level callable so that the FileField's migration does not freeze a storage instance.
     return attachment_storage()
+
+
+@receiver(setting_changed)
+def _reset_storage(*, setting, **kwargs):
+    # Tests swap storages with override_settings; drop the cached storage so it is built again.
+    if setting.startswith("WAGTAILSUPPORT_") or setting in {"STORAGES", "MEDIA_ROOT"}:
+        attachment_storage.cache_clear()

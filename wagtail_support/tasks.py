@@ -1,6 +1,9 @@
 """Background work, through the ``django_tasks`` API that Wagtail itself uses.
 
-Tasks take ids and plain strings only, so any backend (immediate, database, a broker) can carry them.
+Tasks take ids and plain strings only, so any backend (immediate, database, a broker) can carry them. Each
+task imports the code it runs when it runs: a task is the boundary between the request that enqueued it
+and the worker, and ``notifications.outbox`` (which enqueues) sits below ``notifications.delivery`` (which
+the task runs), so importing it here at module level would make a cycle.
 """
 
 from django_tasks import task
@@ -8,15 +11,15 @@ from django_tasks import task
 
 @task()
 def send_recorded_mail(mail_id):
-    """Send one recorded mail (an ``OutboundMail``); see ``wagtail_support.notifications``."""
-    from .notifications import deliver
+    """Send one recorded mail (an ``OutboundMail``); see ``wagtail_support.notifications.delivery``."""
+    from .notifications.delivery import deliver  # task boundary (see the module docstring)
 
     return deliver(mail_id)
 
 
 @task()
 def send_ticket_links_mail(email, support_page_id, language=""):
-    """Send the links to an address's tickets; see ``wagtail_support.notifications``."""
-    from .notifications import deliver_ticket_links
+    """Send the links to an address's tickets; see ``wagtail_support.notifications.delivery``."""
+    from .notifications.delivery import deliver_ticket_links  # task boundary (see the module docstring)
 
     return deliver_ticket_links(email, support_page_id, language)

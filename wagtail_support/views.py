@@ -5,7 +5,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import access
+from .faq import faq_suggestions as faq_suggestions_view
 from .models import Attachment
+from .pages import remembered_link
 
 
 @never_cache
@@ -18,8 +20,6 @@ def download_attachment(request, pk):
     attachment = Attachment.objects.select_related("message__ticket").filter(pk=pk).first()
     token = request.GET.get("t") or None
     if attachment is not None and token is None:
-        from .pages import remembered_link
-
         token = remembered_link(request, attachment.message.ticket)
     if attachment is None or not access.can_download_attachment(request.user, attachment, token):
         raise Http404
@@ -41,6 +41,4 @@ def download_attachment(request, pk):
 
 def faq_suggestions(request):
     """FAQ entries that may answer what a visitor is typing (JSON); see ``wagtail_support.faq``."""
-    from .faq import faq_suggestions as view
-
-    return view(request)
+    return faq_suggestions_view(request)

@@ -7,29 +7,32 @@ writes a Wagtail log entry, and records the notifications in the same transactio
 has committed). A move is written whole or not at all: the ticket, its message, the attachments' rows
 and the records of its mails; the files of a move that fails are removed.
 
-Views, admin actions, bulk actions and the inbound mail handler all call these functions; none of them
-sets ``Ticket.status`` or the other workflow fields by hand.
+Once a move has committed, the workflow sends the signals of ``wagtail_support.signals``
+(``ticket_opened``, ``ticket_changed``, ``message_added``) for site owners and integrations.
+
+Views, admin actions, bulk actions, the API and the inbound mail handler all call these functions; none
+of them sets ``Ticket.status`` or the other workflow fields by hand.
 """
 
 import datetime
 import logging
 from contextlib import contextmanager
-from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from wagtail.log_actions import log
 
-from . import access, notifications
-from .attachments import validate_attachments
+from . import access, signals
+from .access import Actor, role_of
+from .adapter import get_adapter
+from .attachments import files_removed_on_error, store_attachments, validate_attachments
 from .conf import support_settings
-from .models import Attachment, Message, ResolutionCode, Team, Ticket, TicketReferenceCounter
-from .sanitize import clean_filename, clean_text
+from .models import Message, ResolutionCode, Ticket, TicketReferenceCounter, person_label
+from .notifications import outbox
+from .sanitize import clean_text
 
 Status = Ticket.Status
 logger = logging.getLogger(__name__)
@@ -77,83 +80,6 @@ class InvalidInput(WorkflowError):
 
 class ReopenWindowExpired(IllegalTransition):
     """A requester answered a ticket closed longer ago than the reopen window."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who makes a move.
-
-    ``user`` is an account (agent or requester); ``link_token`` is the signed link of an anonymous
-    requester; ``email``/``name`` describe someone known only by address. ``trusted_role`` is for
-    code that has already established the role itself (the inbound mail handler, management commands):
-    the workflow then takes that role as given.
-    """
-
-    user: object = None
-    link_token: str = ""
-    name: str = ""
-    email: str = ""
-    trusted_role: str = ""
-
-    @classmethod
-    def coerce(cls, by):
-        if by is None:
-            return cls(trusted_role=Message.AuthorRole.SYSTEM)
-        if isinstance(by, cls):
-            return by
-        if isinstance(by, get_user_model()):
-            return cls(user=by)
-        raise TypeError(f"Cannot act as {by!r}")
-
-    @property
-    def log_user(self):
-        user = self.user
-        return user if user is not None and getattr(user, "is_authenticated", False) else None
-
-    @property
-    def address(self):
-        """The actor's mail address: given, from the account, or from the signed link they hold."""
-        if self.email:
-            return self.email.lower()
-        if self.log_user is not None and self.user.email:
-            return self.user.email.lower()
-        if self.link_token:
-            opened = access.read_link_token(self.link_token)
-            if opened:
-                return opened[1]
-        return ""
-
-    def identity_on(self, ticket, role):
-        """(name, address) to record as the author of a message on ``ticket``."""
-        address = self.address
-        name = self.name
-        if not name and self.log_user is not None:
-            name = self.user.get_full_name() or self.user.get_username()
-        if not name and role == Message.AuthorRole.BENEFICIARY:
-            name = ticket.beneficiary_name
-        if not name and role == Message.AuthorRole.REQUESTER:
-            name = ticket.requester_name
-        return name or address, address
-
-
-def role_of(actor, ticket):
-    """The actor's role on the ticket, as a ``Message.AuthorRole`` value, or ``None``."""
-    if actor.trusted_role:
-        return actor.trusted_role
-    role = access.ticket_role(actor.log_user, ticket, actor.link_token or None)
-    if role in access.STAFF_ROLES:
-        return Message.AuthorRole.AGENT
-    if role == access.Role.BENEFICIARY:
-        return Message.AuthorRole.BENEFICIARY
-    if role in {access.Role.REQUESTER, access.Role.LINK}:
-        # Someone holding a link sent to the beneficiary's address answers as the beneficiary.
-        if role == access.Role.LINK and actor.link_token:
-            opened = access.read_link_token(actor.link_token)
-            if opened and ticket.beneficiary_email and opened[1] == ticket.beneficiary_email.lower():
-                if opened[1] != (ticket.requester_email or "").lower():
-                    return Message.AuthorRole.BENEFICIARY
-        return Message.AuthorRole.REQUESTER
-    return None
 
 
 STAFF = {Message.AuthorRole.AGENT, Message.AuthorRole.SYSTEM}
@@ -205,13 +131,42 @@ def _locked(ticket, expected_version=None):
                 )
                 % {"reference": row.reference}
             )
+        row._before_move = _snapshot(row)
         yield row
 
 
-def _save(row, fields):
+# What ``ticket_changed`` reports: the fields a move may change, by name (foreign keys by id).
+SIGNALLED_FIELDS = (
+    "status", "priority", "kind", "subject", "team", "assignee", "category", "requester_user",
+    "requester_name", "requester_email", "beneficiary_user", "beneficiary_name", "beneficiary_email",
+    "resolution_code", "solution", "close_reason",
+)  # fmt: skip
+
+
+def _snapshot(row):
+    return {name: getattr(row, row._meta.get_field(name).attname) for name in SIGNALLED_FIELDS}
+
+
+def _save(row, fields, move, actor):
+    """Write the move's fields (with a new version) and announce it once the transaction commits."""
     row.version += 1
     row.updated_at = timezone.now()
     row.save(update_fields=sorted(set(fields) | {"version", "updated_at"}))
+    before, after = getattr(row, "_before_move", {}), _snapshot(row)
+    changes = {name: {"old": before[name], "new": value} for name, value in after.items() if before.get(name) != value}
+    _announce(signals.ticket_changed, sender=Ticket, ticket=row, move=move, actor=actor.log_user, changes=changes)
+
+
+def _announce(signal, **kwargs):
+    """Send ``signal`` once the move's transaction has committed (never for a move rolled back). A
+    receiver that fails is logged: a site's integration cannot undo a move or break the request."""
+
+    def send():
+        for receiver, result in signal.send_robust(**kwargs):
+            if isinstance(result, Exception):
+                logger.error("A receiver of a wagtail-support signal failed: %r", receiver, exc_info=result)
+
+    transaction.on_commit(send)
 
 
 def _refresh(ticket, row):
@@ -238,7 +193,7 @@ def _log_status(row, actor, old_status, move):
 def _notify(event, row, actor, message=None):
     # Inside the move's transaction: the mail records are written with the ticket, or not at all; the
     # mails themselves go out after the commit (see ``notifications``).
-    notifications.ticket_event(
+    outbox.ticket_event(
         event,
         row.pk,
         message_id=message.pk if message else None,
@@ -254,7 +209,7 @@ def _person(user, name, email):
     name = (name or "").strip()
     email = (email or "").strip()
     if user is not None:
-        name = name or user.get_full_name() or user.get_username()
+        name = name or person_label(user)
         email = email or user.email or ""
     return user, name, email.lower()
 
@@ -268,56 +223,6 @@ def _check_attachments(attachments):
         return validate_attachments(attachments)
     except ValidationError as error:
         raise InvalidInput(" ".join(error.messages), field="attachments") from error
-
-
-def _store_attachments(message, attachments, saved_files=None):
-    """Save files checked by ``_check_attachments`` on ``message``.
-
-    The content type stored is the one found in the content, never the one the browser sent. Each file
-    written is added to ``saved_files`` (see ``_files_removed_on_error``).
-    """
-    stored = []
-    for upload in attachments:
-        name = clean_filename(upload.name or "attachment")
-        content_type = upload.detected_content_type
-        upload.seek(0)
-        attachment = Attachment(
-            message=message, filename=name, content_type=content_type, size=upload.size
-        )
-        attachment.file.save(name, upload if isinstance(upload, File) else File(upload, name=name), save=False)
-        if saved_files is not None:
-            saved_files.append((attachment.file.storage, attachment.file.name))
-        attachment.save()
-        stored.append(attachment)
-    return stored
-
-
-@contextmanager
-def _files_removed_on_error():
-    """Remove the files written inside the block when the block fails (its rows are rolled back).
-
-    Used inside the move's transaction: a failure there (a refused move, a lost database) rolls the
-    rows back, and no file is left behind without its row. A failure of the commit itself is left
-    alone: the database may have committed, and then the rows need their files.
-    """
-    saved = []
-    try:
-        yield saved
-    except BaseException:
-        for storage, name in saved:
-            try:
-                storage.delete(name)
-            except Exception:  # noqa: BLE001 - a file left behind is better than hiding the real error
-                logger.warning("Could not remove attachment file %s", name, exc_info=True)
-        raise
-
-
-def default_team():
-    """The team of tickets whose catalog entry names none (``WAGTAILSUPPORT_DEFAULT_TEAM``), or ``None``."""
-    slug = support_settings.DEFAULT_TEAM
-    if not slug:
-        return None
-    return Team.objects.filter(slug=slug, is_active=True).first()
 
 
 # Moves ----------------------------------------------------------------------------------------------------
@@ -374,10 +279,12 @@ def open_ticket(
         raise NotAllowed(_("Only the support team can open a ticket for someone else."))
 
     if team is None:
-        team = (category.get_team() if category is not None else None) or default_team()
+        team = get_adapter().get_team_for_new_ticket(
+            category=category, channel=channel, requester_email=requester_email, site=site, subject=subject
+        )
     attachments = _check_attachments(attachments)
 
-    with transaction.atomic(), _files_removed_on_error() as saved_files:
+    with transaction.atomic(), files_removed_on_error() as saved_files:
         ticket = Ticket.objects.create(
             number=TicketReferenceCounter.next_value(),
             subject=subject[:255],
@@ -410,7 +317,7 @@ def open_ticket(
             channel=channel,
             created_at=ticket.created_at,
         )
-        _store_attachments(message, attachments, saved_files)
+        store_attachments(message, attachments, saved_files)
         _log(
             ticket,
             "open",
@@ -421,6 +328,7 @@ def open_ticket(
             follows=follows.reference if follows else None,
         )
         _notify("opened", ticket, actor, message)
+        _announce(signals.ticket_opened, sender=Ticket, ticket=ticket, actor=actor.log_user, message=message)
     return ticket
 
 
@@ -451,7 +359,7 @@ def reply(
     attachments = _check_attachments(attachments)
     if not body and not attachments:
         raise InvalidInput(_("The message is empty."), field="body")
-    with _locked(ticket, expected_version) as row, _files_removed_on_error() as saved_files:
+    with _locked(ticket, expected_version) as row, files_removed_on_error() as saved_files:
         role = role_of(actor, row)
         if role is None:
             raise NotAllowed(_("You are not allowed to act on this ticket."))
@@ -498,8 +406,9 @@ def reply(
             visibility=Message.Visibility.INTERNAL if internal else Message.Visibility.PUBLIC,
             channel=channel,
         )
-        stored = _store_attachments(message, attachments, saved_files)
-        _save(row, fields)
+        stored = store_attachments(message, attachments, saved_files)
+        _save(row, fields, "note" if internal else "reply", actor)
+        _announce(signals.message_added, sender=Message, message=message, ticket=row, actor=actor.log_user)
         _log(
             row,
             "note" if internal else "reply",
@@ -549,14 +458,14 @@ def assign(ticket, *, to, by, expected_version=None):
         if to is not None and not access.can_be_assigned(to, row.team):
             raise InvalidInput(
                 _("%(name)s is not an agent of team %(team)s.")
-                % {"name": to.get_full_name() or to.get_username(), "team": row.team or "-"},
+                % {"name": person_label(to), "team": row.team or "-"},
                 field="assignee",
             )
         if row.assignee_id == (to.pk if to else None):
             return ticket
         old = row.assignee
         row.assignee = to
-        _save(row, {"assignee"})
+        _save(row, {"assignee"}, "assign", actor)
         _log(
             row,
             "assign",
@@ -590,7 +499,7 @@ def change_team(ticket, *, team, by, expected_version=None):
         if old_assignee is not None and not access.can_be_assigned(old_assignee, team):
             row.assignee = None
             fields.add("assignee")
-        _save(row, fields)
+        _save(row, fields, "change_team", actor)
         _log(row, "team", actor, old=old.name if old else None, new=team.name if team else None)
         if "assignee" in fields:
             _log(row, "assign", actor, old=_user_data(old_assignee), new=None, self_assigned=False)
@@ -636,7 +545,7 @@ def change_details(ticket, *, by, expected_version=None, **changes):
             row.team = row.category.get_team()
             if row.team is not None:
                 fields.add("team")
-        _save(row, fields)
+        _save(row, fields, "change_details", actor)
         _log(row, "update", actor, changes=diff)
     _refresh(ticket, row)
     return ticket
@@ -694,7 +603,7 @@ def change_people(
         }
         if not fields or after == before and not fields & {"requester_user", "beneficiary_user"}:
             return ticket
-        _save(row, fields)
+        _save(row, fields, "change_people", actor)
         _log(row, "people", actor, old=before, new=after)
     _refresh(ticket, row)
     return ticket
@@ -707,7 +616,7 @@ def set_pending(ticket, *, by, expected_version=None):
         _require_role(actor, row, STAFF)
         old_status = row.status
         row.status = _check_move(row, "set_pending")
-        _save(row, {"status"})
+        _save(row, {"status"}, "set_pending", actor)
         _log_status(row, actor, old_status, "set_pending")
         _notify("pending", row, actor)
     _refresh(ticket, row)
@@ -737,7 +646,7 @@ def resolve(ticket, *, code, solution, by, expected_version=None):
         row.close_reason = Ticket.CloseReason.RESOLVED
         row.resolution_code = code
         row.solution = solution
-        _save(row, {"status", "closed_at", "close_reason", "resolution_code", "solution"})
+        _save(row, {"status", "closed_at", "close_reason", "resolution_code", "solution"}, "resolve", actor)
         _log(row, "resolve", actor, code=code.code, code_label=str(code))
         _log_status(row, actor, old_status, "resolve")
         _notify("resolved", row, actor)
@@ -759,7 +668,7 @@ def abandon(ticket, *, by, expected_version=None):
         row.close_reason = Ticket.CloseReason.ABANDONED
         row.resolution_code = ResolutionCode.no_follow_up()
         row.solution = ""
-        _save(row, {"status", "closed_at", "close_reason", "resolution_code", "solution"})
+        _save(row, {"status", "closed_at", "close_reason", "resolution_code", "solution"}, "abandon", actor)
         _log(row, "abandon", actor)
         _log_status(row, actor, old_status, "abandon")
         _notify("abandoned", row, actor)
@@ -778,7 +687,7 @@ def close_by_requester(ticket, *, by, expected_version=None):
         row.close_reason = Ticket.CloseReason.CLOSED_BY_REQUESTER
         row.resolution_code = None
         row.solution = ""
-        _save(row, {"status", "closed_at", "close_reason", "resolution_code", "solution"})
+        _save(row, {"status", "closed_at", "close_reason", "resolution_code", "solution"}, "close_by_requester", actor)
         _log(row, "close", actor)
         _log_status(row, actor, old_status, "close_by_requester")
         _notify("closed_by_requester", row, actor)
@@ -807,7 +716,7 @@ def reopen(ticket, *, by, expected_version=None):
         old_status = row.status
         previous = {"reason": row.close_reason, "code": row.resolution_code.code if row.resolution_code else None}
         _reopen_fields(row)
-        _save(row, {"status", "closed_at", "close_reason", "resolution_code", "solution"})
+        _save(row, {"status", "closed_at", "close_reason", "resolution_code", "solution"}, "reopen", actor)
         _log(row, "reopen", actor, previous=previous)
         _log_status(row, actor, old_status, "reopen")
         _notify("reopened", row, actor)
@@ -818,4 +727,4 @@ def reopen(ticket, *, by, expected_version=None):
 def _user_data(user):
     if user is None:
         return None
-    return {"id": user.pk, "name": user.get_full_name() or user.get_username()}
+    return {"id": user.pk, "name": person_label(user)}

@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wagtail_support import access, inbound
-from wagtail_support.admin_inbox import COUNT_LIMIT, PAGE_SIZE, PANEL_SIZE
+from wagtail_support.admin.inbox import COUNT_LIMIT, PAGE_SIZE
+from wagtail_support.admin.panels import PANEL_SIZE
 from wagtail_support.conf import support_settings
 from wagtail_support.models import Team, Ticket
 
@@ -178,7 +179,7 @@ class Bench:
     # Scenarios ---------------------------------------------------------------------------------------
 
     def inbox(self):
-        url = reverse("wagtail_support_inbox")
+        url = reverse("wagtail_support_admin:inbox")
         first_team = self.team_ids[0]
         cases = [
             ("inbox: default", {}, "TRUE", {}),
@@ -278,7 +279,7 @@ class Bench:
         self.scenario(f"ticket page, {big_count} messages: visitor", "ticket page",
                       self.request(self.big_requester_client, "get", url), floor,
                       rows=window + 1, auth=(self.big_requester_client, big.requester_user, False))
-        workspace = reverse("wagtail_support_ticket", args=[big.pk])
+        workspace = reverse("wagtail_support_admin:ticket", args=[big.pk])
         floor = [
             ("SELECT * FROM wagtail_support_ticket WHERE id = %(ticket)s", public),
             ("SELECT m.id, m.author_name, m.author_role, m.body, m.visibility, m.created_at, a.id, a.filename, "
@@ -368,7 +369,7 @@ class Bench:
 
         def action():
             ticket = state["ticket"]
-            url = reverse("wagtail_support_ticket_action", args=[ticket.pk, "reply"])
+            url = reverse("wagtail_support_admin:ticket_action", args=[ticket.pk, "reply"])
             response = self.agent_client.post(url, {"composer-version": ticket.version,
                                                    "composer-body": "We are looking into it."})
             if response.status_code != 302:

@@ -84,8 +84,7 @@ def template_digest(agents):
     patterns = [
         "wagtail_support/migrations/*.py",
         "example_site/home/migrations/*.py",
-        "wagtail_support/demo.py",
-        "wagtail_support/demo_faq.py",
+        "example_site/demo/*.py",
         "wagtail_support/groups.py",
         "benchmarks/load/seed.py",
     ]

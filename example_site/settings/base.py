@@ -21,6 +21,7 @@ ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver"
 INSTALLED_APPS = [
     "example_site.home",
     "wagtail_support",
+    "example_site.demo",  # manage.py support_demo (DEBUG only); not part of the package
     "wagtail_modeladmin",
     "wagtail.contrib.forms",
     "wagtail.contrib.routable_page",

@@ -11,7 +11,7 @@ now, in this process; its record says what happened.
 from django.core.management.base import BaseCommand, CommandError
 
 from wagtail_support.models import OutboundMail
-from wagtail_support.notifications import retry
+from wagtail_support.notifications.delivery import retry
 
 
 class Command(BaseCommand):

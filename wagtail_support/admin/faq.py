@@ -11,7 +11,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.tables import BooleanColumn, DateColumn
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
 
-from .faq import FAQEntry, FAQTopic, normalize_query
+from ..faq import FAQEntry, FAQTopic, normalize_query
 
 
 class FAQEntryIndexView(IndexView):

@@ -10,17 +10,22 @@ The model data (names, subjects, messages) follows the wording of the source doc
 ``/work/shared/seeds``: French and English requesters, the quick FAQ and the agent's use cases.
 """
 
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
+from wagtail.models import Page, Site
 
-from . import access, workflow
-from .groups import AGENTS, SUPERVISORS, sync_groups
-from .models import Category, Message, ResolutionCode, Team, Ticket
+from example_site.demo.faq import seed_faq
+from wagtail_support import access, workflow
+from wagtail_support.groups import AGENTS, SUPERVISORS, sync_groups
+from wagtail_support.models import CannedResponse, Category, Message, ResolutionCode, Team, Ticket
+from wagtail_support.pages import SupportPage
 
 # Configuration ------------------------------------------------------------------------------------------
 
@@ -565,9 +570,6 @@ class Report:
 
 def seed_home_page(report):
     """A HomePage as the default site's root, replacing Wagtail's untouched default page."""
-    from django.apps import apps
-    from wagtail.models import Page, Site
-
     if not apps.is_installed("example_site.home"):
         report.warnings.append("example_site.home is not installed: no home page or site was set up.")
         return None, Site.objects.filter(is_default_site=True).first()
@@ -637,8 +639,6 @@ def seed_home_page(report):
 
 def is_untouched_default_page(page):
     """Is ``page`` the page Wagtail's initial migration created, never edited since?"""
-    from wagtail.models import Page, Site
-
     if page is None:
         return False
     return (
@@ -767,8 +767,6 @@ NEXT_STEPS = [
 
 def seed_support_pages(report, home):
     """A support page at /support/ and an FAQ page at /faq/ under the home page."""
-    from .pages import SupportPage
-
     if home is None:
         return None
     page = SupportPage.objects.child_of(home).filter(slug="support").first()
@@ -787,10 +785,6 @@ def seed_support_pages(report, home):
         home.add_child(instance=page)
         page.save_revision().publish()
     report.add("pages", "/support/", created)
-    try:
-        from .demo_faq import seed_faq
-    except ImportError:  # the FAQ arrives with its own module
-        return page
     faq_created, faq_page = seed_faq(home)
     report.add("pages", "/faq/", bool(faq_created))
     return page
@@ -820,8 +814,6 @@ CANNED_RESPONSES = [
 
 
 def seed_canned_responses(report, teams):
-    from .models import CannedResponse
-
     for order, (title, team_slug, body) in enumerate(CANNED_RESPONSES, start=1):
         _obj, created = CannedResponse.objects.get_or_create(
             title=title,
@@ -832,8 +824,6 @@ def seed_canned_responses(report, teams):
 
 def seed_site_port(report, site):
     """Give the default site the port the demo serves on, so links in mails work."""
-    import os
-
     if site is None or site.hostname != "localhost":
         return
     port = int(os.environ.get("PORT") or 8000)

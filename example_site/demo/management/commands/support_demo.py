@@ -2,16 +2,26 @@
 
 Creates what is missing (home page and default site, teams, service catalog, resolution codes, groups,
 demo users, demo tickets) and leaves what exists alone, so running it twice creates nothing the second
-time. See ``wagtail_support.demo`` for the data and the rules.
+time. See ``example_site.demo.tickets`` for the data and the rules.
+
+The demo accounts have known passwords (admin/admin...), so the command runs only with ``DEBUG = True``
+(``example_site.settings.dev``, which ``make demo`` and ``example_site/manage.py`` use).
 """
 
 import os
 
+from django.conf import settings
 from django.core import mail
 from django.core.management.base import BaseCommand, CommandError
 from django.test import override_settings
 
-from wagtail_support import demo
+from example_site.demo import tickets as demo
+from wagtail_support.conf import support_settings
+
+REFUSED_WITHOUT_DEBUG = (
+    "support_demo creates accounts with known passwords (admin/admin...); it runs only with DEBUG = True "
+    "(use example_site.settings.dev, as make demo does)."
+)
 
 
 class Command(BaseCommand):
@@ -33,6 +43,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, no_tickets=False, reset_passwords=False, **options):
+        if not settings.DEBUG:
+            raise CommandError(REFUSED_WITHOUT_DEBUG)
         report = demo.Report()
         try:
             context = demo.seed_configuration(report, reset_passwords=reset_passwords)
@@ -101,10 +113,6 @@ class Command(BaseCommand):
         )
 
     def print_mail(self, port):
-        from django.conf import settings
-
-        from wagtail_support.conf import support_settings
-
         write = self.stdout.write
         write("")
         write(self.style.MIGRATE_HEADING("Mail"))

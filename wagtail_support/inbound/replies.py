@@ -35,17 +35,18 @@ signature, Thunderbird's and Proton's signatures, Thunderbird's "wrote:" line, Y
 quotes of Gmail (``div.gmail_quote``, ``div.gmail_extra``), Apple Mail and Thunderbird
 (``blockquote[type=cite]``) and Proton (``blockquote.protonmail_quote``), unless some of the sender's text
 comes after them, inside or below (an interleaved answer), in which case they stay and become ``>`` lines.
-What is left goes through ``sanitize.html_to_text`` and ``extract_reply``. When that leaves nothing (a
+What is left goes through ``html.html_to_text`` and ``extract_reply``. When that leaves nothing (a
 forward, a reply with no text of its own), the whole HTML goes through the text rules instead.
 
-Only ``sanitize`` parses or writes markup; this module walks the tree ``sanitize.parse_html`` gives.
+Only ``inbound.html`` parses markup; this module walks the tree ``html.parse_html`` gives.
 """
 
 import bisect
 import re
 
-from . import sanitize
-from .sanitize import Element, Text, clean_text
+from ..sanitize import clean_text
+from . import html as mailhtml
+from .html import Element, Text
 
 # Our mails start with a line between these ends (see mail/_reply_marker.txt); notifications uses it too.
 REPLY_MARKER_PATTERN = r"##-[^\n]*-##"
@@ -289,7 +290,7 @@ def _walk(root):
     while stack:
         node, quoted = stack.pop()
         yield node, quoted
-        if isinstance(node, Element) and node.tag not in sanitize.DROPPED_TAGS:
+        if isinstance(node, Element) and node.tag not in mailhtml.DROPPED_TAGS:
             quoted = quoted or node.tag == "blockquote"
             stack.extend((child, quoted) for child in reversed(node.children))
 
@@ -350,7 +351,7 @@ def _written_inside(container):
         if isinstance(node, Text):
             if _visible(node.data):
                 return True
-        elif node.tag not in sanitize.DROPPED_TAGS and node.tag != "blockquote":
+        elif node.tag not in mailhtml.DROPPED_TAGS and node.tag != "blockquote":
             if "gmail_attr" not in node.classes:  # Gmail's "wrote:" line
                 stack.extend(node.children)
     return False
@@ -374,7 +375,7 @@ def _remove_quotes(root):
         if isinstance(node, Text):
             if _visible(node.data):
                 visible.append(place[id(node)])
-        elif node.tag not in sanitize.DROPPED_TAGS:
+        elif node.tag not in mailhtml.DROPPED_TAGS:
             if _quote(node):
                 quotes.append(node)
             stack.append((node, True))
@@ -395,13 +396,13 @@ def _remove_history(root):
 
 def extract_reply_html(html):
     """The reply in an HTML mail body, as plain text: quoted history, signature and phone footers left out."""
-    tree = sanitize.parse_html(html)
+    tree = mailhtml.parse_html(html)
     _remove_history(tree)
-    text = sanitize.html_to_text(tree)
+    text = mailhtml.html_to_text(tree)
     reply = extract_reply(text) if text else ""
     if reply:
         return reply
-    text = sanitize.html_to_text(html)
+    text = mailhtml.html_to_text(html)
     return extract_reply(text) if text else ""
 
 

@@ -1,4 +1,4 @@
-"""The reply a helpdesk keeps of an inbound mail (``mailtext``), and HTML made text (``sanitize.html_to_text``).
+"""The reply a helpdesk keeps of an inbound mail (``inbound.replies``), and HTML made text (``inbound.html``).
 
 The samples are written the way the mail programs write them (headers, wrapping, quoting, markup), with
 our notification quoted below the reply: it starts with the reply marker line.
@@ -6,9 +6,10 @@ our notification quoted below the reply: it starts with the reply marker line.
 
 import pytest
 
-from wagtail_support import mailtext
-from wagtail_support.mailtext import extract_reply, extract_reply_html, reply_text
-from wagtail_support.sanitize import html_to_text, render_text
+from wagtail_support.inbound import replies as mailtext
+from wagtail_support.inbound.replies import extract_reply, extract_reply_html, reply_text
+from wagtail_support.inbound.html import html_to_text
+from wagtail_support.sanitize import render_text
 
 MARKER_EN = "##- Please type your reply above this line -##"
 MARKER_FR = "##- Veuillez écrire votre réponse au-dessus de cette ligne -##"

@@ -7,7 +7,7 @@ found by slug and only created when missing, and existing ones are never changed
 
 from django.db import transaction
 
-from .faq import FAQEntry, FAQPage, FAQTopic
+from wagtail_support.faq import FAQEntry, FAQPage, FAQTopic
 
 FAQ_PAGE_TITLE = "Frequently asked questions"
 FAQ_PAGE_SLUG = "faq"

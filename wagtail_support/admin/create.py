@@ -6,23 +6,21 @@ the name and address, and an address that belongs to exactly one active account 
 The optional beneficiary works the same way. The service catalog entry decides the team (shown on the
 form, decided for real by ``workflow.open_ticket``), which the agent may override.
 
-Registered here (``wagtail_hooks.py`` imports this module):
+Its URLs (``admin.urls``):
 
-- ``support/tickets/new/`` (``wagtail_support_ticket_create``): the form; agents only.
-- ``support/requesters/autocomplete/?q=`` (``wagtail_support_requester_autocomplete``): JSON for the
-  autocomplete; agents only, active accounts only, at most ``AUTOCOMPLETE_LIMIT`` results, one query.
+- ``support/tickets/new/`` (``ticket_create``): the form; agents only.
+- ``support/requesters/autocomplete/?q=`` (``requester_autocomplete``): JSON for the autocomplete; agents
+  only, active accounts only, at most ``AUTOCOMPLETE_LIMIT`` results, one query.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, path, reverse
 from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -30,11 +28,15 @@ from django.views.decorators.http import require_GET
 from django.views.generic.edit import FormView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.models import Site
 
-from . import access, workflow
-from .forms import AttachmentsField
-from .models import Category, Team, Ticket
+from .. import workflow
+from ..access import ticket_policy
+from ..adapter import get_adapter
+from ..forms import AttachmentsField, CatalogChoiceField
+from ..models import Category, Team, Ticket, person_label
+from .paths import admin_url, inbox_url, ticket_url
 
 AUTOCOMPLETE_MIN_LENGTH = 2
 AUTOCOMPLETE_LIMIT = 10
@@ -50,48 +52,6 @@ AGENT_CHANNELS = [
     (Ticket.Channel.IN_PERSON, Ticket.Channel.IN_PERSON.label),
     (Ticket.Channel.ADMIN, _("Other (typed in by the support team)")),
 ]
-
-
-# The service catalog, in tree order ------------------------------------------------------------------------
-
-
-@dataclass
-class CatalogEntry:
-    category: Category
-    full_name: str
-    team: Team | None  # the team its tickets go to: its own, else the nearest parent's (Category.get_team)
-    depth: int
-
-
-def catalog_entries():
-    """The active service catalog entries in tree order (parents first, siblings by order and name).
-
-    One query for the whole tree, where ``Category.full_name`` and ``get_team()`` would walk the parents
-    of each entry. The team follows the same rule as ``Category.get_team``.
-    """
-    nodes = list(Category.objects.select_related("default_team").order_by("sort_order", "name", "pk"))
-    by_id = {node.pk: node for node in nodes}
-    children = defaultdict(list)
-    roots = []
-    for node in nodes:
-        if node.parent_id is not None and node.parent_id in by_id and node.parent_id != node.pk:
-            children[node.parent_id].append(node)
-        else:
-            roots.append(node)
-    entries, seen = [], set()
-    stack = [(node, (), None, 0) for node in reversed(roots)]
-    while stack:
-        node, names, inherited_team, depth = stack.pop()
-        if node.pk in seen:  # a cycle saved by hand: each entry once
-            continue
-        seen.add(node.pk)
-        names = names + (node.name,)
-        team = node.default_team if node.default_team_id else inherited_team
-        if node.is_active:
-            entries.append(CatalogEntry(node, " › ".join(names), team, depth))
-        for child in reversed(children[node.pk]):
-            stack.append((child, names, team, depth + 1))
-    return entries
 
 
 # The form -------------------------------------------------------------------------------------------------
@@ -140,11 +100,9 @@ class AgentTicketForm(forms.Form):
     )
     beneficiary_user = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    category = forms.TypedChoiceField(
+    category = CatalogChoiceField(
         label=_("Service catalog entry"),
-        coerce=int,
-        required=False,
-        empty_value=None,
+        empty_label=_("None"),
         help_text=_("The entry decides which support team gets the ticket."),
     )
     team = forms.ModelChoiceField(
@@ -178,25 +136,15 @@ class AgentTicketForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.catalog = catalog_entries()
-        self.category_by_id = {entry.category.pk: entry for entry in self.catalog}
-        self.fields["category"].choices = [("", _("None"))] + [
-            (entry.category.pk, entry.full_name) for entry in self.catalog
-        ]
+        tree = Category.objects.tree()
+        self.catalog = tree.active()
+        self.category_by_id = {entry.pk: entry for entry in self.catalog}
+        self.fields["category"].set_tree(tree)
         self.fields["team"].queryset = Team.objects.filter(is_active=True).order_by("name")
-        self.default_team = workflow.default_team()
+        self.default_team = get_adapter().get_default_team()
         self.people = {}
 
     # Validation -------------------------------------------------------------------------------------------
-
-    def clean_category(self):
-        value = self.cleaned_data.get("category")
-        if value is None:
-            return None
-        entry = self.category_by_id.get(value)
-        if entry is None:  # the choices already refuse it; kept for an entry retired meanwhile
-            raise forms.ValidationError(_("This service catalog entry is no longer in use."), code="invalid_choice")
-        return entry.category
 
     def clean(self):
         cleaned = super().clean()
@@ -277,12 +225,6 @@ def _account_for_email(email):
     return matches[0] if len(matches) == 1 else None
 
 
-def _account_label(user):
-    name = (user.get_full_name() if hasattr(user, "get_full_name") else "") or user.get_username()
-    email = getattr(user, get_user_model().get_email_field_name(), "") or ""
-    return f"{name} <{email}>" if email else name
-
-
 def _same_person(a, b):
     if a.user is not None and b.user is not None:
         return a.user.pk == b.user.pk
@@ -294,26 +236,9 @@ def _same_person(a, b):
 # Views ----------------------------------------------------------------------------------------------------
 
 
-def _require_agent(request):
-    if not access.is_agent(request.user):
-        raise PermissionDenied
-
-
-def _first_url(*candidates):
-    for name, args in candidates:
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return reverse("wagtailadmin_home")
-
-
-def ticket_admin_url(ticket):
-    """The ticket's workspace; the inbox or the admin home until the workspace exists."""
-    return _first_url(("wagtail_support_ticket", [ticket.pk]), ("wagtail_support_inbox", []))
-
-
-class TicketCreateView(WagtailAdminTemplateMixin, FormView):
+class TicketCreateView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
+    permission_policy = ticket_policy
+    permission_required = "work"
     form_class = AgentTicketForm
     template_name = "wagtail_support/admin/create.html"
     page_title = _("New ticket")
@@ -335,16 +260,9 @@ class TicketCreateView(WagtailAdminTemplateMixin, FormView):
         "beneficiary_email",
     }
 
-    def dispatch(self, request, *args, **kwargs):
-        _require_agent(request)
-        return super().dispatch(request, *args, **kwargs)
-
     def get_breadcrumbs_items(self):
         items = list(self.breadcrumbs_items)
-        try:
-            items.append({"url": reverse("wagtail_support_inbox"), "label": gettext("Support")})
-        except NoReverseMatch:
-            pass
+        items.append({"url": inbox_url(), "label": gettext("Support")})
         items.append({"url": "", "label": self.page_title})
         return items
 
@@ -392,9 +310,9 @@ class TicketCreateView(WagtailAdminTemplateMixin, FormView):
                 "reference": ticket.reference,
                 "requester": ticket.requester_display,
             }
-        if access.can_work_ticket(self.request.user, ticket):
+        if ticket_policy.user_has_permission_for_instance(self.request.user, "work", ticket):
             messages.success(self.request, message)
-            return redirect(ticket_admin_url(ticket))
+            return redirect(ticket_url(ticket))
         # Sent to a team the agent is not in: its workspace would turn them away.
         messages.success(
             self.request,
@@ -405,7 +323,7 @@ class TicketCreateView(WagtailAdminTemplateMixin, FormView):
                 % {"team": ticket.team.name if ticket.team_id else "-"},
             ),
         )
-        return redirect(_first_url(("wagtail_support_inbox", [])))
+        return redirect(inbox_url())
 
     def form_invalid(self, form):
         messages.validation_error(self.request, _("The ticket could not be created. Correct the errors below."), form)
@@ -414,13 +332,13 @@ class TicketCreateView(WagtailAdminTemplateMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = context["form"]
-        routes = {str(entry.category.pk): entry.team.name if entry.team else "" for entry in form.catalog}
+        routes = {str(entry.pk): entry.team.name if entry.team else "" for entry in form.catalog}
         context.update(
             {
-                "action_url": reverse("wagtail_support_ticket_create"),
+                "action_url": admin_url("ticket_create"),
                 "submit_button_label": self.submit_button_label,
                 "submit_button_active_label": self.submit_button_active_label,
-                "autocomplete_url": reverse("wagtail_support_requester_autocomplete"),
+                "autocomplete_url": admin_url("requester_autocomplete"),
                 "autocomplete_min_length": AUTOCOMPLETE_MIN_LENGTH,
                 "category_teams": routes,
                 "default_team_name": form.default_team.name if form.default_team else "",
@@ -447,7 +365,7 @@ class TicketCreateView(WagtailAdminTemplateMixin, FormView):
         user = get_user_model()._default_manager.filter(pk=int(chosen), is_active=True).first()
         if user is None:
             return None
-        return {"id": user.pk, "label": _account_label(user)}
+        return {"id": user.pk, "label": person_label(user, with_email=True)}
 
     def _routed_team(self, form):
         """(team name, where it comes from) for the team preview, before JavaScript updates it."""
@@ -514,7 +432,7 @@ def search_requesters(query, limit=AUTOCOMPLETE_LIMIT):
 @require_GET
 def requester_autocomplete(request):
     """``{"results": [{"id", "name", "email"}]}`` for the requester and beneficiary autocomplete."""
-    if not access.is_agent(request.user):
+    if not ticket_policy.user_has_permission(request.user, "work"):
         return JsonResponse({"error": gettext("You are not allowed to search the accounts.")}, status=403)
     query = " ".join((request.GET.get("q") or "").split())[:AUTOCOMPLETE_MAX_LENGTH]
     if len(query) < AUTOCOMPLETE_MIN_LENGTH:
@@ -523,21 +441,9 @@ def requester_autocomplete(request):
     results = [
         {
             "id": user.pk,
-            "name": (user.get_full_name() if hasattr(user, "get_full_name") else "") or user.get_username(),
+            "name": person_label(user),
             "email": getattr(user, email_field, "") or "",
         }
         for user in search_requesters(query)
     ]
     return JsonResponse({"results": results})
-
-
-def admin_urls():
-    """URLs of "New ticket"; registered by ``wagtail_hooks``."""
-    return [
-        path("support/tickets/new/", TicketCreateView.as_view(), name="wagtail_support_ticket_create"),
-        path(
-            "support/requesters/autocomplete/",
-            requester_autocomplete,
-            name="wagtail_support_requester_autocomplete",
-        ),
-    ]

@@ -25,10 +25,14 @@ What ``process`` does with one mail, in order:
    a ticket keeps the mail it forwards, even below a note of the sender's own.
 """
 
+import copy
 import hashlib
 import logging
 import re
+from email.encoders import encode_base64
 from email.utils import getaddresses, parseaddr
+
+from anymail.inbound import AnymailInboundMessage
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -36,11 +40,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import access, mailtext, notifications, workflow
-from .attachments import validate_attachments
-from .conf import support_settings
-from .models import InboundMail, Message, OutboundMail, Team, Ticket
-from .sanitize import clean_filename, clean_text, html_to_text
+from .. import access, workflow
+from ..adapter import get_adapter
+from ..attachments import validate_attachments
+from ..conf import support_settings
+from ..models import InboundMail, Message, OutboundMail, Team, Ticket
+from ..notifications.tracking import mark_bounced
+from ..sanitize import clean_filename, clean_text
+from . import replies
+from .html import html_to_text
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +56,7 @@ _MSGID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 # Mailers that send delivery reports.
 _BOUNCE_SENDERS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
 # The line that starts a forwarded mail, as the reply rules know it.
-_FORWARD_LINE = mailtext.FORWARD_LINE
+_FORWARD_LINE = replies.FORWARD_LINE
 _AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply", "auto-reply"}
 # Keep at most this much raw MIME text of a mail that did not reach a ticket.
 MAX_RAW = 30 * 1024 * 1024
@@ -121,9 +129,6 @@ def raw_text(message):
     without a transfer encoding; they are base64-encoded here, so the text has no NUL byte (PostgreSQL
     refuses one in a text column) and parses back into the same files.
     """
-    import copy
-    from email.encoders import encode_base64
-
     try:
         message = copy.deepcopy(message)
         for part in message.walk():
@@ -313,7 +318,7 @@ def team_for(recipients):
         for address in recipients:
             if address in by_address:
                 return by_address[address]
-    return workflow.default_team()
+    return get_adapter().get_default_team()
 
 
 def language_of(message):
@@ -333,7 +338,7 @@ def language_of(message):
 
 
 def body_of(message):
-    return mailtext.reply_text(
+    return replies.reply_text(
         stripped_text=getattr(message, "stripped_text", None), text=message.text, html=message.html
     )
 
@@ -474,7 +479,7 @@ def _process(record, message, sender, sender_name, recipients, release):
             return _ignore(record, message, InboundMail.Reason.LOOP)
         if is_bounce(message, sender):
             bounced = _bounced_message_ids(message)
-            notifications.mark_bounced(bounced, message.subject or "bounce")
+            mark_bounced(bounced, message.subject or "bounce")
             ticket = OutboundMail.objects.filter(internet_message_id__in=bounced).exclude(ticket=None).values_list("ticket", flat=True).first()
             return _ignore(record, message, InboundMail.Reason.BOUNCE, ticket=Ticket.objects.filter(pk=ticket).first())
         if over_hourly_limit(sender):
@@ -586,7 +591,6 @@ def _open_from_mail(record, message, sender, sender_name, recipients, body, acce
 
 def release(record):
     """Open a ticket from a quarantined or ignored mail (an agent's decision in the admin)."""
-    from anymail.inbound import AnymailInboundMessage
 
     if record.status not in {InboundMail.Status.QUARANTINED, InboundMail.Status.IGNORED, InboundMail.Status.FAILED}:
         raise workflow.IllegalTransition(_("This mail has already been processed."))

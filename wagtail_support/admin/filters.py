@@ -1,0 +1,216 @@
+"""The inbox's filters (Wagtail's filter drill-down), its sorts and its search."""
+
+import re
+
+import django_filters
+from django import forms
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models.functions import Lower
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+
+from ..conf import support_settings
+from ..models import Category, Ticket, person_label
+from ..widgets import QuickRadioSelect, QuickSelect
+from .scope import VIEW_CHOICES, AgentScope
+
+#: A search longer than this is cut, and only its first words are used.
+MAX_SEARCH_LENGTH = 200
+MAX_SEARCH_WORDS = 8
+
+
+class BoundedDateRangeField(django_filters.fields.DateRangeField):
+    """A date range whose years a database can store once converted to UTC (year 1 cannot)."""
+
+    MIN_YEAR, MAX_YEAR = 1900, 9000
+
+    def compress(self, data_list):
+        for day in data_list or []:
+            if day and not self.MIN_YEAR <= day.year <= self.MAX_YEAR:
+                raise forms.ValidationError(gettext("Enter a date between the years 1900 and 9000."))
+        return super().compress(data_list)
+
+
+class BoundedDateFromToRangeFilter(django_filters.DateFromToRangeFilter):
+    field_class = BoundedDateRangeField
+
+
+class TicketFilterSet(WagtailFilterSet):
+    """The inbox filters, shown in the header's filter drill-down.
+
+    Choices that depend on the user (teams, assignees) are filled in per request; a value that is not
+    one of them is invalid, and the inbox then ignores that one filter (see ``InboxView.filters``).
+    """
+
+    view = django_filters.ChoiceFilter(
+        label=_("View"),
+        choices=VIEW_CHOICES,
+        method="filter_view",
+        widget=QuickRadioSelect,
+        empty_label=_("All"),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Ticket.Status.choices, widget=QuickRadioSelect, empty_label=_("All")
+    )
+    priority = django_filters.ChoiceFilter(
+        label=_("Priority"), choices=Ticket.Priority.choices, widget=QuickRadioSelect, empty_label=_("All")
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Type"), choices=Ticket.Kind.choices, widget=QuickRadioSelect, empty_label=_("All")
+    )
+    team = django_filters.ChoiceFilter(
+        label=_("Support team"), method="filter_team", empty_label=_("All"), widget=QuickSelect
+    )
+    assignee = django_filters.ChoiceFilter(
+        label=_("Assignee"), method="filter_assignee", empty_label=_("All"), widget=QuickSelect
+    )
+    category = django_filters.ChoiceFilter(
+        label=_("Service catalog entry"), method="filter_category", empty_label=_("All"), widget=QuickSelect
+    )
+    created = BoundedDateFromToRangeFilter(
+        label=_("Created"), field_name="created_at", widget=DateRangePickerWidget
+    )
+    requester = django_filters.CharFilter(label=_("Requester or beneficiary email"), method="filter_requester")
+
+    NO_TEAM = "none"
+    ME = "me"
+    NOBODY = "nobody"
+
+    class Meta:
+        model = Ticket
+        fields = []
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.scope = AgentScope.for_request(request)
+        user = request.user
+        self.filters["team"].extra["choices"] = [(self.NO_TEAM, _("No team"))] + [
+            (str(team.pk), team.name) for team in self.scope.teams()
+        ]
+        self.filters["assignee"].extra["choices"] = [
+            (self.ME, _("Me")),
+            (self.NOBODY, _("Nobody (unassigned)")),
+        ] + [(str(agent.pk), person_label(agent)) for agent in self.scope.agents() if agent.pk != user.pk]
+        self.catalog = Category.objects.tree()
+        self.filters["category"].extra["choices"] = [(str(pk), name) for pk, name in self.catalog.choices(self.catalog.entries)]
+
+    def filter_view(self, queryset, name, value):
+        q = self.scope.view_q(value)
+        return queryset if q is None else queryset.filter(q)
+
+    def filter_team(self, queryset, name, value):
+        if value == self.NO_TEAM:
+            return queryset.filter(team__isnull=True)
+        return queryset.filter(team_id=int(value))
+
+    def filter_assignee(self, queryset, name, value):
+        if value == self.ME:
+            return queryset.filter(assignee=self.request.user)
+        if value == self.NOBODY:
+            return queryset.filter(assignee__isnull=True)
+        return queryset.filter(assignee_id=int(value))
+
+    def filter_category(self, queryset, name, value):
+        # An entry and everything under it: "Accounts" also finds "Accounts › Password".
+        return queryset.filter(category_id__in=self.catalog.descendants(int(value)))
+
+    def filter_requester(self, queryset, name, value):
+        # "Other tickets" of a person: as requester or as beneficiary. The workflow stores addresses in
+        # lower case, so an exact match on the lowered address is case-insensitive and both indexes
+        # (requester_email, beneficiary_email) serve it.
+        email = value.strip().lower()
+        if not email:
+            return queryset
+        return queryset.filter(Q(requester_email=email) | Q(beneficiary_email=email))
+
+
+# Sorting --------------------------------------------------------------------------------------------------
+
+
+PRIORITY_ORDER = [Ticket.Priority.URGENT, Ticket.Priority.HIGH, Ticket.Priority.NORMAL, Ticket.Priority.LOW]
+STATUS_ORDER = [Ticket.Status.OPEN, Ticket.Status.PENDING, Ticket.Status.CLOSED]
+
+
+def _rank(field, values):
+    return Case(
+        *[When(**{field: value}, then=Value(rank)) for rank, value in enumerate(values)],
+        default=Value(len(values)),
+        output_field=IntegerField(),
+    )
+
+
+# Sort key -> (annotations, fields in ascending order). "priority" puts urgent first and "status" follows
+# the lifecycle (open, pending, closed); "-key" reverses. Anything else in ?ordering= is ignored.
+ORDERINGS = {
+    "reference": ({}, ["number"]),
+    "subject": ({"subject_sort": Lower("subject")}, ["subject_sort"]),
+    "priority": ({"priority_rank": _rank("priority", PRIORITY_ORDER)}, ["priority_rank"]),
+    "status": ({"status_rank": _rank("status", STATUS_ORDER)}, ["status_rank"]),
+    "updated_at": ({}, ["updated_at"]),
+    "created_at": ({}, ["created_at"]),
+    "assignee": ({}, ["assignee__first_name", "assignee__last_name", "assignee__username"]),
+}
+ORDERING_ALIASES = {"number": "reference", "updated": "updated_at", "created": "created_at"}
+DEFAULT_ORDERING = "-updated_at"
+
+
+def order_tickets(queryset, ordering):
+    descending = ordering.startswith("-")
+    key = ordering.lstrip("-")
+    annotations, fields = ORDERINGS[key]
+    if annotations:
+        queryset = queryset.annotate(**annotations)
+    if key == "assignee":
+        # Unassigned tickets sort before everyone in ascending order, after everyone in descending order,
+        # on every database.
+        order_by = [
+            F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_first=True) for field in fields
+        ]
+    else:
+        # Columns that are never null: a plain order, which the (-updated_at, -number) and
+        # (-created_at, -number) indexes serve read forwards or backwards.
+        order_by = [F(field).desc() if descending else F(field).asc() for field in fields]
+    if fields != ["number"]:
+        # A stable order, so a ticket never shows on two pages, in the same direction as the sort.
+        order_by.append(F("number").desc() if descending else F("number").asc())
+    return queryset.order_by(*order_by)
+
+
+# Search ---------------------------------------------------------------------------------------------------
+
+
+#: A whole address: something@domain.tld, nothing around it.
+ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+def search_tickets(queryset, query):
+    """Tickets matching ``query``: a reference ("#1042" or "1042"), or words of the subject, requester
+    name or requester address.
+
+    A reference typed with its prefix looks up the ticket number only (the unique index answers). A whole
+    address ("ann@example.com") finds the tickets of that requester or beneficiary (the address indexes
+    answer; a substring search of a common domain reads thousands of rows). Other words must each
+    appear in one of the text fields (``icontains``, served by trigram indexes on PostgreSQL).
+    """
+    query = (query or "").strip()[:MAX_SEARCH_LENGTH]
+    if not query:
+        return queryset
+    prefix = support_settings.REFERENCE_PREFIX or ""
+    reference = re.fullmatch(r"(%s)?\s*(\d{1,18})" % re.escape(prefix), query) if prefix else None
+    if reference is None:
+        reference = re.fullmatch(r"()(\d{1,18})", query)
+    if reference is not None and reference.group(1):
+        return queryset.filter(number=int(reference.group(2)))
+    if ADDRESS.fullmatch(query):
+        email = query.lower()
+        return queryset.filter(Q(requester_email=email) | Q(beneficiary_email=email))
+    words = query.split()[:MAX_SEARCH_WORDS]
+    condition = Q()
+    for word in words:
+        condition &= (
+            Q(subject__icontains=word) | Q(requester_name__icontains=word) | Q(requester_email__icontains=word)
+        )
+    if reference is not None:
+        condition |= Q(number=int(reference.group(2)))
+    return queryset.filter(condition)

@@ -1,0 +1,54 @@
+"""The Support menu, built with Wagtail's own menu classes: the inbox (with the count of unassigned
+tickets) and "New ticket" for agents, then the configuration and mail screens (``admin.viewsets``) for
+those allowed to list them. Sites add items with the ``register_wagtail_support_menu_item`` hook."""
+
+from functools import partial
+
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+
+from ..access import ticket_policy
+from . import viewsets
+from .paths import NAMESPACE
+from .scope import unassigned_count
+
+MENU_HOOK = "register_wagtail_support_menu_item"
+
+
+class AgentMenuItem(MenuItem):
+    """A menu item for agents (the ticket permission policy's "work"), with an optional count."""
+
+    def __init__(self, label, url, count=None, **kwargs):
+        self.count = count
+        super().__init__(label, url, **kwargs)
+
+    def is_shown(self, request):
+        return ticket_policy.user_has_permission(request.user, "work")
+
+    def render_component(self, request):
+        component = super().render_component(request)
+        if self.count is not None:
+            number = self.count(request)
+            if number:
+                # "Inbox (3)": the number of unassigned tickets this agent can see.
+                component.label = _("%(label)s (%(count)s)") % {"label": self.label, "count": number}
+        return component
+
+
+def menu_item_factories():
+    """One callable per item this app puts in the Support menu (each registered on ``MENU_HOOK``)."""
+    return [
+        partial(AgentMenuItem, _("Inbox"), reverse_lazy(f"{NAMESPACE}:inbox"), count=unassigned_count, icon_name="tasks", order=1),
+        partial(AgentMenuItem, _("New ticket"), reverse_lazy(f"{NAMESPACE}:ticket_create"), icon_name="plus", order=2),
+        *viewsets.menu_item_factories(first_order=10),
+    ]
+
+
+support_menu = Menu(register_hook_name=MENU_HOOK, construct_hook_name="construct_wagtail_support_menu")
+
+
+def support_menu_item():
+    """The top-level "Support" item of Wagtail's menu (shown when any of its items is)."""
+    return SubmenuMenuItem(_("Support"), support_menu, icon_name="help", name="support", order=150)
+

@@ -1,0 +1,100 @@
+"""Panels the agents' admin adds to Wagtail's pages: "Tickets assigned to my teams" on the admin home, and
+"Support mail" (which ticket mails an agent gets) on the account's Notifications tab."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy
+from wagtail.admin.ui.components import Component
+from wagtail.admin.views.account import BaseSettingsPanel, notifications_tab
+
+from ..access import ticket_policy
+from ..models import NotificationSettings, person_label
+from .columns import ticket_age
+from .paths import inbox_url, ticket_url
+from .scope import VIEW_MINE, VIEW_TEAMS, VIEW_UNASSIGNED, AgentScope
+
+#: Rows of the admin home panel.
+PANEL_SIZE = 10
+
+
+class TicketsForMyTeamsPanel(Component):
+    """"Tickets assigned to my teams" ("Les demandes affectées à mes équipes") on the admin home.
+
+    Agents only. The not-closed tickets of the agent's teams and those assigned to them, newest activity
+    first, ``PANEL_SIZE`` of them, each reference linking to its workspace; above them the counts
+    (unassigned, mine, my teams), each linking to that view of the inbox. A supervisor sees their own
+    teams' tickets, or every open ticket if they belong to no team (see ``AgentScope``). Three queries
+    whatever the number of tickets: the user's teams, the counts, the rows.
+    """
+
+    name = "wagtail_support_my_teams"
+    template_name = "wagtail_support/admin/home_panel.html"
+    order = 100  # before Wagtail's own panels (moderation 210+, recent edits 250, locked pages 300)
+
+    class Media:
+        css = {"all": ["wagtail_support/admin/inbox.css"]}
+
+    def __init__(self, request):
+        self.request = request
+
+    @staticmethod
+    def is_shown_to(user):
+        return ticket_policy.user_has_permission(user, "work")
+
+    def get_context_data(self, parent_context=None):
+        scope = AgentScope.for_request(self.request)
+        tickets = list(scope.panel_tickets()[:PANEL_SIZE])
+        counts = scope.counts
+        return {
+            "request": self.request,
+            "rows": [
+                {
+                    "ticket": ticket,
+                    "url": ticket_url(ticket),
+                    "assignee": person_label(ticket.assignee),
+                    "age": ticket_age(ticket),
+                }
+                for ticket in tickets
+            ],
+            "counts": [
+                {"count": counts[VIEW_UNASSIGNED], "label": _("Unassigned"), "icon": "warning",
+                 "url": inbox_url(view=VIEW_UNASSIGNED)},
+                {"count": counts[VIEW_MINE], "label": _("Assigned to me"), "icon": "user",
+                 "url": inbox_url(view=VIEW_MINE)},
+                {"count": counts[VIEW_TEAMS], "label": _("My teams"), "icon": "group",
+                 "url": inbox_url(view=VIEW_TEAMS)},
+            ],
+            "total": counts[VIEW_TEAMS],
+            "inbox_url": inbox_url(view=VIEW_TEAMS),
+        }
+
+    def render_html(self, parent_context=None):
+        if not ticket_policy.user_has_permission(self.request.user, "work"):
+            return ""
+        return super().render_html(parent_context)
+
+
+class NotificationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = NotificationSettings
+        fields = ["new_ticket", "requester_reply", "assigned"]
+
+
+class SupportNotificationsPanel(BaseSettingsPanel):
+    """"Support mail" on the account's Notifications tab: which ticket mails an agent gets."""
+
+    name = "wagtail_support_notifications"
+    title = gettext_lazy("Support mail")
+    tab = notifications_tab
+    order = 110
+    form_class = NotificationSettingsForm
+    help_text = gettext_lazy("Mails about the tickets of your teams. You never get mails about your own actions.")
+
+    def is_active(self):
+        return ticket_policy.user_has_permission(self.user, "work")
+
+    def get_form(self):
+        instance = NotificationSettings.objects.filter(user=self.user).first() or NotificationSettings(user=self.user)
+        if self.request.method == "POST":
+            return self.form_class(self.request.POST, instance=instance, prefix=self.name)
+        return self.form_class(instance=instance, prefix=self.name)

@@ -1,0 +1,135 @@
+"""Whose tickets: the tickets an agent works and the one-click views of the inbox over them, computed
+once per request and shared by the inbox, its filters, the admin home panel and the menu's count."""
+
+from functools import cached_property
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from .. import access
+from ..models import Team, Ticket
+
+# Long texts a listing never shows, left in the database.
+LISTING_DEFERRED = ("description", "solution")
+
+VIEW_MINE = "mine"
+VIEW_TEAMS = "teams"
+VIEW_UNASSIGNED = "unassigned"
+VIEW_OPEN = "open"
+
+VIEW_CHOICES = [
+    (VIEW_MINE, _("Assigned to me")),
+    (VIEW_TEAMS, _("My teams")),
+    (VIEW_UNASSIGNED, _("Unassigned")),
+    (VIEW_OPEN, _("All open")),
+]
+
+
+class AgentScope:
+    """The tickets an agent works, and the one-click views of the inbox over them.
+
+    Every queryset starts from ``access.worked_tickets(user)``: an agent gets the tickets of their
+    teams and those assigned to them; a supervisor (``view_all_tickets``) gets every ticket.
+
+    "My teams" is the work of the agent's own teams: tickets of a team they belong to, and tickets
+    assigned to them. For an agent that is everything they work. A supervisor who belongs to teams
+    gets their teams' tickets (not every team's, which is what "All open" is for); a supervisor who
+    belongs to no team has no team of their own to narrow to, so "My teams" (and the admin home panel)
+    shows every open ticket.
+    """
+
+    def __init__(self, user):
+        self.user = user
+
+    REQUEST_ATTRIBUTE = "_wagtail_support_scope"
+
+    @classmethod
+    def for_request(cls, request):
+        # The view, its filters, its columns and the menu's count share one scope, so its queries run once
+        # per request.
+        scope = getattr(request, cls.REQUEST_ATTRIBUTE, None)
+        if scope is None or scope.user is not request.user:
+            scope = cls(request.user)
+            setattr(request, cls.REQUEST_ATTRIBUTE, scope)
+        return scope
+
+    @cached_property
+    def sees_all(self):
+        return access.can_view_all(self.user)
+
+    @cached_property
+    def team_ids(self):
+        return list(Team.objects.filter(members=self.user).values_list("pk", flat=True))
+
+    def tickets(self):
+        # The rule of ``access.worked_tickets``, given the teams this scope has read already.
+        return access.worked_tickets(self.user, team_ids=self.team_ids)
+
+    def my_teams_q(self):
+        """The tickets of the user's own teams (see the class docstring); ``None`` means every ticket."""
+        if self.sees_all and not self.team_ids:
+            return None
+        return Q(team_id__in=self.team_ids) | Q(assignee=self.user)
+
+    def view_q(self, view):
+        """The Q of a one-click view, or ``None`` for an unknown view (which is ignored)."""
+        not_closed = ~Q(status=Ticket.Status.CLOSED)
+        if view == VIEW_MINE:
+            return not_closed & Q(assignee=self.user)
+        if view == VIEW_UNASSIGNED:
+            return not_closed & Q(assignee__isnull=True)
+        if view == VIEW_OPEN:
+            return not_closed
+        if view == VIEW_TEAMS:
+            teams = self.my_teams_q()
+            return not_closed if teams is None else not_closed & teams
+        return None
+
+    @cached_property
+    def counts(self):
+        """Open tickets per one-click view, in one query: ``{"mine": 3, "teams": 12, ...}``."""
+        teams = self.my_teams_q()
+        return self.tickets().not_closed().aggregate(
+            **{
+                VIEW_MINE: Count("pk", filter=Q(assignee=self.user)),
+                VIEW_TEAMS: Count("pk", filter=teams) if teams is not None else Count("pk"),
+                VIEW_UNASSIGNED: Count("pk", filter=Q(assignee__isnull=True)),
+                VIEW_OPEN: Count("pk"),
+            }
+        )
+
+    def panel_tickets(self):
+        """The not-closed tickets of "My teams", newest activity first, ready for a listing."""
+        queryset = self.tickets().filter(self.view_q(VIEW_TEAMS))
+        return queryset.select_related("team", "assignee").defer(*LISTING_DEFERRED).order_by("-updated_at", "-number")
+
+    def agents(self):
+        """The agents this user can pick as an assignee (in a filter or a bulk assign).
+
+        A supervisor gets every agent; an agent gets the agents of their own teams. The workflow still
+        checks, ticket by ticket, that the assignee may work that ticket's team.
+        """
+        queryset = access.agents()
+        if not self.sees_all:
+            # A UNION, not an OR with the user's own id, which made PostgreSQL read every account.
+            members = Team.members.through.objects.filter(team_id__in=self.team_ids).values("user_id")
+            me = get_user_model()._default_manager.filter(pk=self.user.pk).values("pk")
+            queryset = queryset.filter(pk__in=members.union(me))
+        return queryset.order_by("first_name", "last_name", get_user_model().USERNAME_FIELD)
+
+    def teams(self):
+        """The teams offered in the team filter: every team for a supervisor, else the user's own."""
+        if self.sees_all:
+            return Team.objects.all()
+        assigned_teams = Ticket.objects.filter(assignee=self.user).values("team_id")
+        return Team.objects.filter(Q(pk__in=self.team_ids) | Q(pk__in=assigned_teams))
+
+
+def unassigned_count(request):
+    """The unassigned, not closed tickets ``request.user`` works (the Support menu's count)."""
+    # The inbox and the admin home have counted it already, with the other counts of their views.
+    scope = getattr(request, AgentScope.REQUEST_ATTRIBUTE, None)
+    if scope is not None and scope.user is request.user and "counts" in scope.__dict__:
+        return scope.counts[VIEW_UNASSIGNED]
+    return access.worked_tickets(request.user).not_closed().filter(assignee__isnull=True).count()

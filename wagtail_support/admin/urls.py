@@ -1,0 +1,26 @@
+"""The agents' admin views, included by ``wagtail_hooks`` under ``/admin/support/`` in the
+``wagtail_support_admin`` namespace (``admin.paths`` builds their addresses)."""
+
+from django.urls import path
+
+from .actions import TicketActionView
+from .create import TicketCreateView, requester_autocomplete
+from .history import TicketHistoryView
+from .inbox import InboxView
+from .mail import InboundMailActionView, ResendMailView
+from .workspace import TicketWorkspaceView
+
+app_name = "wagtail_support_admin"
+
+urlpatterns = [
+    path("tickets/", InboxView.as_view(), name="inbox"),
+    path("tickets/results/", InboxView.as_view(results_only=True), name="inbox_results"),
+    path("tickets/new/", TicketCreateView.as_view(), name="ticket_create"),
+    path("tickets/<int:pk>/", TicketWorkspaceView.as_view(), name="ticket"),
+    path("tickets/<int:pk>/history/", TicketHistoryView.as_view(), name="ticket_history"),
+    path("tickets/<int:pk>/history/results/", TicketHistoryView.as_view(results_only=True), name="ticket_history_results"),
+    path("tickets/<int:pk>/<slug:action>/", TicketActionView.as_view(), name="ticket_action"),
+    path("requesters/autocomplete/", requester_autocomplete, name="requester_autocomplete"),
+    path("mail/<int:pk>/resend/", ResendMailView.as_view(), name="mail_resend"),
+    path("inbound/<int:pk>/<slug:action>/", InboundMailActionView.as_view(), name="inbound_action"),
+]

@@ -1,0 +1,157 @@
+"""The configuration screens (teams, service catalog, resolution codes, canned responses) and the mail
+logs (outgoing and incoming mail), on wagtail-modeladmin.
+
+This is the one module that imports wagtail-modeladmin: the screens are registered through ``register()``,
+shown in the Support menu through ``menu_item_factories()``, and reached through ``url_for()``, so that moving them
+to Wagtail's ``ModelViewSet`` one day changes this module only.
+"""
+
+from functools import partial
+
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
+from wagtail_modeladmin.helpers import PermissionHelper
+from wagtail_modeladmin.options import ModelAdmin
+
+from ..models import CannedResponse, Category, InboundMail, OutboundMail, ResolutionCode, Team
+from .paths import ticket_url
+
+
+class SupportModelAdmin(ModelAdmin):
+    # Shown in the Support menu (``menu_items``), not at the top level of Wagtail's menu.
+    add_to_admin_menu = False
+
+
+class TeamAdmin(SupportModelAdmin):
+    model = Team
+    menu_label = _("Teams")
+    menu_icon = "group"
+    list_display = ("name", "contact_email", "inbound_email", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "contact_email", "inbound_email")
+
+
+class CategoryAdmin(SupportModelAdmin):
+    model = Category
+    menu_label = _("Service catalog")
+    menu_icon = "list-ul"
+    list_display = ("full_name", "default_team", "is_active")
+    list_filter = ("is_active", "default_team")
+    search_fields = ("name", "description")
+    ordering = ("parent__sort_order", "sort_order", "name")
+
+
+class ResolutionCodeAdmin(SupportModelAdmin):
+    model = ResolutionCode
+    menu_label = _("Resolution codes")
+    menu_icon = "check"
+    list_display = ("__str__", "code", "is_active")
+    list_filter = ("is_active",)
+
+
+class CannedResponseAdmin(SupportModelAdmin):
+    model = CannedResponse
+    menu_label = _("Canned responses")
+    menu_icon = "openquote"
+    list_display = ("title", "team", "is_active")
+    list_filter = ("is_active", "team")
+    search_fields = ("title", "body")
+
+
+class ReadOnlyPermissionHelper(PermissionHelper):
+    """Records are written by the mail code only: they can be listed and inspected, never edited."""
+
+    def user_can_create(self, user):
+        return False
+
+    def user_can_edit_obj(self, user, obj):
+        return False
+
+    def user_can_delete_obj(self, user, obj):
+        return False
+
+
+class MailAdminMixin:
+    permission_helper_class = ReadOnlyPermissionHelper
+    inspect_view_enabled = True
+    list_per_page = 50
+
+    def ticket_link(self, obj):
+        if obj.ticket_id is None:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a>', ticket_url(obj.ticket_id), obj.ticket.reference
+        )
+
+    ticket_link.short_description = gettext_lazy("Ticket")
+
+
+class OutboundMailAdmin(MailAdminMixin, SupportModelAdmin):
+    model = OutboundMail
+    menu_label = gettext_lazy("Outgoing mail")
+    menu_icon = "mail"
+    list_display = ("created_at", "recipient", "event_label", "ticket_link", "status", "attempts", "error")
+    list_filter = ("status", "event", "audience")
+    search_fields = ("recipient", "internet_message_id", "esp_message_id", "subject")
+    inspect_view_fields = (
+        "ticket", "message", "event", "audience", "recipient", "language", "subject", "internet_message_id",
+        "esp_name", "esp_message_id", "status", "error", "attempts", "created_at", "sent_at", "updated_at",
+    )
+    inspect_template_name = "wagtail_support/admin/outbound_mail_inspect.html"
+
+    def event_label(self, obj):
+        return obj.event_label
+
+    event_label.short_description = gettext_lazy("Event")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("ticket")
+
+
+class InboundMailAdmin(MailAdminMixin, SupportModelAdmin):
+    model = InboundMail
+    menu_label = gettext_lazy("Incoming mail")
+    menu_icon = "download"
+    list_display = ("received_at", "from_email", "subject", "status", "reason", "ticket_link")
+    list_filter = ("status", "reason")
+    search_fields = ("from_email", "subject", "internet_message_id", "recipients")
+    inspect_view_fields = (
+        "received_at", "from_email", "from_name", "recipients", "subject", "internet_message_id", "esp_name",
+        "status", "reason", "note", "ticket", "message",
+    )
+    inspect_template_name = "wagtail_support/admin/inbound_mail_inspect.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("ticket").defer("raw")
+
+
+# In the order of the Support menu.
+MODEL_ADMINS = [
+    TeamAdmin(),
+    CategoryAdmin(),
+    ResolutionCodeAdmin(),
+    CannedResponseAdmin(),
+    OutboundMailAdmin(),
+    InboundMailAdmin(),
+]
+_BY_MODEL = {admin.model: admin for admin in MODEL_ADMINS}
+
+
+def register():
+    """Register the screens' URLs, permissions and URL finders with Wagtail (``wagtail_hooks``)."""
+    for admin in MODEL_ADMINS:
+        admin.register_with_wagtail()
+
+
+def menu_item_factories(first_order=10):
+    """One callable per screen that makes its Support menu item (shown to those whose permissions let them
+    list the model); called when the menu is first built, once the URLs are loaded."""
+    return [partial(admin.get_menu_item, order) for order, admin in enumerate(MODEL_ADMINS, start=first_order)]
+
+
+def url_for(model, action="index", *args):
+    """The address of a screen of ``model``: ``"index"``, ``"create"``, ``"edit"``, ``"delete"``,
+    ``"inspect"`` (the last three with the object's pk)."""
+    return reverse(_BY_MODEL[model].url_helper.get_action_url_name(action), args=args)

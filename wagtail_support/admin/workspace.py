@@ -1,0 +1,249 @@
+"""The ticket workspace: the admin page where an agent works one ticket.
+
+One page per ticket (``wagtail_support_admin:ticket``) shows the ticket, the conversation (public replies
+and internal notes in one timeline), a composer and every move an agent can make. Each move is a POST to
+``wagtail_support_admin:ticket_action`` (``admin.actions``), made through ``wagtail_support.workflow``;
+this module never changes a ticket itself. The ticket permission policy (``access.ticket_policy``) decides
+who may see the page: agents only, and only for tickets they may work; any other ticket is a 404, whether
+it exists or not.
+
+Every form carries the ticket's ``version``. When the ticket changed since the page was shown, the
+workflow refuses the move (``TicketChanged``) and the page is shown again, with the agent's input kept
+and a warning, so nothing is overwritten silently and no draft is lost.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404
+from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.urls import reverse
+from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.log_actions import registry as log_registry
+
+from ..access import ticket_policy
+from ..conversation import conversation_window, earlier_messages
+from ..models import CannedResponse, Category, Message, Ticket
+from .paths import admin_url, inbox_url, other_tickets_url, page_edit_url, ticket_url
+from .ticket_forms import ACTION_FORMS, WORKSPACE_FORMS, ComposerForm, DetailsForm
+
+# The conversation filter of the timeline (``?show=``); anything else shows everything.
+SHOW_ALL, SHOW_PUBLIC, SHOW_INTERNAL = "all", "public", "internal"
+SHOW_CHOICES = (SHOW_ALL, SHOW_PUBLIC, SHOW_INTERNAL)
+
+# Entries of the history shown on the workspace; the history page lists them all.
+HISTORY_ON_WORKSPACE = 15
+HISTORY_PER_PAGE = 100
+# Mails about the ticket listed beside it (the newest first).
+MAILS_ON_WORKSPACE = 20
+
+# Joined with the ticket. Each join more costs PostgreSQL's planner dearly (6 of them: 1.8 ms to plan;
+# 9: 6 to 10 ms), so the pages and the followed ticket come in a query of their own.
+TICKET_RELATED = (
+    "team",
+    "assignee",
+    "category",
+    "resolution_code",
+    "requester_user",
+    "beneficiary_user",
+)
+TICKET_PREFETCHED = ("submitted_from", "came_from", "follows")
+
+
+def ticket_with_related(pk):
+    """The ticket with what the workspace shows of it, or ``None``."""
+    return (
+        Ticket.objects.select_related(*TICKET_RELATED)
+        .prefetch_related(*TICKET_PREFETCHED)
+        .filter(pk=pk)
+        .order_by()
+        .first()
+    )
+
+
+def canned_responses_for(ticket):
+    """Active saved replies for every team or for the ticket's team."""
+    team_q = Q(team__isnull=True)
+    if ticket.team_id:
+        team_q |= Q(team_id=ticket.team_id)
+    return CannedResponse.objects.filter(team_q, is_active=True)
+
+
+# Views -----------------------------------------------------------------------------------------------------
+
+class TicketMixin(PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTemplateMixin):
+    """Loads the ticket the agent may work (the same 404 as for a ticket that does not exist otherwise),
+    asking the ticket permission policy, and frames the page like Wagtail's own views."""
+
+    model = Ticket
+    permission_policy = ticket_policy
+    permission_required = "work"
+    header_icon = "help"
+
+    def get_object(self):
+        if not ticket_policy.user_has_permission(self.request.user, "work"):
+            raise PermissionDenied
+        ticket = ticket_with_related(self.pk) if str(self.pk).isdigit() else None
+        if ticket is None or not ticket_policy.user_has_permission_for_instance(self.request.user, "work", ticket):
+            raise Http404
+        return ticket
+
+    @property
+    def ticket(self):
+        return self.object
+
+    @ticket.setter
+    def ticket(self, value):
+        self.object = value
+
+    def get_page_title(self):
+        return self.ticket.reference
+
+    def get_page_subtitle(self):
+        return self.ticket.subject
+
+    def workspace_url(self, show=None, anchor=""):
+        url = ticket_url(self.ticket)
+        if show and show != SHOW_ALL:
+            url += "?" + urlencode({"show": show})
+        return url + (f"#{anchor}" if anchor else "")
+
+    def get_breadcrumbs_items(self):
+        items = [{"url": reverse("wagtailadmin_home"), "label": _("Home")}]
+        items.append({"url": inbox_url(), "label": _("Support inbox")})
+        items.append({"url": "", "label": self.ticket.reference, "sublabel": self.ticket.subject})
+        return items
+
+
+class TicketWorkspaceView(TicketMixin, View):
+    """The workspace of one ticket (GET only: it never changes anything)."""
+
+    http_method_names = ["get", "head", "options"]
+    template_name = "wagtail_support/admin/workspace.html"
+
+    @method_decorator(never_cache)
+    def get(self, request, pk):
+        return self.render_workspace()
+
+    @property
+    def show(self):
+        value = self.request.GET.get("show") or self.request.POST.get("show")
+        return value if value in SHOW_CHOICES else SHOW_ALL
+
+    def build_forms(self, catalog_tree, canned_responses, posted=None):
+        """Every form of the page, unbound, except ``posted`` (a form the agent sent, shown again)."""
+        built = {}
+        for prefix, form_class in WORKSPACE_FORMS.items():
+            if posted is not None and posted.prefix == prefix:
+                built[prefix] = posted
+                continue
+            kwargs = {"ticket": self.ticket, "user": self.request.user}
+            if form_class is DetailsForm:
+                kwargs["catalog_tree"] = catalog_tree
+            if form_class is ComposerForm:
+                kwargs["initial"] = {"body": self.canned_text(canned_responses)}
+            built[prefix] = form_class(**kwargs)
+        return built
+
+    def canned_text(self, canned_responses):
+        """The saved reply ``?canned=<id>`` filled in for this ticket: inserting one without JavaScript.
+
+        Only a reply offered on this page counts; any other id leaves the composer empty.
+        """
+        wanted = self.request.GET.get("canned", "")
+        offered = {str(response.pk): response for response in canned_responses}
+        if wanted not in offered:
+            return ""
+        return offered[wanted].render_for(self.ticket, self.request.user)
+
+    @property
+    def latest(self):
+        return conversation_window(self.request.GET.get("latest"))
+
+    def get_timeline(self):
+        """The conversation, oldest first, in a fixed number of queries whatever its length: the first
+        message and the ``CONVERSATION_WINDOW`` newest (``?latest=`` shows more)."""
+        timeline = self.ticket.messages.all()
+        if self.show == SHOW_PUBLIC:
+            timeline = timeline.public()
+        elif self.show == SHOW_INTERNAL:
+            timeline = timeline.internal()
+        # The authors by primary key (a prefetch): joined, PostgreSQL misjudged the window's size and hashed
+        # every account.
+        timeline = timeline.window(self.latest).prefetch_related("author_user", "attachments", "mails")
+        return list(timeline)
+
+    def earlier_links(self, shown, total):
+        """The bar between the first message and the newest ones, when messages are left out."""
+        return earlier_messages(
+            ticket_url(self.ticket),
+            self.latest,
+            total - shown,
+            {"show": self.show} if self.show != SHOW_ALL else None,
+        )
+
+    def get_context_data(self, posted=None, **kwargs):
+        ticket, user, show = self.ticket, self.request.user, self.show
+        tree = Category.objects.tree()
+        canned_responses = list(canned_responses_for(ticket))
+        counts = ticket.messages.aggregate(
+            all=Count("pk"),
+            public=Count("pk", filter=Q(visibility=Message.Visibility.PUBLIC)),
+            internal=Count("pk", filter=Q(visibility=Message.Visibility.INTERNAL)),
+        )
+        history = list(
+            log_registry.get_logs_for_instance(ticket)
+            .select_related("user")
+            .order_by("-timestamp", "-pk")[: HISTORY_ON_WORKSPACE + 1]
+        )
+        timeline = self.get_timeline()
+        context = super().get_context_data(**kwargs)
+        context.update(
+            {
+                "ticket": ticket,
+                "forms": self.build_forms(tree, canned_responses, posted),
+                "timeline": timeline,
+                "earlier": self.earlier_links(len(timeline), counts[show]),
+                "counts": counts,
+                "show": show,
+                "show_links": [
+                    {
+                        "value": value,
+                        "label": label,
+                        "count": counts[value],
+                        "url": self.workspace_url(value, "conversation"),
+                    }
+                    for value, label in (
+                        (SHOW_ALL, _("Everything")),
+                        (SHOW_PUBLIC, _("Requester's journal")),
+                        (SHOW_INTERNAL, _("Agent journal")),
+                    )
+                ],
+                # Mails about the ticket that no message carries (pending, resolved, assigned...).
+                "ticket_mails": list(ticket.mails.filter(message__isnull=True).order_by("-created_at", "-pk")[:MAILS_ON_WORKSPACE]),
+                "history": history[:HISTORY_ON_WORKSPACE],
+                "more_history": len(history) > HISTORY_ON_WORKSPACE,
+                "history_url": admin_url("ticket_history", ticket.pk),
+                "category_name": tree.by_id[ticket.category_id].full_name if ticket.category_id in tree.by_id else "",
+                "requester_tickets_url": other_tickets_url(ticket.requester_email),
+                "beneficiary_tickets_url": other_tickets_url(ticket.beneficiary_email),
+                "submitted_from_url": page_edit_url(ticket.submitted_from),
+                "came_from_url": page_edit_url(ticket.came_from),
+                "follows_url": ticket_url(ticket.follows_id) if ticket.follows_id else None,
+                "canned_responses": canned_responses,
+                "canned_texts": {str(r.pk): r.render_for(ticket, user) for r in canned_responses},
+                "workspace_url": self.workspace_url(show),
+                "is_assignee": ticket.assignee_id == user.pk,
+                "action_urls": {
+                    name: admin_url("ticket_action", ticket.pk, name) for name in ACTION_FORMS
+                },
+            }
+        )
+        return context
+
+    def render_workspace(self, posted=None, status=200):
+        return self.render_to_response(self.get_context_data(posted=posted), status=status)

@@ -1,0 +1,41 @@
+"""The ticket core: teams, the service catalog, resolution codes, tickets, messages, attachments and the
+records of mail in and out.
+
+Models hold data and read-only helpers, and import nothing of the package above ``conf`` and ``storage``.
+Changing a ticket is the job of ``wagtail_support.workflow``; deciding who may see what is the job of
+``wagtail_support.access``. The page types live in ``pages`` and ``faq`` (``apps.py`` loads them).
+"""
+
+from .catalog import CannedResponse, CatalogEntry, CatalogTree, Category, CategoryQuerySet, ResolutionCode, Team, person_label
+from .mail import InboundMail, NotificationSettings, OutboundMail, OutboundMailQuerySet
+from .tickets import (
+    Attachment,
+    Message,
+    MessageQuerySet,
+    Ticket,
+    TicketQuerySet,
+    TicketReferenceCounter,
+    attachment_upload_to,
+)
+
+__all__ = [
+    "Attachment",
+    "CannedResponse",
+    "CatalogEntry",
+    "CatalogTree",
+    "Category",
+    "CategoryQuerySet",
+    "InboundMail",
+    "Message",
+    "MessageQuerySet",
+    "NotificationSettings",
+    "OutboundMail",
+    "OutboundMailQuerySet",
+    "ResolutionCode",
+    "Team",
+    "Ticket",
+    "TicketQuerySet",
+    "TicketReferenceCounter",
+    "attachment_upload_to",
+    "person_label",
+]

@@ -1,0 +1,301 @@
+"""Who works tickets and how they are sorted: support teams, the service catalog (a tree), resolution codes
+and canned responses."""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import models
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+
+def person_label(user, with_email=False):
+    """How the product names an account: the full name, else the username ("" for nobody); with its
+    address after it ("Ann Martin <ann@example.com>") when ``with_email`` and it has one."""
+    if user is None:
+        return ""
+    name = (user.get_full_name() if hasattr(user, "get_full_name") else "") or user.get_username()
+    if with_email:
+        email = getattr(user, get_user_model().get_email_field_name(), "") or ""
+        return f"{name} <{email}>" if email else name
+    return name
+
+
+class Team(models.Model):
+    """A support team ("Équipe support"): the agents who work a set of tickets."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("members"),
+        related_name="support_teams",
+        blank=True,
+    )
+    contact_email = models.EmailField(
+        _("contact address"),
+        blank=True,
+        help_text=_("Where the team is told about new tickets, in addition to its members."),
+    )
+    inbound_email = models.EmailField(
+        _("incoming address"),
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "Mail sent to this address opens tickets for this team. Point the address at your ESP's inbound "
+            "route. Empty: new tickets by mail go to the default team."
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("support team")
+        verbose_name_plural = _("support teams")
+
+    def __str__(self):
+        return self.name
+
+
+@dataclass
+class CatalogEntry:
+    """One entry of the service catalog as the tree shows it (see ``CategoryQuerySet.tree``)."""
+
+    category: "Category"
+    full_name: str  # "Parent › Child"
+    team: "Team | None"  # where its tickets go: its own team, else the nearest parent's
+    depth: int
+    children: list = field(default_factory=list)  # the ids of the entries right under it
+
+    @property
+    def pk(self):
+        return self.category.pk
+
+    @property
+    def is_active(self):
+        return self.category.is_active
+
+
+class CatalogTree:
+    """The whole service catalog read in one query, in tree order (parents first, siblings by order and
+    name). ``entries`` lists every entry once (a cycle saved by hand cannot repeat one)."""
+
+    def __init__(self, categories):
+        nodes = list(categories)
+        by_id = {node.pk: node for node in nodes}
+        children, roots = {}, []
+        for node in nodes:
+            if node.parent_id is not None and node.parent_id in by_id and node.parent_id != node.pk:
+                children.setdefault(node.parent_id, []).append(node)
+            else:
+                roots.append(node)
+        self.entries, self.by_id = [], {}
+        stack = [(node, (), None, 0) for node in reversed(roots)]
+        while stack:
+            node, names, inherited_team, depth = stack.pop()
+            if node.pk in self.by_id:
+                continue
+            names = names + (node.name,)
+            team = node.default_team if node.default_team_id else inherited_team
+            entry = CatalogEntry(node, " › ".join(names), team, depth, [c.pk for c in children.get(node.pk, [])])
+            self.entries.append(entry)
+            self.by_id[node.pk] = entry
+            for child in reversed(children.get(node.pk, [])):
+                stack.append((child, names, team, depth + 1))
+
+    def active(self):
+        """The entries a visitor or an agent may choose: active, under active parents only."""
+        hidden, shown = set(), []
+        for entry in self.entries:
+            parent = entry.category.parent_id
+            if not entry.is_active or parent in hidden:
+                hidden.add(entry.pk)
+            else:
+                shown.append(entry)
+        return shown
+
+    def choices(self, entries=None, keep=None):
+        """``(pk, "Parent › Child")`` pairs in tree order; ``keep``: a pk shown even when inactive."""
+        entries = self.active() if entries is None else entries
+        chosen = [(entry.pk, entry.full_name) for entry in entries]
+        if keep is not None and keep in self.by_id and keep not in {pk for pk, _name in chosen}:
+            chosen.append((keep, self.by_id[keep].full_name))
+        return chosen
+
+    def descendants(self, pk):
+        """``pk`` and the ids of every entry under it."""
+        found, todo = [], [pk]
+        while todo:
+            node = todo.pop()
+            if node in found or node not in self.by_id:
+                continue
+            found.append(node)
+            todo.extend(self.by_id[node].children)
+        return found
+
+
+class CategoryQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def tree(self):
+        """The catalog as a ``CatalogTree``, in one query (with the teams)."""
+        return CatalogTree(self.select_related("default_team").order_by("sort_order", "name", "pk"))
+
+
+class Category(models.Model):
+    """An entry of the service catalog ("Catalogue de services"), nested under a parent entry.
+
+    Each entry may name the team that gets its tickets; an entry without one uses its parent's.
+    """
+
+    name = models.CharField(_("name"), max_length=150)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent entry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    default_team = models.ForeignKey(
+        Team,
+        verbose_name=_("default team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="categories",
+        help_text=_("Tickets of this entry go to this team. Empty: the parent entry's team."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = CategoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("service catalog entry")
+        verbose_name_plural = _("service catalog")
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="wagtail_support_category_unique_name"),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    def ancestors(self):
+        """This entry's parents, the root first. Guards against a cycle saved by hand."""
+        chain, seen, node = [], {self.pk}, self.parent
+        while node is not None and node.pk not in seen:
+            chain.append(node)
+            seen.add(node.pk)
+            node = node.parent
+        return list(reversed(chain))
+
+    @property
+    def full_name(self):
+        return " › ".join([c.name for c in self.ancestors()] + [self.name])
+
+    def get_team(self):
+        """The team of this entry, or of the nearest parent that names one."""
+        if self.default_team_id:
+            return self.default_team
+        for node in reversed(self.ancestors()):
+            if node.default_team_id:
+                return node.default_team
+        return None
+
+
+class ResolutionCode(models.Model):
+    """An editable list of how tickets get resolved. "No follow-up" is built in and used by abandon."""
+
+    NO_FOLLOW_UP = "no-follow-up"
+
+    # Built-in codes keep a translated label whatever the database holds.
+    BUILTIN_LABELS = {NO_FOLLOW_UP: _("No follow-up")}
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    label = models.CharField(_("label"), max_length=150)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "label"]
+        verbose_name = _("resolution code")
+        verbose_name_plural = _("resolution codes")
+
+    def __str__(self):
+        return str(self.BUILTIN_LABELS.get(self.code, self.label))
+
+    @property
+    def is_builtin(self):
+        return self.code in self.BUILTIN_LABELS
+
+    @classmethod
+    def no_follow_up(cls):
+        code, _created = cls.objects.get_or_create(
+            code=cls.NO_FOLLOW_UP, defaults={"label": "No follow-up", "sort_order": 1000}
+        )
+        return code
+
+
+class CannedResponse(models.Model):
+    """A saved reply an agent inserts in the composer, with placeholders filled from the ticket.
+
+    Placeholders: ``{requester_name}``, ``{beneficiary_name}``, ``{reference}``, ``{subject}``,
+    ``{agent_name}``, ``{team}``. Unknown placeholders are left as typed.
+    """
+
+    PLACEHOLDERS = ["requester_name", "beneficiary_name", "reference", "subject", "agent_name", "team"]
+
+    title = models.CharField(_("title"), max_length=150)
+    body = models.TextField(
+        _("text"),
+        help_text=_(
+            "Placeholders: {requester_name}, {beneficiary_name}, {reference}, {subject}, {agent_name}, {team}."
+        ),
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("support team"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="canned_responses",
+        help_text=_("Empty: offered to every team."),
+    )
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "title"]
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+
+    def __str__(self):
+        return self.title
+
+    def render_for(self, ticket, agent=None):
+        """The text with its placeholders filled in for ``ticket`` (plain text; rendered escaped)."""
+        values = {
+            "requester_name": ticket.requester_display,
+            "beneficiary_name": ticket.beneficiary_display or ticket.requester_display,
+            "reference": ticket.reference,
+            "subject": ticket.subject,
+            "agent_name": person_label(agent),
+            "team": ticket.team.name if ticket.team_id else "",
+        }
+
+        class _Keep(dict):
+            def __missing__(self, key):
+                return "{" + key + "}"
+
+        try:
+            return self.body.format_map(_Keep(values))
+        except (ValueError, IndexError, AttributeError):
+            # A stray brace or "{0.attr}" in the text: insert it as typed rather than fail.
+            text = self.body
+            for key, value in values.items():
+                text = text.replace("{" + key + "}", value)
+            return text

@@ -1,0 +1,390 @@
+"""Tickets, their conversation (messages) and the files on it (attachments)."""
+
+import os
+import uuid
+
+from django.conf import settings
+from django.db import connections, models, router
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from ..conf import support_settings
+from ..storage import get_attachment_storage
+from .catalog import Category, ResolutionCode, Team, person_label
+
+
+class TicketReferenceCounter(models.Model):
+    """The last ticket number handed out.
+
+    One row, incremented with an UPDATE inside the transaction that creates the ticket, so two
+    tickets created at the same moment never share a number and a number is never handed out twice,
+    even after the ticket holding it is deleted.
+    """
+
+    name = models.CharField(max_length=50, primary_key=True)
+    value = models.PositiveBigIntegerField()
+
+    class Meta:
+        verbose_name = _("ticket number counter")
+        verbose_name_plural = _("ticket number counters")
+
+    @classmethod
+    def next_value(cls, name="ticket"):
+        """Take the next number; call inside a transaction."""
+        connection = connections[router.db_for_write(cls)]
+        if connection.features.can_return_columns_from_insert:
+            # PostgreSQL, SQLite 3.35+: increment and read in one statement (UPDATE ... RETURNING).
+            table = connection.ops.quote_name(cls._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(f'UPDATE {table} SET "value" = "value" + 1 WHERE "name" = %s RETURNING "value"', [name])
+                row = cursor.fetchone()
+            if row is not None:
+                return row[0]
+        updated = cls.objects.filter(name=name).update(value=F("value") + 1)
+        if not updated:
+            # First ticket of the site: create the row, tolerating a concurrent creator.
+            cls.objects.get_or_create(name=name, defaults={"value": support_settings.REFERENCE_START - 1})
+            cls.objects.filter(name=name).update(value=F("value") + 1)
+        return cls.objects.get(name=name).value
+
+
+class TicketQuerySet(models.QuerySet):
+    """Status shortcuts. Who may see which tickets is ``access.visible_tickets`` and its siblings."""
+
+    def open(self):
+        return self.filter(status=Ticket.Status.OPEN)
+
+    def pending(self):
+        return self.filter(status=Ticket.Status.PENDING)
+
+    def closed(self):
+        return self.filter(status=Ticket.Status.CLOSED)
+
+    def not_closed(self):
+        return self.exclude(status=Ticket.Status.CLOSED)
+
+
+class Ticket(models.Model):
+    """A support request ("demande", "dossier d'assistance")."""
+
+    class Kind(models.TextChoices):
+        QUESTION = "question", _("Question")
+        BUG = "bug", _("Bug")
+        FEATURE_REQUEST = "feature_request", _("Feature request")
+        BILLING = "billing", _("Billing")
+        TECHNICAL = "technical", _("Technical")
+        OTHER = "other", _("Other")
+
+    class Priority(models.TextChoices):
+        LOW = "low", _("Low")
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("High")
+        URGENT = "urgent", _("Urgent")
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("ticket status", "Open")
+        PENDING = "pending", pgettext_lazy("ticket status", "Pending")
+        CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Web")
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+        IN_PERSON = "in_person", _("In person")
+        ADMIN = "admin", _("Admin")
+
+    class CloseReason(models.TextChoices):
+        RESOLVED = "resolved", _("Resolved")
+        ABANDONED = "abandoned", _("Abandoned (no follow-up)")
+        CLOSED_BY_REQUESTER = "closed_by_requester", _("Closed by the requester")
+
+    number = models.PositiveBigIntegerField(_("number"), unique=True, editable=False)
+    subject = models.CharField(_("subject"), max_length=255)
+    description = models.TextField(_("description"))
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.QUESTION)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("service catalog entry"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("support team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_support_tickets",
+    )
+
+    # The requester ("Demandeur") and the beneficiary ("Bénéficiaire") are either accounts or a name
+    # and an address for someone without one. Name and email are always filled, so mail and listings
+    # never need the account.
+    requester_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requested_support_tickets",
+    )
+    requester_name = models.CharField(_("requester name"), max_length=255, blank=True)
+    requester_email = models.EmailField(_("requester email"), max_length=254, blank=True)
+    beneficiary_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("beneficiary account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="benefiting_support_tickets",
+    )
+    beneficiary_name = models.CharField(_("beneficiary name"), max_length=255, blank=True)
+    beneficiary_email = models.EmailField(_("beneficiary email"), max_length=254, blank=True)
+
+    site = models.ForeignKey(
+        "wagtailcore.Site",
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_from = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("submitted from page"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    came_from = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("came from page"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The page the visitor was reading before the support page."),
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB)
+    language = models.CharField(
+        _("language"),
+        max_length=12,
+        blank=True,
+        help_text=_("The language the ticket was opened in; mail to the requester uses it."),
+    )
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+    close_reason = models.CharField(
+        _("reason for closing"), max_length=30, choices=CloseReason.choices, blank=True, editable=False
+    )
+    resolution_code = models.ForeignKey(
+        ResolutionCode,
+        verbose_name=_("resolution code"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    solution = models.TextField(_("solution"), blank=True)
+
+    # Incremented by every change, so a form can tell that the ticket moved since it was shown.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # Tickets opened again after their reopen window point at the ticket they follow.
+    follows = models.ForeignKey(
+        "self",
+        verbose_name=_("follows ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followed_by",
+    )
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-number"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        permissions = [
+            ("work_on_tickets", _("Can work on support tickets (agent)")),
+            ("view_all_tickets", _("Can see the tickets of every team")),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-updated_at"], name="ws_ticket_status_updated"),
+            models.Index(fields=["team", "status", "-updated_at"], name="ws_ticket_team_status"),
+            models.Index(fields=["assignee", "status", "-updated_at"], name="ws_ticket_assignee_status"),
+            # The teams of an agent's tickets (the inbox's team filter), read from the index alone.
+            models.Index(fields=["assignee", "team"], name="ws_ticket_assignee_team"),
+            # The inbox's default sort and the sort by age, with the ticket number that breaks ties.
+            models.Index(fields=["-updated_at", "-number"], name="ws_ticket_updated"),
+            models.Index(fields=["-created_at", "-number"], name="ws_ticket_created"),
+            models.Index(fields=["priority", "status"], name="ws_ticket_priority_status"),
+            models.Index(fields=["requester_email"], name="ws_ticket_requester_email"),
+            models.Index(fields=["beneficiary_email"], name="ws_ticket_beneficiary_email"),
+            models.Index(fields=["requester_user", "-created_at"], name="ws_ticket_requester_user"),
+            models.Index(fields=["beneficiary_user", "-created_at"], name="ws_ticket_beneficiary_user"),
+            # The backlog (what is not closed) stays small while the history grows: the one-click views
+            # of the inbox, their counts and the admin home panel read only these rows.
+            models.Index(
+                fields=["-updated_at", "-number"],
+                name="ws_ticket_backlog_updated",
+                condition=~models.Q(status="closed"),
+            ),
+            # On PostgreSQL, migration 0011 adds trigram indexes for the inbox search (subject, requester
+            # name and address, matched with icontains); they are not declared here because SQLite
+            # has no such index.
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self):
+        return f"{support_settings.REFERENCE_PREFIX}{self.number}"
+
+    @property
+    def is_closed(self):
+        return self.status == self.Status.CLOSED
+
+    @property
+    def requester_display(self):
+        return self.requester_name or self.requester_email or gettext("(unknown requester)")
+
+    @property
+    def beneficiary_display(self):
+        return self.beneficiary_name or self.beneficiary_email
+
+    def is_requester_or_beneficiary_email(self, email):
+        email = (email or "").strip().lower()
+        return bool(email) and email in {
+            (self.requester_email or "").lower(),
+            (self.beneficiary_email or "").lower(),
+        }
+
+
+class MessageQuerySet(models.QuerySet):
+    def public(self):
+        """Messages the requester may read (the requester's journal)."""
+        return self.filter(visibility=Message.Visibility.PUBLIC)
+
+    def internal(self):
+        return self.filter(visibility=Message.Visibility.INTERNAL)
+
+    def window(self, latest):
+        """The first message and the ``latest`` newest ones, in one query (``None``: every message).
+
+        A conversation of hundreds of messages opens on its beginning and its end; the pages link to the
+        messages in between (``CONVERSATION_WINDOW``).
+        """
+        if latest is None:
+            return self
+        newest = self.order_by("-created_at", "-pk").values("pk")[:latest]
+        first = self.order_by("created_at", "pk").values("pk")[:1]
+        return self.filter(models.Q(pk__in=newest) | models.Q(pk__in=first))
+
+
+class Message(models.Model):
+    """One entry of a ticket's conversation: a public reply or an internal note."""
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Reply (visible to the requester)")
+        INTERNAL = "internal", _("Internal note")
+
+    class AuthorRole(models.TextChoices):
+        REQUESTER = "requester", _("Requester")
+        BENEFICIARY = "beneficiary", _("Beneficiary")
+        AGENT = "agent", _("Support team")
+        SYSTEM = "system", _("System")
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="messages")
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="support_messages",
+    )
+    author_name = models.CharField(_("author name"), max_length=255, blank=True)
+    author_email = models.EmailField(_("author email"), max_length=254, blank=True)
+    author_role = models.CharField(_("author role"), max_length=20, choices=AuthorRole.choices)
+    body = models.TextField(_("message"))
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Ticket.Channel.choices, default=Ticket.Channel.WEB)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="ws_message_ticket_created"),
+            models.Index(fields=["ticket", "visibility", "created_at"], name="ws_message_ticket_visibility"),
+        ]
+
+    def __str__(self):
+        return gettext("Message on %(reference)s by %(author)s") % {
+            "reference": self.ticket.reference,
+            "author": self.author_display,
+        }
+
+    @property
+    def is_internal(self):
+        return self.visibility == self.Visibility.INTERNAL
+
+    @property
+    def author_display(self):
+        if self.author_name:
+            return self.author_name
+        if self.author_user_id:
+            return person_label(self.author_user)
+        return self.author_email or gettext("(unknown)")
+
+
+def attachment_upload_to(instance, filename):
+    # A random folder per file: names never collide and never reveal a ticket number.
+    return f"wagtail_support/{timezone.now():%Y/%m}/{uuid.uuid4().hex}/{os.path.basename(filename)}"
+
+
+class Attachment(models.Model):
+    """A file on a message, kept in the private attachment storage."""
+
+    message = models.ForeignKey(
+        Message, verbose_name=_("message"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=attachment_upload_to, storage=get_attachment_storage, max_length=500)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=150)
+    size = models.PositiveBigIntegerField(_("size"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.filename

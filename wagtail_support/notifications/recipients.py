@@ -1,0 +1,114 @@
+"""Who hears about what: the recipients of each event, and the language each one reads.
+
+The default rules, which ``DefaultSupportAdapter.get_mail_recipients`` applies (a site overrides that
+method to change them): the requester and the beneficiary hear about the events of ``REQUESTER_EVENTS``,
+never about an internal note; agents hear about new tickets of their teams, requesters' replies and what
+is assigned to them, each as their notification settings say; nobody is mailed about an event they caused
+themselves, the confirmation of a new ticket aside.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from wagtail.users.models import UserProfile
+
+from ..models import NotificationSettings
+
+REQUESTER = "requester"
+AGENT = "agent"
+
+# Events the requester and beneficiary hear about.
+REQUESTER_EVENTS = {"opened", "agent_reply", "pending", "resolved", "abandoned", "reopened"}
+# The one exception to "never mail the person who caused the event": whoever opens a ticket gets its
+# reference (and, when anonymous, the only signed link back to it) by mail.
+CONFIRMATION_EVENTS = {"opened"}
+# The "find my tickets" mail: one mail about several tickets.
+LINKS_EVENT = "links"
+
+
+def _user_language(user):
+    if user is None:
+        return ""
+
+    try:
+        return user.wagtail_userprofile.preferred_language or ""
+    except UserProfile.DoesNotExist:
+        return ""
+
+
+def _wants(user, event):
+    """Whether an agent kept the mails about ``event`` switched on."""
+    field = NotificationSettings.EVENT_FIELDS.get(event)
+    if field is None:
+        return True
+    try:
+        return getattr(user.support_notification_settings, field)
+    except NotificationSettings.DoesNotExist:
+        return True
+
+
+def _team_members(team, event):
+    members = team.members.filter(is_active=True).select_related("support_notification_settings", "wagtail_userprofile")
+    return [(u.email, _user_language(u), u.pk) for u in members if _wants(u, event)]
+
+
+def _agent_recipients(ticket, event):
+    """(address, language, user id) of the support team for an agent-side event."""
+    recipients = []
+    if event == "opened" and ticket.team_id:
+        recipients += _team_members(ticket.team, event)
+        if ticket.team.contact_email:
+            recipients.append((ticket.team.contact_email, "", None))
+    elif event == "requester_reply":
+        if ticket.assignee_id and ticket.assignee.is_active:
+            if _wants(ticket.assignee, event):
+                recipients.append((ticket.assignee.email, _user_language(ticket.assignee), ticket.assignee_id))
+        elif ticket.team_id:
+            recipients += _team_members(ticket.team, event)
+    elif event == "assigned" and ticket.assignee_id and _wants(ticket.assignee, event):
+        recipients.append((ticket.assignee.email, _user_language(ticket.assignee), ticket.assignee_id))
+    return recipients
+
+
+def _requester_recipients(ticket):
+    recipients = []
+    for user, email in ((ticket.requester_user, ticket.requester_email), (ticket.beneficiary_user, ticket.beneficiary_email)):
+        if email:
+            recipients.append((email, _user_language(user) if user else "", user.pk if user else None))
+    return recipients
+
+
+def default_recipients(event, ticket, message=None, actor_user_id=None, actor_email=""):
+    """(address, audience, language) of each person to mail for ``event``, the actor left out.
+
+    ``language`` is the preferred language of the recipient's account, or ""; ``None`` when the
+    address belongs to no known account (``language_for`` looks for one).
+    """
+    actor_email = (actor_email or "").lower()
+    found = []
+    if event in REQUESTER_EVENTS and not (message is not None and message.is_internal):
+        found += [(email, REQUESTER, lang, uid) for email, lang, uid in _requester_recipients(ticket)]
+    found += [(email, AGENT, lang, uid) for email, lang, uid in _agent_recipients(ticket, event)]
+    seen, result = set(), []
+    for email, audience, lang, uid in found:
+        key = (email or "").lower()
+        if not key or key in seen:
+            continue
+        is_actor = (actor_user_id is not None and uid == actor_user_id) or (actor_email and key == actor_email)
+        if is_actor and not (audience == REQUESTER and event in CONFIRMATION_EVENTS):
+            continue
+        seen.add(key)
+        result.append((email, audience, lang if uid is not None else None))
+    return result
+
+
+def language_for(ticket, recipient, audience):
+    """The recipient's language: their account's, else (for requesters) the ticket's, else the site's."""
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=recipient, is_active=True).order_by("pk").first()
+    return fallback_language(ticket, _user_language(user) if user else "", audience)
+
+
+def fallback_language(ticket, language, audience):
+    if not language and audience == REQUESTER and ticket is not None:
+        language = ticket.language
+    return language or settings.LANGUAGE_CODE or "en"

@@ -1,0 +1,159 @@
+"""A recorded mail made into an email: its text and HTML in the recipient's language, its headers
+(threading, Reply-To with the reply token) and the Anymail tags and metadata.
+
+The templates are rendered by the site's adapter (``render_mail``), and the requester's link to the ticket
+comes from it too (``get_ticket_url``).
+"""
+
+import logging
+from email.utils import parseaddr
+
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q
+from wagtail.models import Page
+
+from ..access import make_link_token, make_reply_token
+from ..adapter import get_adapter
+from ..conf import support_settings
+from ..links import SupportPageLinks, admin_ticket_url
+from ..models import InboundMail, OutboundMail, Ticket
+from .recipients import AGENT, LINKS_EVENT, REQUESTER
+
+logger = logging.getLogger(__name__)
+
+# The References header names the first mail of a thread and at most this many of the latest ones.
+MAX_REFERENCES = 10
+
+
+class RefusedMail(Exception):
+    """A mail that must not be sent, whoever asked for it."""
+
+def build_email(mail):
+    """The ``EmailMultiAlternatives`` for a recorded mail: bodies, headers, tags and metadata."""
+    if mail.event == LINKS_EVENT:
+        subject, text, html = _render_links(mail)
+    else:
+        subject, text, html = _render_ticket_mail(mail)
+    email = EmailMultiAlternatives(
+        subject=" ".join(subject.split())[:998],
+        body=text,
+        from_email=support_settings.from_email,
+        to=[mail.recipient],
+        headers=thread_headers(mail),
+        reply_to=[reply_address(mail.ticket)] if mail.ticket is not None and support_settings.INBOUND_ADDRESS else None,
+    )
+    email.attach_alternative(html, "text/html")
+    # Anymail: tags and metadata reach the ESP and come back in its tracking events.
+    email.tags = ["wagtail-support", f"support-{mail.event}"]
+    email.metadata = {
+        "support_mail": str(mail.pk),
+        "ticket": mail.ticket.reference if mail.ticket is not None else "",
+        "message_id": mail.internet_message_id,
+        "support_message": str(mail.message.pk) if mail.message is not None else "",
+        "event": mail.event,
+    }
+    return email
+
+
+def reply_address(ticket):
+    """``INBOUND_ADDRESS`` with the ticket's reply token after a "+": where a reply by mail goes."""
+
+    _name, address = parseaddr(support_settings.INBOUND_ADDRESS or "")
+    local, _at, domain = address.partition("@")
+    return f"{local.split('+', 1)[0]}+{make_reply_token(ticket)}@{domain}"
+
+
+def thread_headers(mail):
+    """Message-ID, In-Reply-To and References chaining every mail of a ticket to one person.
+
+    The chain holds our earlier mails about the ticket to this recipient and the mails they sent us
+    about it, oldest first, so their mail client shows one thread, the mail that opened the ticket
+    (when it came by mail) at its root.
+    """
+    headers = {
+        "Message-ID": mail.internet_message_id,
+        # RFC 3834: robots must not answer us; Exchange's own switch for out-of-office replies.
+        "Auto-Submitted": "auto-generated",
+        "X-Auto-Response-Suppress": "All",
+    }
+    if mail.ticket_id is None:
+        return headers
+    ours = OutboundMail.objects.filter(ticket_id=mail.ticket_id, recipient__iexact=mail.recipient, pk__lt=mail.pk)
+    # Only their mails that reached the ticket: not an ignored out-of-office, a quarantined or failed
+    # mail, nor the record a released mail leaves behind (its processing has a record of its own).
+    theirs = InboundMail.objects.filter(
+        ticket_id=mail.ticket_id,
+        from_email__iexact=mail.recipient,
+        status__in=[InboundMail.Status.ADDED, InboundMail.Status.OPENED],
+    ).exclude(internet_message_id="")
+    chain = sorted(
+        [
+            *ours.values_list("created_at", "internet_message_id"),
+            *theirs.values_list("received_at", "internet_message_id"),
+        ]
+    )
+    # Each Message-ID once, where it first appears.
+    ids = list(dict.fromkeys(message_id for _when, message_id in chain))
+    if ids:
+        references = ids if len(ids) <= MAX_REFERENCES else [ids[0], *ids[-(MAX_REFERENCES - 1) :]]
+        headers["In-Reply-To"] = ids[-1]
+        headers["References"] = " ".join(references)
+    return headers
+
+
+def _render_ticket_mail(mail):
+    ticket, message, audience = mail.ticket, mail.message, mail.audience
+    if ticket is None:
+        raise RefusedMail("the ticket of this mail no longer exists")
+    if message is not None and message.is_internal and audience != AGENT:
+        # The last guard of invariant 1: whatever asked for it, an internal note does not leave the team.
+        raise RefusedMail(f"internal message {message.pk} cannot be mailed to {mail.recipient}")
+    if audience == REQUESTER and ticket.beneficiary_email and mail.recipient.lower() == ticket.beneficiary_email.lower():
+        recipient_name = ticket.beneficiary_display
+    elif audience == REQUESTER:
+        recipient_name = ticket.requester_display
+    else:
+        recipient_name = ""
+    link_token = make_link_token(ticket, mail.recipient) if audience == REQUESTER else ""
+    context = {
+        "ticket": ticket,
+        "ticket_url": get_adapter().get_ticket_url(ticket, link_token) if audience == REQUESTER else admin_ticket_url(ticket),
+        "recipient_name": recipient_name,
+        "message": message,
+        "attachments": list(message.attachments.all()) if message is not None else [],
+        "event": mail.event,
+        "recipient": mail.recipient,
+        "link_token": link_token,
+        "can_reply_by_mail": bool(support_settings.INBOUND_ADDRESS),
+    }
+    base = f"wagtail_support/mail/{audience}/{mail.event}"
+    return _render(base, context, mail.language)
+
+
+def _render(base, context, language):
+    return get_adapter().render_mail(base, context, language)
+
+
+def tickets_of(email):
+    return list(
+        Ticket.objects.filter(Q(requester_email__iexact=email) | Q(beneficiary_email__iexact=email))
+        .order_by("-updated_at")[: support_settings.FIND_TICKETS_LIMIT]
+    )
+
+
+def _render_links(mail):
+    tickets = tickets_of(mail.recipient)
+    if not tickets:
+        raise RefusedMail("the address has no tickets any more")
+    page = Page.objects.filter(pk=mail.params.get("support_page_id")).first()
+    page = page.specific if page is not None else None
+    links = []
+    for ticket in tickets:
+        token = make_link_token(ticket, mail.recipient)
+        if isinstance(page, SupportPageLinks) and page.live:
+            url = page.ticket_full_url(ticket, token)
+        else:
+            url = get_adapter().get_ticket_url(ticket, token)
+        links.append((ticket, url))
+    context = {"email": mail.recipient, "links": links, "recipient": mail.recipient}
+    return _render(f"wagtail_support/mail/{REQUESTER}/{LINKS_EVENT}", context, mail.language)
