@@ -1,6 +1,6 @@
 """The configuration in the "Support" menu: teams, service catalog, resolution codes and canned responses.
 
-They are wagtail-modeladmin listings and forms (``wagtail_hooks.SupportAdminGroup``). Supervisors ("Support
+They are wagtail-modeladmin listings and forms (``admin.viewsets``). Supervisors ("Support
 supervisors") add, change and delete them; agents ("Support agents") may list them and nothing more; an
 admin user who is no agent is refused; and a site owner sees and changes all of this in Wagtail's group
 editor (``groups.py``, migrations 0002 and 0007).
@@ -8,6 +8,7 @@ editor (``groups.py``, migrations 0002 and 0007).
 
 import pytest
 from bs4 import BeautifulSoup
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.test import RequestFactory
 from django.urls import reverse
@@ -15,6 +16,7 @@ from wagtail.admin.menu import admin_menu
 
 from tests import factories
 from wagtail_support import groups
+from wagtail_support.admin.viewsets import url_for
 from wagtail_support.models import CannedResponse, Category, ResolutionCode, Team
 
 pytestmark = pytest.mark.django_db
@@ -31,8 +33,8 @@ MODELS = {
 
 
 def url(model, action, *args):
-    """wagtail-modeladmin's URL names: ``<app_label>_<model_name>_modeladmin_<action>``."""
-    return reverse(f"wagtail_support_{model}_modeladmin_{action}", args=args)
+    """The address of a configuration screen (``admin.viewsets.url_for``), by model name."""
+    return url_for(apps.get_model("wagtail_support", model), action, *args)
 
 
 @pytest.fixture

@@ -6,10 +6,13 @@ posts). Values that exist only once a test has run (the reply token of a ticket,
 of the mail answered) are written ``__TOKEN__``, ``__NUMBER__``, ``__IN_REPLY_TO__``... and filled in by
 ``sample()``.
 
-Three ESPs post through Anymail's real webhooks (``/anymail/<esp>/inbound/``): Postmark (JSON, HTTP basic
-auth), SendGrid ("Send raw": the MIME text in the ``email`` field, basic auth) and Mailgun (parsed fields,
-basic auth and an HMAC signature). Everything else goes through ``inbound.process`` with an
-``AnymailInboundMessage`` parsed from the raw text, which is what each webhook hands it.
+Six ways an ESP posts a mail go through Anymail's real webhooks (``/anymail/<esp>/inbound/``): Postmark
+(JSON, HTTP basic auth), Mailgun (parsed fields, or the MIME text on its ``inbound_mime`` URL; basic auth
+and an HMAC signature), SendGrid ("Send raw": the MIME text in the ``email`` field, basic auth), Mailjet
+(JSON, basic auth) and SparkPost (the MIME text in JSON, basic auth). Their tests are written once, in
+``tests/inbound_webhook_cases.py``, and each ESP's class here says how it turns a MIME message into its
+post. Everything else goes through ``inbound.process`` with an ``AnymailInboundMessage`` parsed from the
+raw text, which is what each webhook hands it.
 
 Mail goes out after commit: every step that may send runs inside ``on_commit()``
 (``django_capture_on_commit_callbacks(execute=True)``), and what went out is read from
@@ -19,11 +22,15 @@ note written on the tickets (invariant 1).
 """
 
 import base64
+import datetime
 import hashlib
 import hmac
 import json
 import re
+import secrets
 import time
+import uuid
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -35,9 +42,26 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests import factories
+from tests.inbound_webhook_cases import (
+    NOTES_TXT,
+    PNG,
+    InboundWebhookCases,
+    addressed_to,
+    as_email,
+    body_part,
+    check_email_reply,
+    counts,
+    crlf,
+    envelope,
+    files_of,
+    header_items,
+    mailbox_hash,
+    raw_mime,
+    since,
+)
 from wagtail_support import access, inbound, workflow
-from wagtail_support.admin_mail import InboundMailAdmin
-from wagtail_support.models import Attachment, InboundMail, Message, OutboundMail, Ticket
+from wagtail_support.admin.viewsets import url_for
+from wagtail_support.models import InboundMail, Message, OutboundMail, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -46,13 +70,8 @@ PLACEHOLDER = re.compile(r"__[A-Z_]+__")
 
 NOTE = "Internal: the requester's account is flagged for fraud, do not tell them."
 AGENT_ANSWER = "Please try again with the new password we sent you."
-BASIC_AUTH = "Basic " + base64.b64encode(b"tests:webhook-secret").decode()
-WRONG_AUTH = "Basic " + base64.b64encode(b"tests:guessed-secret").decode()
-MAILGUN_KEY = b"tests-mailgun-signing-key"
+MAILGUN_KEY = b"tests-mailgun-signing-key"  # the example site's test settings: MAILGUN_WEBHOOK_SIGNING_KEY
 STRANGER = "mallory@evil.example"
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAFElEQVR4nGM8ISfHAANMDEgANwcANHYBDK9qubUAAAAASUVORK5CYII="
-)
 
 
 # Fixtures and helpers ---------------------------------------------------------------------------------------
@@ -69,15 +88,6 @@ def _settings(settings):
     settings.WAGTAILSUPPORT_DEFAULT_TEAM = "helpdesk"
     settings.WAGTAILSUPPORT_INBOUND_ADDRESS = "support@reply.example.com"
     settings.WAGTAILSUPPORT_INBOUND_UNKNOWN_SENDER = "quarantine"
-
-
-@pytest.fixture(autouse=True)
-def _no_internal_note_in_any_mail():
-    """After each test: no mail sent during it carries the internal note (invariant 1)."""
-    yield
-    for m in mail.outbox:
-        texts = [m.subject, m.body, *(content for content, _type in getattr(m, "alternatives", []))]
-        assert not any("flagged for fraud" in text for text in texts), f"internal note mailed to {m.to}"
 
 
 def sample(name, **values):
@@ -100,14 +110,6 @@ def set_header(message, name, value):
     return message
 
 
-def since(mark):
-    return mail.outbox[mark:]
-
-
-def addressed_to(mails, address):
-    return [m for m in mails if address in m.to]
-
-
 def in_mail(m):
     return "\n".join([m.subject, m.body, *(content for content, _type in getattr(m, "alternatives", []))])
 
@@ -118,12 +120,6 @@ def reply_address(ticket, now=None):
 
 def token_of(address):
     return address.split("@", 1)[0].split("+", 1)[1]
-
-
-def counts(ticket):
-    """What a mail could change on a ticket: its status, its messages, its version."""
-    ticket.refresh_from_db()
-    return ticket.status, ticket.messages.count(), ticket.version
 
 
 class Thread:
@@ -177,279 +173,346 @@ def receive(on_commit):
     return receive
 
 
-def check_email_reply(message, *, ticket, body, role, user=None, email=None):
-    """A public message added by mail, with exactly this text and author."""
-    assert message.ticket_id == ticket.pk
-    assert message.body == body
-    assert message.author_role == role
-    assert message.author_user == user
-    if email is not None:
-        assert message.author_email == email
-    assert message.visibility == Message.Visibility.PUBLIC
-    assert message.channel == Ticket.Channel.EMAIL == "email"
+# Webhooks: every ESP whose inbound webhook Anymail has and the example site can take --------------------------
+#
+# The tests are those of ``InboundWebhookCases`` (tests/inbound_webhook_cases.py): a reply lands on the
+# ticket with its files, the same delivery posted twice is processed once, a post without the secret (or
+# with a bad signature) is refused and records nothing, spam is quarantined where the ESP says it is spam.
+# Each class below says how its ESP posts a mail; some add a test of a payload the ESP sent (the samples).
+#
+# Not here, though Anymail 15.2 routes their inbound webhooks under /anymail/ too: Amazon SES, whose view
+# needs boto3 (not installed), and Brevo, MailerSend, Mailtrap, Mandrill, Postal and Resend, whose views
+# need a setting the example site does not have (BREVO_API_KEY, MAILERSEND_INBOUND_SECRET,
+# MAILTRAP_API_TOKEN, MANDRILL_WEBHOOK_KEY, POSTAL_WEBHOOK_KEY, RESEND_API_KEY): every post to them fails
+# with a configuration error (500). Brevo, Mailtrap and Resend also fetch the mail or its files from the
+# ESP's API.
 
 
-# Webhooks: Postmark, SendGrid, Mailgun -----------------------------------------------------------------------
+class TestPostmarkInbound(InboundWebhookCases):
+    """Postmark: the parsed mail as JSON, the files in base64; HTTP basic auth only."""
+
+    esp_name = "Postmark"
+    url_name = "anymail:postmark_inbound_webhook"
+    spam_verdict = True  # SpamAssassin's X-Spam-Status header, "Yes" or "No", in Headers
+
+    # Postmark gives these as fields of their own, not in Headers.
+    own_fields = ("From", "To", "Cc", "Bcc", "Subject", "Date", "Reply-To", "Content-Type", "Content-Transfer-Encoding")
+
+    def payload(self, message, *, spam=False):
+        message = as_email(message)
+        sender, recipient = envelope(message)
+        from_name = parseaddr(str(message["From"]))[0]
+        headers = [
+            {"Name": "Return-Path", "Value": f"<{sender}>"},
+            {"Name": "Received", "Value": f"by p-pm-inboundg02a-aws-useast1a.inbound.postmarkapp.com (Postfix) for <{recipient}>"},
+            {"Name": "X-Spam-Checker-Version", "Value": "SpamAssassin 3.4.6 (2021-04-09) on p-pm-inboundg02a-aws-useast1a"},
+            {"Name": "X-Spam-Status", "Value": "Yes" if spam else "No"},
+            {"Name": "X-Spam-Score", "Value": "7.9" if spam else "-0.1"},
+            {"Name": "X-Spam-Tests", "Value": "DKIM_SIGNED,DKIM_VALID,SPF_PASS"},
+            *({"Name": name, "Value": value} for name, value in header_items(message, skip=self.own_fields)),
+        ]
+        to = getaddresses([str(value) for value in message.get_all("To", [])])
+        return {
+            "FromName": from_name,
+            "MessageStream": "inbound",
+            "From": sender,
+            "FromFull": {"Email": sender, "Name": from_name, "MailboxHash": ""},
+            "To": ", ".join(str(value) for value in message.get_all("To", [])),
+            "ToFull": [{"Email": address, "Name": name, "MailboxHash": mailbox_hash(address)} for name, address in to],
+            "Cc": "",
+            "CcFull": [],
+            "Bcc": "",
+            "BccFull": [],
+            "OriginalRecipient": recipient,
+            "Subject": str(message["Subject"]),
+            # Postmark's id of the delivery (not the Message-ID): the same mail, the same id.
+            "MessageID": str(uuid.uuid5(uuid.NAMESPACE_URL, str(message["Message-ID"]))),
+            "ReplyTo": str(message["Reply-To"] or ""),
+            "MailboxHash": mailbox_hash(recipient),
+            "Date": str(message["Date"]),
+            "TextBody": crlf(body_part(message, "plain")),
+            "HtmlBody": body_part(message, "html"),
+            "StrippedTextReply": "",  # Postmark's own work (see the sample test below)
+            "Tag": "",
+            "Headers": headers,
+            "Attachments": [
+                {
+                    "Name": name,
+                    "Content": base64.b64encode(content).decode("ascii"),
+                    "ContentType": content_type,
+                    "ContentLength": len(content),
+                    "ContentID": content_id,  # "" for a plain attachment
+                }
+                for _part, name, content_type, content, content_id in files_of(message)
+            ],
+        }
+
+    def test_postmark_sample_payload_lands_with_its_stripped_reply_and_both_attachments(self, client, answered, on_commit):
+        """The JSON as Postmark posted it (mail_samples/postmark_inbound.json), its StrippedTextReply filled in."""
+        payload = json.loads(sample("postmark_inbound.json", **answered.values))
+        mark = len(mail.outbox)
+
+        with on_commit():
+            response = self.post(client, payload)
+
+        # Postmark's own stripped reply, nothing of the quote.
+        self.check_reply_landed(
+            response,
+            answered,
+            mark,
+            message_id="<CAFx3kQ8postmark-reply-1@mail.gmail.com>",
+            body="The error page is attached.\nIt happens on every browser I tried.",
+            files=[("error page.png", "image/png", PNG), ("notes.txt", "text/plain", NOTES_TXT)],
+        )
 
 
-def postmark_payload(thread):
-    return json.loads(sample("postmark_inbound.json", **thread.values))
+class MailgunInboundCases(InboundWebhookCases):
+    """Mailgun's forward() route: a form signed with the webhook signing key (HMAC-SHA256 of the timestamp
+    and a token), and HTTP basic auth as well. Two ways to post a mail, one class each below."""
+
+    esp_name = "Mailgun"
+    url_name = "anymail:mailgun_inbound_webhook"
+    json_payload = False
+    spam_verdict = True  # X-Mailgun-Sflag, "Yes" or "No"
+    refusals = ("wrong-key", "forged-signature", "no-signature", "no-auth", "wrong-secret")
+
+    @staticmethod
+    def sign(form, key=MAILGUN_KEY, token=None):
+        """``form`` with Mailgun's signature fields, signed with ``key``."""
+        timestamp = str(int(time.time()))
+        token = token or secrets.token_hex(25)
+        signature = hmac.new(key, f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
+        return {**form, "timestamp": timestamp, "token": token, "signature": signature}
+
+    @staticmethod
+    def mailgun_headers(sender, spam):
+        """The headers Mailgun adds to a mail it receives."""
+        return [
+            ("X-Mailgun-Incoming", "Yes"),
+            ("X-Envelope-From", f"<{sender}>"),
+            ("X-Mailgun-Sflag", "Yes" if spam else "No"),
+            ("X-Mailgun-Sscore", "9.1" if spam else "0.0"),
+        ]
+
+    def refused_post(self, client, message, refusal):
+        if refusal == "wrong-key":
+            return self.post(client, self.payload(message, key=b"not-the-signing-key"))
+        if refusal == "forged-signature":
+            return self.post(client, {**self.payload(message), "signature": "0" * 64})
+        if refusal == "no-signature":
+            return self.post(client, {k: v for k, v in self.payload(message).items() if k != "signature"})
+        return super().refused_post(client, message, refusal)
 
 
-def post_postmark(client, payload, auth=BASIC_AUTH):
-    headers = {"HTTP_AUTHORIZATION": auth} if auth else {}
-    return client.post(
-        reverse("anymail:postmark_inbound_webhook"), data=json.dumps(payload), content_type="application/json", **headers
-    )
+class TestMailgunInbound(MailgunInboundCases):
+    """Mailgun, fully parsed: the fields of the mail, its files as uploads."""
+
+    def payload(self, message, *, spam=False, key=MAILGUN_KEY):
+        message = as_email(message)
+        sender, recipient = envelope(message)
+        headers = [*self.mailgun_headers(sender, spam), *header_items(message)]
+        form = {
+            "recipient": recipient,
+            "sender": sender,
+            "from": str(message["From"]),
+            "subject": str(message["Subject"]),
+            "body-plain": crlf(body_part(message, "plain")),
+            "body-html": body_part(message, "html"),
+            "message-headers": json.dumps(headers),
+        }
+        # Mailgun also posts the headers as fields of their own.
+        for name, value in headers:
+            if name.lower() not in {"from", "subject", "content-type", "content-transfer-encoding"}:
+                form[name] = value
+        files = files_of(message)
+        content_ids = {}
+        for number, (_part, name, content_type, content, content_id) in enumerate(files, 1):
+            form[f"attachment-{number}"] = SimpleUploadedFile(name, content, content_type)
+            if content_id:
+                content_ids[f"<{content_id}>"] = f"attachment-{number}"
+        form["attachment-count"] = str(len(files))
+        form["content-id-map"] = json.dumps(content_ids)
+        return self.sign(form, key=key)
+
+    def sample_form(self, thread):
+        """The form as Mailgun posted it (mail_samples/mailgun_inbound.json), its file and a fresh signature."""
+        form = json.loads(sample("mailgun_inbound.json", **thread.values))
+        form["attachment-count"] = "1"
+        form["attachment-1"] = SimpleUploadedFile("console.png", PNG, "image/png")
+        return self.sign(form, token="b1e2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a7b8c9")
+
+    def test_mailgun_sample_post_lands_with_its_stripped_text_and_file(self, client, answered, on_commit):
+        mark = len(mail.outbox)
+
+        with on_commit():
+            response = self.post(client, self.sample_form(answered))
+
+        # Mailgun's stripped-text, without the quote and without the "-- " signature.
+        self.check_reply_landed(
+            response,
+            answered,
+            mark,
+            message_id="<CAFx3kQ9mailgun-reply-1@mail.example.com>",
+            body="Yes, please reset it again.\nI will try tonight.",
+            files=[("console.png", "image/png", PNG)],
+        )
 
 
-def sendgrid_form(thread):
-    return {
-        "email": sample("apple_mail_reply.eml", **thread.values),
-        "to": f"Support <{thread.reply_to}>",
-        "from": "Rita Requester <requester@example.com>",
-        "subject": f"Re: [#{thread.ticket.number}] Cannot log in",
-        "envelope": json.dumps({"to": [thread.reply_to], "from": "requester@example.com"}),
-        "charsets": json.dumps({"to": "UTF-8", "from": "UTF-8", "subject": "UTF-8"}),
-        "spam_score": "0.012",
-        "spam_report": "Spam detection software ... 0.0 SPF_PASS",
-        "SPF": "pass",
-        "dkim": "{@example.com : pass}",
-        "sender_ip": "198.51.100.23",
-    }
+class TestMailgunMimeInbound(MailgunInboundCases):
+    """Mailgun to a URL with "mime" in it (/anymail/mailgun/inbound_mime/): the MIME text in ``body-mime``,
+    under the headers Mailgun adds (its spam flag among them)."""
 
+    url_args = ("_mime",)
 
-def post_sendgrid(client, form, auth=BASIC_AUTH):
-    headers = {"HTTP_AUTHORIZATION": auth} if auth else {}
-    return client.post(reverse("anymail:sendgrid_inbound_webhook"), data=form, **headers)
-
-
-def mailgun_form(thread, key=MAILGUN_KEY, token="b1e2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a7b8c9"):
-    form = json.loads(sample("mailgun_inbound.json", **thread.values))
-    timestamp = str(int(time.time()))
-    form.update(
-        timestamp=timestamp,
-        token=token,
-        signature=hmac.new(key, f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest(),
-    )
-    form["attachment-count"] = "1"
-    form["attachment-1"] = SimpleUploadedFile("console.png", PNG, "image/png")
-    return form
-
-
-def post_mailgun(client, form, auth=BASIC_AUTH):
-    headers = {"HTTP_AUTHORIZATION": auth} if auth else {}
-    for name, value in form.items():
-        if hasattr(value, "seek"):
-            value.seek(0)
-    return client.post(reverse("anymail:mailgun_inbound_webhook"), data=form, **headers)
-
-
-def test_postmark_inbound_reply_lands_on_the_ticket_with_both_attachments(client, answered, on_commit):
-    ticket = answered.ticket
-    payload = postmark_payload(answered)
-    mark = len(mail.outbox)
-
-    with on_commit():
-        response = post_postmark(client, payload)
-
-    assert response.status_code == 200
-    ticket.refresh_from_db()
-    assert ticket.status == Ticket.Status.OPEN
-    record = InboundMail.objects.get()
-    assert record.esp_name == "Postmark"
-    assert record.status == InboundMail.Status.ADDED
-    assert record.internet_message_id == "<CAFx3kQ8postmark-reply-1@mail.gmail.com>"
-    assert record.from_email == "requester@example.com"
-    assert record.from_name == "Rita Requester"
-    assert record.ticket == ticket
-    # Postmark's own stripped reply, nothing of the quote.
-    check_email_reply(
-        record.message,
-        ticket=ticket,
-        body="The error page is attached.\nIt happens on every browser I tried.",
-        role=Message.AuthorRole.REQUESTER,
-        user=answered.ticket.requester_user,
-        email="requester@example.com",
-    )
-    stored = list(record.message.attachments.order_by("pk"))
-    assert [(a.filename, a.content_type, a.size) for a in stored] == [
-        ("error page.png", "image/png", len(PNG)),
-        ("notes.txt", "text/plain", 45),
-    ]
-    assert stored[0].file.open("rb").read() == PNG
-    # The team hears of it; the requester is not mailed about her own reply.
-    new = since(mark)
-    assert addressed_to(new, "requester@example.com") == []
-    assert [m.to for m in new] == [["agent@example.com"]]
-    assert "The error page is attached." in new[0].body
-
-
-def test_postmark_same_event_posted_twice_is_processed_once(client, answered, on_commit):
-    payload = postmark_payload(answered)
-    with on_commit():
-        first = post_postmark(client, payload)
-        second = post_postmark(client, payload)
-
-    assert (first.status_code, second.status_code) == (200, 200)
-    assert InboundMail.objects.count() == 1
-    assert answered.ticket.messages.filter(channel=Ticket.Channel.EMAIL).count() == 1
-    assert Attachment.objects.filter(message__ticket=answered.ticket).count() == 2
-
-
-@pytest.mark.parametrize("auth", [None, WRONG_AUTH], ids=["no-auth", "wrong-secret"])
-def test_postmark_webhook_refuses_a_post_without_the_secret(client, answered, on_commit, auth):
-    before = counts(answered.ticket)
-    mark = len(mail.outbox)
-    with on_commit():
-        response = post_postmark(client, postmark_payload(answered), auth=auth)
-
-    # Anymail answers a failed check with 400 (a SuspiciousOperation), whatever the ESP.
-    assert response.status_code == 400
-    assert counts(answered.ticket) == before
-    assert InboundMail.objects.count() == 0
-    assert since(mark) == []
-
-
-def test_postmark_mail_flagged_as_spam_is_quarantined(client, answered, on_commit):
-    payload = postmark_payload(answered)
-    for header in payload["Headers"]:
-        if header["Name"] == "X-Spam-Status":
-            header["Value"] = "Yes"
-    before = counts(answered.ticket)
-    mark = len(mail.outbox)
-    with on_commit():
-        assert post_postmark(client, payload).status_code == 200
-
-    record = InboundMail.objects.get()
-    assert (record.status, record.reason, record.ticket) == (
-        InboundMail.Status.QUARANTINED,
-        InboundMail.Reason.SPAM,
-        answered.ticket,
-    )
-    # The whole mail is kept for a supervisor to look at, without NUL bytes (PostgreSQL refuses them),
-    # and parses back into the same files.
-    assert "\x00" not in record.raw
-    kept = parse(record.raw)
-    assert kept.text.startswith("The error page is attached.\nIt happens on every browser I tried.")
-    assert [part.get_filename() for part in kept.walk() if part.get_filename()] == ["error page.png", "notes.txt"]
-    posted = {a["Name"]: base64.b64decode(a["Content"]) for a in payload["Attachments"]}
-    assert {p.get_filename(): p.get_content_bytes() for p in kept.walk() if p.get_filename()} == posted
-    assert counts(answered.ticket) == before
-    assert since(mark) == []
+    def payload(self, message, *, spam=False, key=MAILGUN_KEY):
+        parsed = as_email(message)
+        sender, recipient = envelope(parsed)
+        added = "".join(f"{name}: {value}\r\n" for name, value in self.mailgun_headers(sender, spam))
+        form = {
+            "recipient": recipient,
+            "sender": sender,
+            "from": str(parsed["From"]),
+            "subject": str(parsed["Subject"]),
+            "body-mime": added + raw_mime(message),
+        }
+        return self.sign(form, key=key)
 
 
 @pytest.mark.filterwarnings("ignore::anymail.exceptions.AnymailNotSupportedWarning")
-def test_sendgrid_raw_mime_reply_lands_on_the_ticket(client, answered, on_commit):
-    ticket = answered.ticket
-    mark = len(mail.outbox)
-    with on_commit():
-        response = post_sendgrid(client, sendgrid_form(answered))
+class TestSendGridInbound(InboundWebhookCases):
+    """SendGrid's Inbound Parse with "Send raw": the MIME text in the ``email`` form field; HTTP basic auth.
 
-    assert response.status_code == 200
-    ticket.refresh_from_db()
-    assert ticket.status == Ticket.Status.OPEN
-    record = InboundMail.objects.get()
-    assert (record.esp_name, record.status, record.internet_message_id) == (
-        "SendGrid",
-        InboundMail.Status.ADDED,
-        "<A1B2C3D4-E5F6-4071-8293-A4B5C6D7E8F9@example.com>",
-    )
-    # Apple Mail: the "Sent from my iPhone" footer and the quote below it are gone.
-    check_email_reply(
-        record.message,
-        ticket=ticket,
-        body="I cleared the app\u2019s cache as you said and now I can log in.\n\nThank you!",
-        role=Message.AuthorRole.REQUESTER,
-        user=ticket.requester_user,
-    )
-    assert [m.to for m in since(mark)] == [["agent@example.com"]]
+    Anymail 15.2 still has the webhook, but warns on every post that it no longer supports SendGrid
+    (AnymailNotSupportedWarning, ignored here).
+    """
 
+    esp_name = "SendGrid"
+    url_name = "anymail:sendgrid_inbound_webhook"
+    json_payload = False
+    no_spam_verdict = "SendGrid posts a SpamAssassin score and report, no verdict (Anymail's spam_detected is None)"
 
-@pytest.mark.filterwarnings("ignore::anymail.exceptions.AnymailNotSupportedWarning")
-def test_sendgrid_same_mail_posted_twice_is_processed_once(client, answered, on_commit):
-    form = sendgrid_form(answered)
-    with on_commit():
-        assert post_sendgrid(client, form).status_code == 200
-        assert post_sendgrid(client, form).status_code == 200
+    def payload(self, message, *, spam=False):
+        parsed = as_email(message)
+        sender, recipient = envelope(parsed)
+        return {
+            "email": raw_mime(message),
+            "to": str(parsed["To"]),
+            "from": str(parsed["From"]),
+            "subject": str(parsed["Subject"]),
+            "envelope": json.dumps({"to": [recipient], "from": sender}),
+            "charsets": json.dumps({"to": "UTF-8", "from": "UTF-8", "subject": "UTF-8"}),
+            "spam_score": "0.012",
+            "spam_report": "Spam detection software ... 0.0 SPF_PASS",
+            "SPF": "pass",
+            "dkim": "{@example.com : pass}",
+            "sender_ip": "198.51.100.23",
+        }
 
-    assert InboundMail.objects.count() == 1
-    assert answered.ticket.messages.filter(channel=Ticket.Channel.EMAIL).count() == 1
+    def test_sendgrid_apple_mail_raw_mime_reply_lands_on_the_ticket(self, client, answered, on_commit):
+        mark = len(mail.outbox)
 
+        with on_commit():
+            response = self.post(client, self.payload(sample("apple_mail_reply.eml", **answered.values).encode()))
 
-@pytest.mark.filterwarnings("ignore::anymail.exceptions.AnymailNotSupportedWarning")
-@pytest.mark.parametrize("auth", [None, WRONG_AUTH], ids=["no-auth", "wrong-secret"])
-def test_sendgrid_webhook_refuses_a_post_without_the_secret(client, answered, on_commit, auth):
-    before = counts(answered.ticket)
-    mark = len(mail.outbox)
-    with on_commit():
-        response = post_sendgrid(client, sendgrid_form(answered), auth=auth)
-
-    assert response.status_code == 400
-    assert counts(answered.ticket) == before
-    assert InboundMail.objects.count() == 0
-    assert since(mark) == []
+        # Apple Mail: the "Sent from my iPhone" footer and the quote below it are gone.
+        self.check_reply_landed(
+            response,
+            answered,
+            mark,
+            message_id="<A1B2C3D4-E5F6-4071-8293-A4B5C6D7E8F9@example.com>",
+            body="I cleared the app\u2019s cache as you said and now I can log in.\n\nThank you!",
+            files=[],
+        )
 
 
-def test_mailgun_signed_reply_lands_on_the_ticket(client, answered, on_commit):
-    ticket = answered.ticket
-    mark = len(mail.outbox)
-    with on_commit():
-        response = post_mailgun(client, mailgun_form(answered))
+class TestMailjetInbound(InboundWebhookCases):
+    """Mailjet's Parse API: the mail as JSON (its headers, each MIME part's headers, the text and HTML, every
+    file in base64 under the part's ``ContentRef``); HTTP basic auth only."""
 
-    assert response.status_code == 200
-    ticket.refresh_from_db()
-    assert ticket.status == Ticket.Status.OPEN
-    record = InboundMail.objects.get()
-    assert (record.esp_name, record.status, record.internet_message_id) == (
-        "Mailgun",
-        InboundMail.Status.ADDED,
-        "<CAFx3kQ9mailgun-reply-1@mail.example.com>",
-    )
-    check_email_reply(
-        record.message,
-        ticket=ticket,
-        body="Yes, please reset it again.\nI will try tonight.",
-        role=Message.AuthorRole.REQUESTER,
-        user=ticket.requester_user,
-    )
-    (attachment,) = record.message.attachments.all()
-    assert (attachment.filename, attachment.content_type, attachment.size) == ("console.png", "image/png", len(PNG))
-    assert [m.to for m in since(mark)] == [["agent@example.com"]]
+    esp_name = "Mailjet"
+    url_name = "anymail:mailjet_inbound_webhook"
+    no_spam_verdict = "Mailjet posts a SpamAssassin score, no verdict (Anymail's spam_detected is None)"
+
+    @staticmethod
+    def grouped(items):
+        """Headers as Mailjet gives them: keyed by name, a list of the values when one is repeated."""
+        headers = {}
+        for name, value in items:
+            value = str(value)
+            if name not in headers:
+                headers[name] = value
+            elif isinstance(headers[name], list):
+                headers[name].append(value)
+            else:
+                headers[name] = [headers[name], value]
+        return headers
+
+    def payload(self, message, *, spam=False):
+        message = as_email(message)
+        sender, recipient = envelope(message)
+        payload = {
+            "Sender": sender,
+            "Recipient": recipient,
+            # The sender's Date header, in UTC.
+            "Date": parsedate_to_datetime(str(message["Date"])).astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%S"),
+            "From": str(message["From"]),
+            "Subject": str(message["Subject"]),
+            "Headers": self.grouped(message.items()),
+            "Parts": [],
+            "SpamAssassinScore": "0.4",
+            "CustomID": "",
+            "Payload": "",
+        }
+        files = [part for part, *_rest in files_of(message)]
+        numbers = {"Attachment": 0, "InlineAttachment": 0}
+        for part in message.walk():
+            if part is message:
+                continue
+            entry = {"Headers": self.grouped(part.items())}
+            if any(part is file for file in files):
+                kind = "InlineAttachment" if part.get_content_disposition() == "inline" else "Attachment"
+                numbers[kind] += 1
+                entry["ContentRef"] = f"{kind}{numbers[kind]}"
+                # Mailjet gives every file in base64.
+                payload[entry["ContentRef"]] = base64.b64encode(part.get_payload(decode=True)).decode("ascii")
+            elif part.get_content_type() in ("text/plain", "text/html"):
+                ref = "Text-part" if part.get_content_subtype() == "plain" else "Html-part"
+                if ref not in payload:
+                    entry["ContentRef"] = ref
+                    payload[ref] = crlf(part.get_content()) if ref == "Text-part" else part.get_content()
+            payload["Parts"].append(entry)
+        return payload
 
 
-def test_mailgun_same_post_twice_is_processed_once(client, answered, on_commit):
-    form = mailgun_form(answered)
-    with on_commit():
-        assert post_mailgun(client, form).status_code == 200
-        assert post_mailgun(client, form).status_code == 200
+class TestSparkPostInbound(InboundWebhookCases):
+    """SparkPost's inbound relay webhook: a JSON list of ``relay_message`` events, the MIME text in
+    ``content.email_rfc822``; HTTP basic auth only."""
 
-    assert InboundMail.objects.count() == 1
-    assert answered.ticket.messages.filter(channel=Ticket.Channel.EMAIL).count() == 1
-    assert Attachment.objects.filter(message__ticket=answered.ticket).count() == 1
+    esp_name = "SparkPost"
+    url_name = "anymail:sparkpost_inbound_webhook"
+    no_spam_verdict = "SparkPost's relay webhook carries no spam verdict"
 
-
-@pytest.mark.parametrize(
-    "make_form, auth",
-    [
-        (lambda thread: mailgun_form(thread, key=b"not-the-signing-key"), BASIC_AUTH),
-        (lambda thread: {**mailgun_form(thread), "signature": "0" * 64}, BASIC_AUTH),
-        (lambda thread: {k: v for k, v in mailgun_form(thread).items() if k != "signature"}, BASIC_AUTH),
-        (mailgun_form, None),
-        (mailgun_form, WRONG_AUTH),
-    ],
-    ids=["wrong-key", "forged-signature", "no-signature", "no-auth", "wrong-secret"],
-)
-def test_mailgun_webhook_refuses_a_bad_signature_or_secret(client, answered, on_commit, make_form, auth):
-    before = counts(answered.ticket)
-    mark = len(mail.outbox)
-    with on_commit():
-        response = post_mailgun(client, make_form(answered), auth=auth)
-
-    assert response.status_code == 400
-    assert counts(answered.ticket) == before
-    assert InboundMail.objects.count() == 0
-    assert since(mark) == []
+    def payload(self, message, *, spam=False):
+        parsed = as_email(message)
+        sender, recipient = envelope(parsed)
+        relay_message = {
+            "content": {
+                "email_rfc822": raw_mime(message),
+                "email_rfc822_is_base64": False,
+                "headers": [{name: str(value)} for name, value in parsed.items()],
+                "html": body_part(parsed, "html"),
+                "subject": str(parsed["Subject"]),
+                "text": body_part(parsed, "plain"),
+                "to": [recipient],
+            },
+            "customer_id": "1337",
+            "friendly_from": sender,
+            "msg_from": sender,
+            "protocol": "smtp",
+            "rcpt_to": recipient,
+            "webhook_id": "4839201967643219",
+        }
+        return [{"msys": {"relay_message": relay_message}}]
 
 
 # Raw MIME from the mail programs people use -----------------------------------------------------------------
@@ -1146,7 +1209,7 @@ def test_the_hourly_limit_counts_the_last_hour_only(receive, team, settings):
 
 
 def action_url(record, action):
-    return reverse("wagtail_support_inbound_action", args=[record.pk, action])
+    return reverse("wagtail_support_admin:inbound_action", args=[record.pk, action])
 
 
 def logged_in(user):
@@ -1175,7 +1238,7 @@ def test_supervisor_releases_a_quarantined_mail_into_a_new_ticket(supervisor, qu
     new = quarantined.ticket
     assert new != old
     assert response.status_code == 302
-    assert response["Location"] == reverse("wagtail_support_ticket", args=[new.pk])
+    assert response["Location"] == reverse("wagtail_support_admin:ticket", args=[new.pk])
     assert (quarantined.status, quarantined.raw) == (InboundMail.Status.RELEASED, "")
     assert (new.requester_email, new.requester_name, new.channel, new.team, new.follows) == (
         STRANGER, "Mallory", Ticket.Channel.EMAIL, team, None,
@@ -1236,11 +1299,10 @@ def test_release_and_discard_refuse_get(supervisor, quarantined, action):
 
 
 def test_incoming_mail_list_and_inspect_show_the_quarantined_mail(supervisor, agent, quarantined):
-    helper = InboundMailAdmin().url_helper
     client = logged_in(supervisor)
 
-    listing = client.get(helper.index_url)
-    inspect = client.get(helper.get_action_url("inspect", quarantined.pk))
+    listing = client.get(url_for(InboundMail))
+    inspect = client.get(url_for(InboundMail, "inspect", quarantined.pk))
 
     assert listing.status_code == 200
     assert STRANGER in listing.content.decode()
@@ -1254,7 +1316,7 @@ def test_incoming_mail_list_and_inspect_show_the_quarantined_mail(supervisor, ag
     assert "&lt;script&gt;window.location" in page
     assert "<script>window.location" not in page
     # Agents do not see the list.
-    refused = logged_in(agent).get(helper.index_url)
+    refused = logged_in(agent).get(url_for(InboundMail))
     assert refused.status_code == 302 and refused["Location"] == reverse("wagtailadmin_home")
 
 

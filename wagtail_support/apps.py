@@ -21,12 +21,13 @@ class WagtailSupportAppConfig(AppConfig):
             import_module(f"{self.name}.{name}")
 
     def ready(self):
-        from wagtail.permissions import register_permission_policy
+        # Django imports apps.py before any model exists: what needs the models is imported once they do.
+        from wagtail.permissions import register_permission_policy  # app loading: needs the models
 
-        from . import checks  # noqa: F401 - registers the system checks
-        from .access import ticket_policy
-        from .models import Ticket
-        from .signal_handlers import register_signal_handlers
+        from . import checks  # noqa: F401 - registers the system checks (app loading: needs the models)
+        from .access import ticket_policy  # app loading: needs the models
+        from .models import Ticket  # app loading: needs the models
+        from .signal_handlers import register_signal_handlers  # app loading: needs the models
 
         register_permission_policy(Ticket, ticket_policy)
         register_signal_handlers()

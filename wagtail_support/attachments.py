@@ -11,6 +11,8 @@ import os
 import zipfile
 from contextlib import contextmanager
 
+from PIL import Image
+
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.template.defaultfilters import filesizeformat
@@ -87,7 +89,6 @@ def _sniff_zip(upload):
 
 
 def _is_image(upload, content_type):
-    from PIL import Image
 
     try:
         upload.seek(0)

@@ -133,7 +133,6 @@ class TicketForm(HoneypotMixin, forms.Form):
             del self.fields["category"]
         self.priority_help = PRIORITY_HELP
 
-
     def clean_came_from(self):
         value = (self.cleaned_data.get("came_from") or "").strip()
         # Only a path on this site: never a full address, never "//host".

@@ -208,7 +208,6 @@ class AgentTicketForm(forms.Form):
         user = _account_for_email(email) if email else None
         return Person(user=user, name=name, email=email)
 
-
     def _unlink(self, user_field):
         """Show the form again without the chosen account (the hidden field is empty)."""
         self.data = self.data.copy()

@@ -14,7 +14,6 @@ from ..widgets import QuickSelect
 from .forms import AssigneeField, TeamField
 
 
-
 def _has_field(model, name):
     try:
         model._meta.get_field(name)

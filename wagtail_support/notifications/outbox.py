@@ -95,13 +95,10 @@ def queue_joins_transaction():
     inside the transaction that records the mail exists exactly when the record (and the ticket) does.
     Any other backend (the immediate one, a broker) is handed the task once the transaction committed.
     """
-
-
     if not apps.is_installed("django_tasks_db"):
         return False
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
+    from django_tasks_db.backend import DatabaseBackend  # an optional app: imported only when installed
+    from django_tasks_db.models import DBTaskResult  # an optional app: imported only when installed
 
     try:
         backend = send_recorded_mail.get_backend()
