@@ -552,3 +552,36 @@ def test_assignable_agents_are_the_teams_members_and_supervisors_only(agent, col
     assignable = set(access.assignable_agents(team))
     assert {agent, colleague, supervisor} <= assignable
     assert outsider_agent not in assignable
+
+
+# The permission policy of the admin -------------------------------------------------------------------
+
+
+def test_the_ticket_policy_is_registered_for_tickets():
+    from wagtail.permissions import policy_registry
+
+    assert policy_registry.get_by_type(Ticket) is access.ticket_policy
+
+
+def test_the_ticket_policy_answers_as_the_rules(ticket, anon_ticket, agent, outsider_agent, supervisor, requester):
+    from django.contrib.auth.models import AnonymousUser
+
+    policy = access.ticket_policy
+    assert policy.user_has_permission(agent, "work") and policy.user_has_permission(supervisor, "work")
+    assert not policy.user_has_permission(requester, "work")
+    assert not policy.user_has_permission(AnonymousUser(), "work")
+    assert policy.user_has_permission(supervisor, "view_all") and not policy.user_has_permission(agent, "view_all")
+    # Wagtail's generic actions mean nothing for tickets: every change goes through the workflow.
+    assert not any(policy.user_has_permission(supervisor, action) for action in ("add", "change", "delete"))
+
+    assert policy.user_has_permission_for_instance(agent, "work", ticket)
+    assert not policy.user_has_permission_for_instance(outsider_agent, "work", ticket)
+    assert policy.user_has_permission_for_instance(requester, "view", ticket)
+    assert not policy.user_has_permission_for_instance(requester, "work", ticket)
+    assert not policy.user_has_permission_for_instance(requester, "view", anon_ticket)
+
+    assert set(policy.instances_user_has_permission_for(agent, "work")) == {ticket, anon_ticket}
+    assert not policy.instances_user_has_permission_for(outsider_agent, "work").exists()
+    assert set(policy.instances_user_has_permission_for(requester, "view")) == {ticket}
+    assert set(policy.users_with_permission("work")) >= {agent, outsider_agent, supervisor}
+    assert requester not in set(policy.users_with_permission("work"))

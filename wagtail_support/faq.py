@@ -232,7 +232,14 @@ class AbstractFAQPage(Page):
 
     search_fields = Page.search_fields + [index.SearchField("intro")]
 
+    # As for ``AbstractSupportPage``: a subclass without a template of its own uses the package's.
     template = "wagtail_support/faq_page.html"
+    default_template = "wagtail_support/faq_page.html"
+
+    def get_template(self, request, *args, **kwargs):
+        """The page type's own template when the site has one, else the package's."""
+        template = super().get_template(request, *args, **kwargs)
+        return [template, self.default_template] if template != self.default_template else template
     # How many questions a search on the page lists.
     search_results_limit = 50
 

@@ -91,7 +91,10 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
         FieldPanel("next_steps"),
     ]
 
+    # A subclass gets Wagtail's default template name for its own class ("myapp/my_support_page.html");
+    # ``get_template`` falls back to this one while the site has not written its own.
     template = "wagtail_support/support_page.html"
+    default_template = "wagtail_support/support_page.html"
     confirmation_template = "wagtail_support/support_confirmation.html"
     ticket_list_template = "wagtail_support/support_ticket_list.html"
     ticket_template = "wagtail_support/support_ticket.html"
@@ -101,6 +104,11 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
         abstract = True
 
     # Seams a site may override ----------------------------------------------------------------------------
+
+    def get_template(self, request, *args, **kwargs):
+        """The page type's own template when the site has one, else the package's."""
+        template = super().get_template(request, *args, **kwargs)
+        return [template, self.default_template] if template != self.default_template else template
 
     def get_ticket_form_class(self):
         return TicketForm

@@ -4,7 +4,11 @@ import os
 import tempfile
 
 from .base import *  # noqa: F401,F403
-from .base import STORAGES
+from .base import INSTALLED_APPS, STORAGES
+
+# A site's own app with a page type built on AbstractSupportPage, listed before wagtail_support: the
+# package must load whatever the order of INSTALLED_APPS.
+INSTALLED_APPS = ["tests.site_app", *INSTALLED_APPS]
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

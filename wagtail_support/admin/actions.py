@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import BaseOperationView
 
-from .. import access, workflow
+from .. import workflow
+from ..access import ticket_policy
 from .paths import admin_url, inbox_url
 from .ticket_forms import ACTION_FORMS, AbandonForm, ComposerForm
 from .workspace import TicketWorkspaceView, ticket_with_related
@@ -59,7 +60,7 @@ class TicketActionView(TicketWorkspaceView, BaseOperationView):
             messages.info(request, _("Nothing to change on ticket %(reference)s.") % {"reference": ticket.reference})
         else:
             messages.success(request, success)
-        if not access.can_work_ticket(request.user, ticket):
+        if not ticket_policy.user_has_permission_for_instance(request.user, "work", ticket):
             return self.no_longer_yours()
         return redirect(self.workspace_url(self.show, "conversation-end" if form_class is ComposerForm else ""))
 
@@ -74,7 +75,7 @@ class TicketActionView(TicketWorkspaceView, BaseOperationView):
         self.ticket = ticket_with_related(self.ticket.pk)
         if self.ticket is None:
             raise Http404
-        if not access.can_work_ticket(self.request.user, self.ticket):
+        if not ticket_policy.user_has_permission_for_instance(self.request.user, "work", self.ticket):
             messages.warning(self.request, str(error))
             return self.no_longer_yours()
         messages.warning(self.request, str(error))

@@ -18,7 +18,7 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import BaseOperationView
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 
-from .. import access, inbound, workflow
+from .. import inbound, workflow
 from ..access import ticket_policy
 from ..models import InboundMail, OutboundMail
 from ..notifications.delivery import retry
@@ -28,8 +28,8 @@ from .viewsets import url_for
 
 def can_resend(user, mail):
     if mail.ticket_id is not None:
-        return access.can_work_ticket(user, mail.ticket)
-    return access.can_view_all(user)
+        return ticket_policy.user_has_permission_for_instance(user, "work", mail.ticket)
+    return ticket_policy.user_has_permission(user, "view_all")
 
 
 def _back(request, fallback):
@@ -115,7 +115,7 @@ class InboundMailActionView(PermissionCheckedMixin, BaseOperationView):
                 _("The mail from %(sender)s is now on ticket %(reference)s.")
                 % {"sender": record.from_email, "reference": result.ticket.reference},
             )
-            if access.can_work_ticket(request.user, result.ticket):
+            if ticket_policy.user_has_permission_for_instance(request.user, "work", result.ticket):
                 return redirect(ticket_url(result.ticket_id))
         else:
             messages.error(

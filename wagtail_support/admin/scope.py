@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from .. import access
+from ..access import ticket_policy
 from ..models import Team, Ticket
 
 # Long texts a listing never shows, left in the database.
@@ -56,7 +57,7 @@ class AgentScope:
 
     @cached_property
     def sees_all(self):
-        return access.can_view_all(self.user)
+        return ticket_policy.user_has_permission(self.user, "view_all")
 
     @cached_property
     def team_ids(self):
