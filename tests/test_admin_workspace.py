@@ -1100,3 +1100,16 @@ def test_workspace_in_french(agent_client, agent, ticket):
     for french in ("Ajouter une note interne", "Envoyer la réponse au demandeur", "Journal d'intervenant", "Abandonner"):
         assert french.replace("'", "&#x27;") in page or french in page, french
     assert "Add internal note" not in page and "Send reply to requester" not in page
+
+
+def test_history_names_a_requester_without_an_account(agent_client, agent, anon_ticket):
+    workflow.reply(anon_ticket, by=agent, body="Which browser?", set_pending=True)
+    link = access.make_link_token(anon_ticket)
+    workflow.reply(anon_ticket, by=workflow.Actor(link_token=link), body="Firefox, on Linux.")
+
+    response = agent_client.get(reverse("wagtail_support_admin:ticket_history", args=[anon_ticket.pk]))
+
+    page = text(response)
+    row = page[page.index("The requester replied") :]
+    assert anon_ticket.requester_email in row[: row.index("</tr>")]
+    assert "Back to the ticket" in page

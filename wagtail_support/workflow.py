@@ -176,6 +176,9 @@ def _refresh(ticket, row):
 
 
 def _log(row, action, actor, **data):
+    if actor.log_user is None and (actor.name or actor.address):
+        # Someone without an account (a requester by mail or signed link): the history names them.
+        data.setdefault("actor", actor.name or actor.address)
     log(
         instance=row,
         action=f"{LOG_PREFIX}.{action}",

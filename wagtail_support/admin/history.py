@@ -3,13 +3,28 @@
 
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.views.generic.history import HistoryView
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from wagtail.admin.ui.tables import DateColumn
+from wagtail.admin.views.generic.history import ActionColumn, HistoryView, LogEntryUserColumn
+from wagtail.admin.widgets.button import HeaderButton
 from wagtail.log_actions import LogFormatter
 
 from ..models import Ticket
 from ..workflow import LOG_PREFIX
-from .paths import NAMESPACE
+from .paths import NAMESPACE, ticket_url
 from .workspace import TicketMixin
+
+
+class ActorColumn(LogEntryUserColumn):
+    """Who made the move: the account, else the requester's name or address the workflow logged."""
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        actor = (instance.data or {}).get("actor") if not instance.user_id else None
+        if actor:
+            context["display_name"] = actor
+        return context
 
 
 class TicketHistoryView(TicketMixin, HistoryView):
@@ -22,8 +37,22 @@ class TicketHistoryView(TicketMixin, HistoryView):
     history_url_name = f"{NAMESPACE}:ticket_history"
     history_results_url_name = f"{NAMESPACE}:ticket_history_results"
 
+    verbose_name_plural = _("history entries")
+
     def get_page_title(self):
         return _("History of %(reference)s") % {"reference": self.ticket.reference}
+
+    @cached_property
+    def columns(self):
+        return [
+            ActionColumn("message", label=_("Action"), object=self.object, url_names={}, user_can_unschedule=False),
+            ActorColumn("user", label=_("By"), width="25%"),
+            DateColumn("timestamp", label=_("Date"), width="15%"),
+        ]
+
+    @cached_property
+    def header_buttons(self):
+        return [HeaderButton(label=gettext("Back to the ticket"), url=ticket_url(self.ticket), icon_name="arrow-left")]
 
     def get_page_subtitle(self):
         return self.ticket.subject
