@@ -7,7 +7,7 @@ ON_CALL = "oncall@example.com"
 
 
 class SiteAdapter(DefaultSupportAdapter):
-    # Set by a test to see what the adapter is asked to give: a recipient that may read no internal note.
+    # Set by a test: (address, audience) pairs the adapter adds to the mails about an internal note.
     leak_notes_to = None
 
     def get_mail_recipients(self, event, ticket, **kwargs):
@@ -15,7 +15,7 @@ class SiteAdapter(DefaultSupportAdapter):
         if event == "opened" and ticket.priority == Ticket.Priority.URGENT:
             recipients.append((ON_CALL, "agent"))
         if self.leak_notes_to and event == "internal_note":
-            recipients.append((self.leak_notes_to, "requester"))
+            recipients.extend(self.leak_notes_to)
         return recipients
 
     def render_mail(self, template_base, context, language):

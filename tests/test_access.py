@@ -1,4 +1,4 @@
-"""Attacks on the access rules (DESIGN.md invariants 1 and 2).
+"""Attacks on the access rules (invariants 1 and 2 of docs/architecture.md).
 
 Every test plays someone who should get nothing (another requester, an agent of another team, an
 anonymous visitor, a disabled account, a forged or stale signed link) and checks that the querysets

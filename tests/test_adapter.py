@@ -47,13 +47,23 @@ def test_recipients_an_urgent_ticket_also_goes_to_the_on_call_address(site_adapt
     assert len(sent_to(requester.email)) == 2
 
 
-def test_recipients_an_adapter_cannot_send_an_internal_note_outside_the_team(site_adapter, ticket, agent, django_capture_on_commit_callbacks):
-    site_adapter.leak_notes_to = "partner@example.org"
+@pytest.mark.parametrize("audience", ["requester", "agent"])
+def test_recipients_an_adapter_cannot_send_an_internal_note_outside_the_team(
+    site_adapter, ticket, agent, colleague, outsider_agent, audience, django_capture_on_commit_callbacks
+):
+    site_adapter.leak_notes_to = [
+        ("partner@example.org", audience),  # an outsider, whatever the adapter calls them
+        (outsider_agent.email, audience),  # an agent, but of another team
+        (colleague.email, audience),  # an agent of the ticket's team: told only as an agent
+    ]
     with django_capture_on_commit_callbacks(execute=True):
         workflow.reply(ticket, by=agent, body="Internal: the customer owes us two invoices.", internal=True)
 
-    assert sent_to("partner@example.org") == []
-    assert not OutboundMail.objects.filter(recipient="partner@example.org").exists()
+    assert sent_to("partner@example.org") == [] and sent_to(outsider_agent.email) == []
+    assert not OutboundMail.objects.filter(recipient__in=["partner@example.org", outsider_agent.email]).exists()
+    # The team's agent is recorded as a recipient only as an agent (the package ships no template for
+    # this event: a site that mails notes provides ``mail/agent/internal_note*``).
+    assert OutboundMail.objects.filter(recipient=colleague.email).exists() == (audience == "agent")
 
 
 def test_render_mail_the_site_brands_every_mail(site_adapter, requester, category, django_capture_on_commit_callbacks):

@@ -1,4 +1,4 @@
-"""Attacks on attachments (DESIGN.md invariants 2 and 3).
+"""Attacks on attachments (invariants 2 and 3 of docs/architecture.md).
 
 Files are stored through the workflow (``open_ticket`` and ``reply`` with ``attachments=``) and read
 back through the download view at ``/support-files/attachments/<pk>/``, as a browser would.

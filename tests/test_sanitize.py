@@ -1,4 +1,4 @@
-"""Attacks on the sanitiser (DESIGN.md invariant 4): nothing a user typed or mailed becomes live markup."""
+"""Attacks on the sanitiser (invariant 4 of docs/architecture.md): nothing a user typed or mailed becomes live markup."""
 
 import re
 

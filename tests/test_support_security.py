@@ -1,6 +1,6 @@
 """Attacks on the visitor pages: what a curious or hostile visitor tries, and what they must not get.
 
-Invariants 2, 3, 4 and 6 of DESIGN.md through the real pages: another requester's ticket, guessed
+Invariants 2, 3, 4 and 6 of docs/architecture.md through the real pages: another requester's ticket, guessed
 numbers and attachment URLs, internal notes' files, links reused on other tickets, markup in every
 field, disguised files, missing CSRF tokens and GET on state-changing routes.
 """

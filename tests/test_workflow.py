@@ -1,4 +1,4 @@
-"""The ticket lifecycle of DESIGN.md, enforced by ``wagtail_support.workflow``.
+"""The ticket lifecycle of docs/architecture.md, enforced by ``wagtail_support.workflow``.
 
 Every move is tried from every state (open, pending, closed); a legal move must land in the state of
 the lifecycle table and record it (status, close fields, version, updated_at), an illegal or refused

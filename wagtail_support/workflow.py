@@ -1,6 +1,6 @@
 """The only code that changes a ticket.
 
-Each public function here is one move of the ticket lifecycle (see ``DESIGN.md``). It runs in a
+Each public function here is one move of the ticket lifecycle (see ``docs/architecture.md``). It runs in a
 transaction with the ticket row locked, asks ``wagtail_support.access`` whether the actor may make the
 move, refuses an illegal transition with a ``WorkflowError`` whose message can be shown to a person,
 writes a Wagtail log entry, and records the notifications in the same transaction (they are sent once it
@@ -37,7 +37,7 @@ from .sanitize import clean_text
 Status = Ticket.Status
 logger = logging.getLogger(__name__)
 
-# The lifecycle table of DESIGN.md: for each move, the states it may start from and the state it ends in.
+# The lifecycle (docs/architecture.md, "The ticket lifecycle"): for each move, the states it may start from and the state it ends in.
 LIFECYCLE = {
     "set_pending": ({Status.OPEN}, Status.PENDING),
     "requester_reply": ({Status.PENDING}, Status.OPEN),

@@ -6,8 +6,9 @@ to the demo teams and groups it needs (so the demo tickets can be worked). Ticke
 no demo ticket exists yet (a demo ticket is one whose requester address is ``@example.com`` or
 ``@example.org``), and every change of a ticket goes through ``wagtail_support.workflow``.
 
-The model data (names, subjects, messages) follows the wording of the source documents in
-``/work/shared/seeds``: French and English requesters, the quick FAQ and the agent's use cases.
+The data (names, subjects, messages) follows the wording of the product's two French source documents,
+the visitor's "Support client" and the agent's "Créer et traiter un dossier d'assistance": French and
+English requesters, the quick FAQ and the agent's use cases.
 """
 
 import os

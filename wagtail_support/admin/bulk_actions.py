@@ -16,7 +16,7 @@ from wagtail.admin.views.bulk_action import BulkAction
 from .. import workflow
 from ..access import ticket_policy
 from ..models import Ticket, person_label
-from .forms import AssigneeForm, PriorityForm, TeamForm
+from .forms import BulkAssignForm, BulkPriorityForm, BulkTeamForm
 from .paths import inbox_url, ticket_url
 from .scope import AgentScope
 
@@ -57,7 +57,7 @@ class TicketBulkAction(BulkAction):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        if self.form_class in (AssigneeForm, TeamForm):
+        if self.form_class in (BulkAssignForm, BulkTeamForm):
             kwargs["scope"] = self.scope
         return kwargs
 
@@ -180,7 +180,7 @@ class AssignBulkAction(TicketBulkAction):
     action_type = "assign"
     aria_label = _("Assign the selected tickets")
     action_priority = 10
-    form_class = AssigneeForm
+    form_class = BulkAssignForm
     page_title = _("Assign tickets")
     question = _("Assign these tickets?")
     action_button_text = _("Yes, assign")
@@ -201,7 +201,7 @@ class ChangeTeamBulkAction(TicketBulkAction):
     action_type = "change_team"
     aria_label = _("Move the selected tickets to another team")
     action_priority = 20
-    form_class = TeamForm
+    form_class = BulkTeamForm
     page_title = _("Change the team of tickets")
     question = _("Move these tickets to another team? An assignee who is not in that team is removed.")
     action_button_text = _("Yes, move")
@@ -220,7 +220,7 @@ class ChangePriorityBulkAction(TicketBulkAction):
     action_type = "change_priority"
     aria_label = _("Change the priority of the selected tickets")
     action_priority = 30
-    form_class = PriorityForm
+    form_class = BulkPriorityForm
     page_title = _("Change the priority of tickets")
     question = _("Change the priority of these tickets?")
     action_button_text = _("Yes, change")

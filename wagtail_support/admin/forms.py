@@ -78,7 +78,7 @@ class TicketBulkForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class AssigneeForm(TicketBulkForm):
+class BulkAssignForm(TicketBulkForm):
     assignee = AssigneeField(label=_("Assign to"))
 
     def __init__(self, *args, **kwargs):
@@ -87,7 +87,7 @@ class AssigneeForm(TicketBulkForm):
         self.fields["assignee"].initial = AssigneeField.ME
 
 
-class TeamForm(TicketBulkForm):
+class BulkTeamForm(TicketBulkForm):
     team = TeamField(label=_("Move to team"))
 
     def __init__(self, *args, **kwargs):
@@ -95,5 +95,5 @@ class TeamForm(TicketBulkForm):
         self.fields["team"].set_current()
 
 
-class PriorityForm(forms.Form):
+class BulkPriorityForm(forms.Form):
     priority = forms.ChoiceField(label=_("New priority"), choices=Ticket.Priority.choices)

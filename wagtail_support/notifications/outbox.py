@@ -19,6 +19,7 @@ from django.core.mail.message import make_msgid
 from django.db import DatabaseError, connection, router, transaction
 from django.utils import timezone
 
+from ..access import Role, mail_sender_role
 from ..adapter import get_adapter
 from ..conf import support_settings
 from ..middleware import is_database_unavailable
@@ -173,17 +174,28 @@ def ticket_event(event, ticket_id, message_id=None, actor_user_id=None, actor_em
 
 def _recipients(event, ticket, message, actor_user_id, actor_email):
     """The adapter's recipients as ``(address, audience, language or None)``; an address given without a
-    language (a pair) is looked up by ``language_for``. A recipient who may not read an internal note is
-    dropped here whatever the adapter said (invariant 1; ``render`` refuses it again)."""
+    language (a pair) is looked up by ``language_for``. Whatever the adapter said, an internal note goes
+    only to the ticket's support team: an agent of its team (or a supervisor) or the team's contact address
+    (invariant 1; ``render`` refuses a non-agent audience again)."""
     found = []
+    internal = message is not None and message.is_internal
     for recipient in get_adapter().get_mail_recipients(
         event, ticket, message=message, actor_user_id=actor_user_id, actor_email=actor_email
     ):
         email, audience, language = (tuple(recipient) + (None,))[:3]
-        if not email or (message is not None and message.is_internal and audience != AGENT):
+        if not email or (internal and not (audience == AGENT and _may_read_internal_notes(ticket, email))):
             continue
         found.append((email, audience, language))
     return found
+
+
+def _may_read_internal_notes(ticket, address):
+    """Whether ``address`` belongs to the support team of ``ticket``: its team's contact address, or the one
+    active account with that address that may work the ticket (``access.mail_sender_role``)."""
+    address = address.strip().lower()
+    if ticket.team_id and address == (ticket.team.contact_email or "").lower():
+        return True
+    return mail_sender_role(ticket, address)[0] == Role.AGENT
 
 
 def mark_failed(mail_id, reason):
