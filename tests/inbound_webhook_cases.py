@@ -369,3 +369,123 @@ class InboundWebhookCases:
         assert counts(answered.ticket) == before
         assert Attachment.objects.count() == 0
         assert since(mark) == []
+
+    # Mail that must never make the webhook fail (invariant 9) -----------------------------------------------
+
+    NULL_SENDERS = ("<>", "MAILER-DAEMON <>", "Mail Delivery Subsystem <MAILER-DAEMON>", "mailer-daemon")
+
+    @pytest.mark.parametrize("sender", NULL_SENDERS)
+    def test_a_bounce_from_a_null_sender_is_recorded_and_answered_2xx(self, client, answered, on_commit, sender):
+        raw = null_sender_bounce(answered, sender)
+        before, mark = counts(answered.ticket), len(mail.outbox)
+
+        with on_commit():
+            response = self.post(client, self.payload(raw))
+
+        assert response.status_code == 200
+        record = InboundMail.objects.get()
+        # Read as the bounce it is: the mail it names is marked bounced.
+        assert (record.status, record.reason) == (InboundMail.Status.IGNORED, InboundMail.Reason.BOUNCE), record.note
+        assert record.esp_name == self.esp_name
+        answered.outbound.refresh_from_db()
+        assert answered.outbound.status == "bounced"
+        # No ticket gets a message from a robot, and no robot gets an answer.
+        assert counts(answered.ticket) == before
+        assert since(mark) == []
+
+    # Who a mail speaks for (invariant 7) ----------------------------------------------------------------------
+
+    def test_a_forged_agent_reply_reaches_nobody_and_changes_nothing(self, client, answered, agent, on_commit):
+        """Anyone can write ``From: <an agent>`` with the ticket's reference in the subject, and the ESP
+        forwards it with the webhook secret: it must not become the agent's public reply."""
+        raw = forged_agent_reply(answered, agent)
+        ticket = answered.ticket
+        before, status, mark = counts(ticket), ticket.status, len(mail.outbox)
+
+        with on_commit():
+            response = self.post(client, self.payload(raw))
+
+        assert response.status_code == 200
+        record = InboundMail.objects.get()
+        assert (record.status, record.reason) == (InboundMail.Status.QUARANTINED, InboundMail.Reason.UNVERIFIED_AGENT)
+        assert agent.email in record.note and record.raw
+        ticket.refresh_from_db()
+        assert (counts(ticket), ticket.status) == (before, status)
+        assert addressed_to(since(mark), "requester@example.com") == []
+        assert not Message.objects.filter(body__contains="evil.example").exists()
+
+
+# Mails the shared tests above deliver --------------------------------------------------------------------------
+
+NULL_SENDER_BOUNCE = """\
+Return-Path: <>
+Received: from mx.example.com (mx.example.com [203.0.113.9])
+        by mx.reply.example.com with ESMTP id 9a8b7c6d for <support@reply.example.com>;
+        Tue, 04 Mar 2025 10:12:36 +0000
+From: {sender}
+To: support@reply.example.com
+Subject: Delivery Status Notification (Failure)
+Date: Tue, 4 Mar 2025 10:12:35 +0100
+Message-ID: <null-sender-bounce-{slug}@mx.example.com>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="dsn-boundary"
+
+--dsn-boundary
+Content-Type: text/plain; charset=us-ascii
+
+Your message could not be delivered to requester@example.com.
+
+--- Below this line is a copy of the message's headers.
+
+Message-ID: {bounced_id}
+Subject: [#{number}] Cannot log in
+
+--dsn-boundary
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.com
+
+Final-Recipient: rfc822; requester@example.com
+Action: failed
+Status: 5.1.1
+
+--dsn-boundary
+Content-Type: text/rfc822-headers
+
+Message-ID: {bounced_id}
+Subject: [#{number}] Cannot log in
+
+--dsn-boundary--
+"""
+
+
+def null_sender_bounce(thread, sender):
+    # The returned headers are in the text too, as qmail and others write them: ESPs that post parsed mail
+    # (Postmark, Mailgun's form, Mailjet) hand only the text and the named files on.
+    slug = "".join(c for c in sender.lower() if c.isalnum()) or "empty"
+    return NULL_SENDER_BOUNCE.format(
+        sender=sender, slug=slug, bounced_id=thread.outbound.internet_message_id, number=thread.ticket.number
+    ).encode()
+
+
+FORGED_AGENT_REPLY = """\
+Received: from attacker.example.net (attacker.example.net [198.51.100.66])
+        by mx.reply.example.com with ESMTP id 5e6f7a8b for <support@reply.example.com>;
+        Tue, 04 Mar 2025 11:02:10 +0000
+Authentication-Results: mx.forged.example; spf=pass smtp.mailfrom=example.com; dkim=pass header.d=example.com; dmarc=pass header.from=example.com
+From: Alice Agent <{agent}>
+To: support@reply.example.com
+Subject: RE: [#{number}] Cannot log in
+Date: Tue, 4 Mar 2025 12:02:09 +0100
+Message-ID: <forged-agent-reply@attacker.example.net>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+
+Hello Rita, your account is locked. Please log in at https://evil.example/login to unlock it.
+
+Alice
+"""
+
+
+def forged_agent_reply(thread, agent):
+    return FORGED_AGENT_REPLY.format(agent=agent.email, number=thread.ticket.number).encode()

@@ -90,6 +90,16 @@ def _settings(settings):
     settings.WAGTAILSUPPORT_INBOUND_UNKNOWN_SENDER = "quarantine"
 
 
+# The receiving host the tests trust (WAGTAILSUPPORT_INBOUND_AUTHSERV_IDS, with the ``trusted_host`` fixture).
+TRUSTED_HOST = "mx.reply.example.com"
+
+
+@pytest.fixture
+def trusted_host(settings):
+    settings.WAGTAILSUPPORT_INBOUND_AUTHSERV_IDS = [TRUSTED_HOST]
+    return TRUSTED_HOST
+
+
 def sample(name, **values):
     """The sample ``name`` with its ``__PLACEHOLDERS__`` filled in (every one of them, or the test fails)."""
     text = (SAMPLES / name).read_text(encoding="utf-8")
@@ -974,7 +984,16 @@ def test_unmatched_mail_to_a_team_address_opens_a_ticket_for_that_team(receive, 
     assert record.ticket.requester_email == "paula@partner.example"
 
 
-def test_agent_reply_by_mail_is_a_public_reply_that_the_requester_gets(answered, agent, requester, receive, on_commit):
+def authenticated(raw, verdict="pass", domain="example.com", authserv_id=TRUSTED_HOST):
+    """``raw`` as the receiving host delivers it: its Authentication-Results header on top."""
+    header = (
+        f"Authentication-Results: {authserv_id}; spf={verdict} smtp.mailfrom={domain}; "
+        f"dkim={verdict} header.d={domain}; dmarc={verdict} header.from={domain}\n"
+    )
+    return header + raw
+
+
+def test_agent_reply_by_mail_is_a_public_reply_that_the_requester_gets(answered, agent, requester, receive, on_commit, trusted_host):
     ticket = answered.ticket
     with on_commit():
         workflow.reply(ticket, by=requester, body="The app still fails.")
@@ -982,7 +1001,8 @@ def test_agent_reply_by_mail_is_a_public_reply_that_the_requester_gets(answered,
     values = {"token": token_of(notice.reply_to[0]), "number": ticket.number, "in_reply_to": notice.extra_headers["Message-ID"]}
     mark = len(mail.outbox)
 
-    record = receive(sample("agent_reply.eml", **values))
+    # Her own reply token (the one mailed to her), and her domain's DKIM and DMARC passed.
+    record = receive(authenticated(sample("agent_reply.eml", **values)))
 
     assert (record.status, record.ticket) == (InboundMail.Status.ADDED, ticket)
     text = (
@@ -1128,8 +1148,9 @@ def test_agent_of_another_team_replying_is_not_taken_for_an_agent(answered, outs
     assert since(mark) == []
 
 
-def test_supervisor_replying_by_mail_is_taken_for_an_agent(answered, supervisor, receive):
-    message = set_header(parse(sample("agent_reply.eml", **answered.values)), "From", "Sue Supervisor <supervisor@example.com>")
+def test_supervisor_replying_by_mail_is_taken_for_an_agent(answered, supervisor, receive, trusted_host):
+    values = {**answered.values, "token": access.make_reply_token(answered.ticket, recipient=supervisor.email)}
+    message = set_header(parse(authenticated(sample("agent_reply.eml", **values))), "From", "Sue Supervisor <supervisor@example.com>")
 
     record = receive(message)
 

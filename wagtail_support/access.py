@@ -353,9 +353,12 @@ def read_link_token(token):
 
 
 # Reply tokens: the "+<token>" of a Reply-To address. Mail systems may change the case of an address's
-# local part, so the token uses lower-case letters and digits only: "t<ticket id>-<issued>-<signature>",
-# ids and days in base 36, the signature an HMAC of both with the site's secret key.
+# local part, so the token uses lower-case letters and digits only:
+# "t<ticket id>-<issued>-<recipient tag>-<signature>", ids and minutes in base 36, the recipient tag an HMAC
+# of the address the mail was sent to, the signature an HMAC of the rest with the site's secret key. A
+# token of the older form "t<ticket id>-<issued>-<signature>" still routes a reply, and names nobody.
 REPLY_SALT = "wagtail_support.reply_token"
+RECIPIENT_SALT = "wagtail_support.reply_token.recipient"
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
@@ -372,20 +375,41 @@ def _reply_signature(value):
     return salted_hmac(REPLY_SALT, value, algorithm="sha256").hexdigest()[:24]
 
 
-def make_reply_token(ticket, now=None):
-    """The token that routes a reply by mail to ``ticket``. It says nothing about who may reply."""
+def _recipient_tag(address):
+    return salted_hmac(RECIPIENT_SALT, (address or "").strip().lower(), algorithm="sha256").hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class ReplyToken:
+    """A valid reply token: the ticket it routes to, and (newer tokens) a tag of the address it was sent to."""
+
+    ticket_id: int
+    recipient_tag: str = ""
+
+    def names(self, address):
+        """Whether this token was sent to ``address`` (in a mail of ours to that address only)."""
+        return bool(self.recipient_tag and address) and constant_time_compare(self.recipient_tag, _recipient_tag(address))
+
+
+def make_reply_token(ticket, recipient=None, now=None):
+    """The token that routes a reply by mail to ``ticket``, naming the ``recipient`` it is sent to.
+
+    It proves nothing by itself about who writes back (a mail can be forwarded, a From forged): the inbound
+    handler weighs it with the receiving side's verdicts (``inbound.authentication``)."""
     issued = int((now if now is not None else time.time()) // 60)
     value = f"t{_to36(ticket.pk)}-{_to36(issued)}"
+    if recipient:
+        value += f"-{_recipient_tag(recipient)}"
     return f"{value}-{_reply_signature(value)}"
 
 
-def read_reply_token(token, now=None):
-    """The ticket id of a valid, unexpired reply token; ``None`` for anything else."""
+def open_reply_token(token, now=None):
+    """The ``ReplyToken`` of a valid, unexpired token; ``None`` for anything else."""
     parts = (token or "").strip().lower().split("-")
-    if len(parts) != 3 or not parts[0].startswith("t"):
+    if len(parts) not in (3, 4) or not parts[0].startswith("t"):
         return None
-    value = f"{parts[0]}-{parts[1]}"
-    if not constant_time_compare(parts[2], _reply_signature(value)):
+    value = "-".join(parts[:-1])
+    if not constant_time_compare(parts[-1], _reply_signature(value)):
         return None
     try:
         ticket_id, issued = int(parts[0][1:], 36), int(parts[1], 36)
@@ -394,7 +418,13 @@ def read_reply_token(token, now=None):
     age = (now if now is not None else time.time()) - issued * 60
     if age > support_settings.REPLY_TOKEN_MAX_AGE or age < -300:
         return None
-    return ticket_id
+    return ReplyToken(ticket_id, parts[2] if len(parts) == 4 else "")
+
+
+def read_reply_token(token, now=None):
+    """The ticket id of a valid, unexpired reply token; ``None`` for anything else."""
+    opened = open_reply_token(token, now)
+    return opened.ticket_id if opened is not None else None
 
 
 # The permission policy of the admin -----------------------------------------------------------------------

@@ -63,6 +63,14 @@ DEFAULTS = {
     # nor an agent of its team: "quarantine" (kept in Support > Incoming mail for an agent to release
     # or discard) or "new_ticket" (it opens a ticket of its own).
     "INBOUND_UNKNOWN_SENDER": "quarantine",
+    # The authserv-ids of your ESP's receiving hosts (the first word of the Authentication-Results header
+    # they add, e.g. ["mx.google.com"]). Only their verdicts (SPF, DKIM, DMARC) are read: any other such
+    # header could have been written by the sender. Empty: no verdict is read (see the README's trust model).
+    "INBOUND_AUTHSERV_IDS": [],
+    # A mail that claims to come from an agent but is not proven (their own reply token and DKIM/DMARC
+    # passing for their domain): "quarantine" (held for a supervisor) or "internal_note" (added to the
+    # ticket as an internal note marked unverified). Never a public reply.
+    "INBOUND_UNVERIFIED_AGENT": "quarantine",
     # At most this many mails per sender and hour are processed; the rest are kept, ignored, never
     # answered (a loop with another robot stops here).
     "INBOUND_HOURLY_LIMIT": 30,

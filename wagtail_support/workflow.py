@@ -345,6 +345,7 @@ def reply(
     channel=Ticket.Channel.WEB,
     attachments=(),
     expected_version=None,
+    unverified=False,
 ):
     """Add a message to the conversation and apply what it means for the ticket.
 
@@ -356,12 +357,16 @@ def reply(
     - A reply from the requester or beneficiary sets a pending ticket open again, and reopens a closed
       one within ``WAGTAILSUPPORT_REOPEN_WINDOW_DAYS`` of its closing (after that the window is
       expired and ``ReopenWindowExpired`` is raised).
+    - ``unverified``: an internal note made of a mail whose sender could not be proven (the inbound
+      handler's choice); only an internal note can be one.
     """
     actor = Actor.coerce(by)
     body = clean_text(body).strip()
     attachments = _check_attachments(attachments)
     if not body and not attachments:
         raise InvalidInput(_("The message is empty."), field="body")
+    if unverified and not internal:
+        raise InvalidInput(_("A message from an unverified sender can only be an internal note."))
     with _locked(ticket, expected_version) as row, files_removed_on_error() as saved_files:
         role = role_of(actor, row)
         if role is None:
@@ -408,6 +413,7 @@ def reply(
             body=body,
             visibility=Message.Visibility.INTERNAL if internal else Message.Visibility.PUBLIC,
             channel=channel,
+            unverified=unverified,
         )
         stored = store_attachments(message, attachments, saved_files)
         _save(row, fields, "note" if internal else "reply", actor)

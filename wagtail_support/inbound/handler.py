@@ -41,6 +41,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .. import access, workflow
+from ..middleware import is_database_unavailable
 from ..adapter import get_adapter
 from ..attachments import validate_attachments
 from ..conf import support_settings
@@ -48,6 +49,7 @@ from ..models import InboundMail, Message, OutboundMail, Team, Ticket
 from ..notifications.tracking import mark_bounced
 from ..sanitize import clean_filename, clean_text
 from . import replies
+from .authentication import agent_proven, failed_note, missing_proof, read_verdict
 from .html import html_to_text
 
 logger = logging.getLogger(__name__)
@@ -63,8 +65,56 @@ MAX_RAW = 30 * 1024 * 1024
 
 
 def handle_inbound(sender, event, esp_name, **kwargs):
-    """Anymail ``inbound`` signal receiver."""
-    process(event.message, esp_name=esp_name or "", event_id=getattr(event, "event_id", None))
+    """Anymail ``inbound`` signal receiver. Whatever goes wrong with one mail is recorded on an
+    ``InboundMail`` row (``FAILED``, with the error and what could be kept of the mail), where supervisors
+    see it and can process it again, and the webhook answers 2xx (invariant 9): an ESP retries a 5xx for
+    hours. Only a database that cannot be reached is raised, so that the ESP does retry then."""
+    esp_name = esp_name or ""
+    event_id = getattr(event, "event_id", None)
+    message = getattr(event, "message", None)
+    try:
+        if message is None:
+            raise ValueError("the ESP's event carries no message")
+        return process(message, esp_name=esp_name, event_id=event_id)
+    except Exception as error:  # noqa: BLE001 - a mail must never make the webhook fail
+        if is_database_unavailable(error):
+            raise
+        logger.exception("Could not read inbound mail (%s event %s)", esp_name, event_id)
+        return record_unreadable(event, message, esp_name, event_id, error)
+
+
+def record_unreadable(event, message, esp_name, event_id, error):
+    """The ``FAILED`` record of a mail that could not even be read; the same mail delivered again is
+    recorded once. What could be kept of it (its MIME text, else the ESP's payload) is kept."""
+    raw = ""
+    if message is not None:
+        raw = raw_text(message)
+    if not raw:
+        payload = getattr(event, "esp_event", None)
+        try:
+            raw = payload.body.decode("utf-8", "replace") if hasattr(payload, "body") else str(payload or "")
+        except Exception:  # noqa: BLE001 - nothing more can be kept
+            raw = ""
+    seed = f"{esp_name}:{event_id}" if event_id else raw or f"{esp_name}:{timezone.now().isoformat()}"
+    key = "err:" + hashlib.sha256(seed.encode("utf-8", "replace")).hexdigest()
+    subject = ""
+    if message is not None:
+        try:
+            subject = clean_text(message.subject or "")[:255]
+        except Exception:  # noqa: BLE001 - an undecodable subject stays empty
+            subject = ""
+    record, _created = InboundMail.objects.get_or_create(
+        dedupe_key=key,
+        defaults={
+            "esp_name": esp_name[:50],
+            "subject": subject,
+            "status": InboundMail.Status.FAILED,
+            "reason": InboundMail.Reason.ERROR,
+            "note": f"{type(error).__name__}: {error}"[:2000],
+            "raw": raw.replace("\x00", "")[:MAX_RAW],
+        },
+    )
+    return record
 
 
 # Reading a mail ---------------------------------------------------------------------------------------------
@@ -80,16 +130,21 @@ def _message_ids(value):
 
 
 def sender_of(message):
-    """(address, display name) of the sender, the address lower-cased; ("", "") when there is none."""
-    address = message.from_email
-    if address is None:
-        return "", ""
-    return (address.addr_spec or "").strip().lower(), (address.display_name or "").strip()
+    """(address, display name) of the sender, the address lower-cased; "" for a null or unusable sender
+    (``<>``, ``MAILER-DAEMON``, a header that cannot be parsed). Never raises."""
+    values = message.get_all("From", []) or []
+    for name, address in getaddresses([str(value) for value in values]):
+        address = (address or "").strip().lower()
+        if "@" in address and not address.startswith("@") and not address.endswith("@"):
+            return address, (name or "").strip()
+        if name or address:
+            return "", (name or address).strip()
+    return "", ""
 
 
 def recipients_of(message):
     """Every address the mail was sent to: To, Cc, the envelope and the delivery headers, lower-cased."""
-    found = [a.addr_spec for a in [*message.to, *message.cc]]
+    found = [addr for _name, addr in getaddresses([str(v) for h in ("To", "Cc") for v in message.get_all(h, []) or []])]
     envelope = getattr(message, "envelope_recipient", None)
     if envelope:
         found.append(envelope)
@@ -207,13 +262,29 @@ def _bounced_message_ids(message):
     The returned headers also name earlier mails of the thread (``In-Reply-To``, ``References``), which
     were delivered: they count only when the bounce quotes no ``Message-ID`` line of ours at all.
     """
-    text = raw_text(message)
+    text = _bounce_text(message)
 
     def ours(ids):
         ids = list(dict.fromkeys(ids))[:200]
         return sorted(OutboundMail.objects.filter(internet_message_id__in=ids).values_list("internet_message_id", flat=True))
 
     return ours(_MESSAGE_ID_LINE.findall(text)) or ours(_MSGID.findall(text))
+
+
+def _bounce_text(message):
+    """Everything a bounce says, decoded: its text, and the returned headers or mail, which ESPs that post
+    parsed mail (Postmark, Mailgun's form, Mailjet) hand back as attachments."""
+    chunks = [raw_text(message)]
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        if part.get_content_maintype() == "message":
+            chunks.append(part.as_string())
+            continue
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes) and (part.get_content_maintype() == "text" or "rfc822" in part.get_content_type()):
+            chunks.append(payload.decode("utf-8", "replace"))
+    return "\n".join(chunks)
 
 
 def over_hourly_limit(sender):
@@ -228,21 +299,20 @@ def over_hourly_limit(sender):
 
 
 def ticket_from_token(recipients):
-    """(ticket, note): the ticket named by a valid reply token in one of the addresses."""
+    """(ticket, note, token): the ticket named by a valid reply token in one of the addresses."""
     note = ""
     for address in recipients:
         local = address.partition("@")[0]
         if "+" not in local:
             continue
-        token = local.split("+", 1)[1]
-        ticket_id = access.read_reply_token(token)
-        if ticket_id is None:
+        token = access.open_reply_token(local.split("+", 1)[1])
+        if token is None:
             note = _("The reply token in %(address)s is not valid or has expired; it was ignored.") % {"address": address}
             continue
-        ticket = Ticket.objects.select_related("team").filter(pk=ticket_id).first()
+        ticket = Ticket.objects.select_related("team").filter(pk=token.ticket_id).first()
         if ticket is not None:
-            return ticket, ""
-    return None, note
+            return ticket, "", token
+    return None, note, None
 
 
 def ticket_from_headers(message):
@@ -275,17 +345,18 @@ def ticket_from_subject(subject):
 
 
 def find_ticket(message, recipients):
-    """(ticket, how, note): the ticket a mail is about, and which clue found it."""
-    ticket, note = ticket_from_token(recipients)
+    """(ticket, how, note, token): the ticket a mail is about, which clue found it, and the reply token
+    it came back with (``None`` unless the token found it)."""
+    ticket, note, token = ticket_from_token(recipients)
     if ticket is not None:
-        return ticket, "token", note
+        return ticket, "token", note, token
     ticket = ticket_from_headers(message)
     if ticket is not None:
-        return ticket, "headers", note
+        return ticket, "headers", note, None
     ticket = ticket_from_subject(message.subject)
     if ticket is not None:
-        return ticket, "subject", note
-    return None, "", note
+        return ticket, "subject", note, None
+    return None, "", note, None
 
 
 def clue_label(how):
@@ -420,9 +491,10 @@ def _refused_note(refused):
 def process(message, esp_name="", event_id=None, release=False, again=False):
     """Process one inbound mail (an ``AnymailInboundMessage``); returns its ``InboundMail`` record.
 
-    ``release=True`` is an agent's decision from the admin: the sender is accepted as the requester of
-    a new ticket, whatever the checks for unknown senders and robots said. ``again=True`` processes a
-    mail whose first processing failed, as if it had just arrived.
+    ``release=True`` is a supervisor's decision from the admin, whatever the checks of robots, unknown
+    senders and authentication said: a mail about a ticket its sender takes part in lands on that ticket,
+    any other opens a ticket of its own for its sender. ``again=True`` processes a mail whose first
+    processing failed, as if it had just arrived.
     """
     sender, sender_name = sender_of(message)
     recipients = recipients_of(message)
@@ -472,19 +544,25 @@ def _ignore(record, message, reason, ticket=None, note=""):
 
 
 def _process(record, message, sender, sender_name, recipients, release):
-    if not sender:
-        return _ignore(record, message, InboundMail.Reason.NO_SENDER)
     if not release:
-        if is_loop(message, sender):
-            return _ignore(record, message, InboundMail.Reason.LOOP)
+        # Before the sender: a delivery report's sender is null ("<>", MAILER-DAEMON) more often than not.
         if is_bounce(message, sender):
             bounced = _bounced_message_ids(message)
             mark_bounced(bounced, message.subject or "bounce")
             ticket = OutboundMail.objects.filter(internet_message_id__in=bounced).exclude(ticket=None).values_list("ticket", flat=True).first()
             return _ignore(record, message, InboundMail.Reason.BOUNCE, ticket=Ticket.objects.filter(pk=ticket).first())
+    if not sender:
+        return _ignore(record, message, InboundMail.Reason.NO_SENDER)
+    if not release:
+        if is_loop(message, sender):
+            return _ignore(record, message, InboundMail.Reason.LOOP)
         if over_hourly_limit(sender):
             return _ignore(record, message, InboundMail.Reason.RATE_LIMITED)
-    ticket, how, note = (None, "", "") if release else find_ticket(message, recipients)
+    # Released by a supervisor, a mail about a ticket its sender takes part in lands on it (they vouched
+    # for the sender); any other opens a ticket of its own.
+    ticket, how, note, token = find_ticket(message, recipients)
+    verdict = read_verdict(message)
+    record.authentication = verdict.as_dict()
     if not release and getattr(message, "spam_detected", None):
         record.status = InboundMail.Status.QUARANTINED
         record.reason = InboundMail.Reason.SPAM
@@ -505,12 +583,16 @@ def _process(record, message, sender, sender_name, recipients, release):
 
     if ticket is not None:
         role, user = sender_role(ticket, sender)
+        if role == Message.AuthorRole.AGENT and not release and not agent_proven(sender, token, verdict):
+            return _unverified_agent(record, message, ticket, user, sender, sender_name, body, accepted, notes, token, verdict)
+        if role is not None and not release and verdict.failed:
+            return _hold(record, message, InboundMail.Reason.FAILED_AUTHENTICATION, ticket, notes, failed_note(sender, verdict))
         if role is None:
             notes.append(
                 _("%(sender)s wrote about %(reference)s (found by %(how)s) but takes no part in it.")
                 % {"sender": sender, "reference": ticket.reference, "how": clue_label(how)}
             )
-            if support_settings.INBOUND_UNKNOWN_SENDER != "new_ticket":
+            if support_settings.INBOUND_UNKNOWN_SENDER != "new_ticket" and not release:
                 record.status = InboundMail.Status.QUARANTINED
                 record.reason = InboundMail.Reason.UNKNOWN_SENDER
                 record.ticket = ticket
@@ -523,9 +605,45 @@ def _process(record, message, sender, sender_name, recipients, release):
                 return _ignore(record, message, InboundMail.Reason.EMPTY, ticket=ticket, note="\n".join(notes))
             return _add_to_ticket(record, message, ticket, role, user, sender, sender_name, body, accepted, notes)
 
+    if not release and verdict.failed:
+        # A new ticket in the name of an address that did not send the mail: its owner would get our
+        # confirmation (backscatter), and someone else would speak for them.
+        return _hold(record, message, InboundMail.Reason.FAILED_AUTHENTICATION, None, notes, failed_note(sender, verdict))
     # Not a reply: the mail it forwards is part of the request.
     body = "\n\n".join(part for part in (new_ticket_body(message, written), refused_note) if part)
     return _open_from_mail(record, message, sender, sender_name, recipients, body, accepted, notes)
+
+
+# Who a mail speaks for (invariant 7) ---------------------------------------------------------------------
+
+
+def _hold(record, message, reason, ticket, notes, note):
+    record.status = InboundMail.Status.QUARANTINED
+    record.reason = reason
+    record.ticket = ticket
+    record.note = "\n".join([*notes, note])
+    record.raw = raw_text(message)
+    return None
+
+
+def _unverified_agent(record, message, ticket, user, sender, sender_name, body, accepted, notes, token, verdict):
+    """A mail that claims to come from an agent without proof: never a public reply. It waits in
+    quarantine, or becomes an internal note marked unverified (``INBOUND_UNVERIFIED_AGENT``)."""
+    why = _("%(sender)s is an agent's address, but the mail is not proven: %(missing)s.") % {
+        "sender": sender, "missing": "; ".join(str(m) for m in missing_proof(sender, token, verdict))}
+    if support_settings.INBOUND_UNVERIFIED_AGENT != "internal_note" or not (body or accepted):
+        return _hold(record, message, InboundMail.Reason.UNVERIFIED_AGENT, ticket, notes, why)
+    # Not the agent's account: the note is the mail's, by its claimed name, and changes no status.
+    actor = workflow.Actor(name=sender_name or sender, email=sender, trusted_role=Message.AuthorRole.AGENT)
+    note = workflow.reply(
+        ticket, by=actor, body=body, internal=True, unverified=True, channel=Ticket.Channel.EMAIL, attachments=accepted
+    )
+    record.status = InboundMail.Status.ADDED
+    record.reason = InboundMail.Reason.UNVERIFIED_AGENT
+    record.ticket = ticket
+    record.message = note
+    record.note = "\n".join([*notes, why])
+    return note
 
 
 def _add_to_ticket(record, message, ticket, role, user, sender, sender_name, body, accepted, notes):

@@ -123,6 +123,8 @@ class InboundMail(models.Model):
         RATE_LIMITED = "rate_limited", _("Too many mails from this sender")
         NO_SENDER = "no_sender", _("No sender address")
         SPAM = "spam", _("Marked as spam by the ESP")
+        UNVERIFIED_AGENT = "unverified_agent", _("Claims to come from an agent, not proven")
+        FAILED_AUTHENTICATION = "failed_authentication", _("The sender's domain did not authenticate it")
         EMPTY = "empty", _("Nothing to add")
         ERROR = "error", _("Processing error")
 
@@ -135,7 +137,7 @@ class InboundMail(models.Model):
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
-    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices, blank=True, default="")
+    reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices, blank=True, default="")
     note = models.TextField(_("note"), blank=True)
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("ticket"), null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_mails"
@@ -144,6 +146,8 @@ class InboundMail(models.Model):
         Message, verbose_name=_("message"), null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_mails"
     )
     raw = models.TextField(_("raw message"), blank=True)
+    # What the receiving host said of the sender (SPF, DKIM, DMARC), when it is trusted (inbound.authentication).
+    authentication = models.JSONField(_("authentication results"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-pk"]
@@ -156,6 +160,18 @@ class InboundMail(models.Model):
 
     def __str__(self):
         return self.subject or self.dedupe_key
+
+    @property
+    def authentication_summary(self):
+        """What the trusted receiving host said, in one line: "spf=fail dkim=fail dmarc=fail (mx.example.net)"."""
+        results = self.authentication or {}
+        parts = [f"{name}={results[name]}" for name in ("spf", "dkim", "dmarc") if results.get(name)]
+        if results.get("spam"):
+            parts.append(gettext("spam"))
+        summary = " ".join(parts)
+        if summary and results.get("authserv_id"):
+            summary += f" ({results['authserv_id']})"
+        return summary
 
 
 class NotificationSettings(models.Model):

@@ -332,6 +332,13 @@ class Message(models.Model):
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
     channel = models.CharField(_("channel"), max_length=20, choices=Ticket.Channel.choices, default=Ticket.Channel.WEB)
+    # An internal note made of a mail that claims to come from an agent without proof (inbound mail).
+    unverified = models.BooleanField(
+        _("unverified sender"),
+        default=False,
+        db_default=False,  # rows written with SQL (the benchmark's generator, a site's import) get it too
+        help_text=_("Made of a mail whose sender could not be proven; an internal note only."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     objects = MessageQuerySet.as_manager()

@@ -40,7 +40,7 @@ def build_email(mail):
         from_email=support_settings.from_email,
         to=[mail.recipient],
         headers=thread_headers(mail),
-        reply_to=[reply_address(mail.ticket)] if mail.ticket is not None and support_settings.INBOUND_ADDRESS else None,
+        reply_to=[reply_address(mail.ticket, mail.recipient)] if mail.ticket is not None and support_settings.INBOUND_ADDRESS else None,
     )
     email.attach_alternative(html, "text/html")
     # Anymail: tags and metadata reach the ESP and come back in its tracking events.
@@ -55,12 +55,13 @@ def build_email(mail):
     return email
 
 
-def reply_address(ticket):
-    """``INBOUND_ADDRESS`` with the ticket's reply token after a "+": where a reply by mail goes."""
+def reply_address(ticket, recipient=None):
+    """``INBOUND_ADDRESS`` with the ticket's reply token (naming ``recipient``) after a "+": where a reply by
+    mail goes."""
 
     _name, address = parseaddr(support_settings.INBOUND_ADDRESS or "")
     local, _at, domain = address.partition("@")
-    return f"{local.split('+', 1)[0]}+{make_reply_token(ticket)}@{domain}"
+    return f"{local.split('+', 1)[0]}+{make_reply_token(ticket, recipient)}@{domain}"
 
 
 def thread_headers(mail):
