@@ -216,6 +216,26 @@ def test_x_failed_recipients_names_the_recipients():
     assert recognise(parse(text)).bounced_recipients == ("a@example.net", "b@example.net")
 
 
+def test_a_dsn_an_esp_posted_as_parsed_parts():
+    # Postmark's JSON, Mailgun's form, Mailjet: the report parts come back as attachments, which Anymail
+    # parses into a multipart/mixed; a message/delivery-status attachment becomes one mail of its blocks.
+    status = b"Reporting-MTA: dns; mx.example.com\n\nFinal-Recipient: rfc822; gone@example.net\nAction: failed\nStatus: 5.1.1\n"
+    returned = f"From: Support <support@example.com>\nMessage-ID: {BOUNCED}\nIn-Reply-To: {EARLIER}\n\nHello\n".encode()
+    message = AnymailInboundMessage.construct(
+        from_email="Mail Delivery System <MAILER-DAEMON@mx.example.com>",
+        to="support@example.com",
+        subject="Undelivered Mail Returned to Sender",
+        text="I'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n",
+        attachments=[
+            AnymailInboundMessage.construct_attachment("message/delivery-status", status, filename="details.txt"),
+            AnymailInboundMessage.construct_attachment("message/rfc822", returned, filename="original.eml"),
+        ],
+    )
+    found = recognise(message)
+    assert (found.kind, found.failed, found.bounced_recipients) == ("bounce", True, ("gone@example.net",))
+    assert (found.bounced_message_ids, found.referenced_message_ids) == ((BOUNCED,), (EARLIER,))
+
+
 def test_a_delay_warning_fails_nothing():
     found = recognise(parse((CORPUS / "bounce" / "postfix-delayed.eml").read_text()))
     assert (found.kind, found.failed, found.bounced_recipients) == ("bounce", False, ())
