@@ -125,7 +125,7 @@ REASONS = {
 # The words and marks of robots ---------------------------------------------------------------------------------
 
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+$")
-_ADDRESS_IN_TEXT = re.compile(r"[A-Za-z0-9._%+'=&-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_ADDRESS_IN_TEXT = re.compile(r"[A-Za-z0-9._%+'=&-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,10}")  # bounded: no rescans
 _MSGID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 _MESSAGE_ID_LINE = re.compile(r"(?im)^[ \t>]*Message-ID:[ \t]*(?:\r?\n[ \t]+)?(<[^<>\s]+@[^<>\s]+>)")
 # Header lines that name addresses, not Message-IDs (an address in angle brackets looks like one).
