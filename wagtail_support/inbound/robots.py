@@ -28,8 +28,8 @@ line) is the person's mail. The rules, in order; the first that matches gives th
   a null sender or return path, a mailer's sender, a bounce subject, ``Auto-Submitted``, a returned mail. Or a
   mailer's subject ("Undeliverable:", "Unzustellbar:", "Non remis :", "No se puede entregar:", "Non
   recapitabile:", "Onbestelbaar:", "failure notice", "Returned mail: ..."; a subject that goes on with other
-  words, "Undeliverable emails to your domain", is a person's) with a mailer's sender, ``Auto-Submitted``, a
-  returned mail or an SMTP error. Or a null return path and an SMTP error in the text. ``X-Failed-Recipients``
+  words, "Undeliverable emails to your domain", is a person's) with a null or mailer's sender, ``Auto-Submitted``,
+  a returned mail or an SMTP error. Or a null return path and an SMTP error in the text. ``X-Failed-Recipients``
   and ``X-MS-Exchange-Message-Is-Ndr`` are bounces by themselves.
 - **esp_notification**: Amazon SES/SNS notifications (JSON) from ``amazonaws.com``/``amazonses.com``; mails of
   SendGrid, Mailgun, Postmark, SparkPost, Mailjet, Brevo... whose subject speaks of bounces or notifications.
