@@ -7,7 +7,7 @@ MANAGE := $(PY) example_site/manage.py
 # Where the example site keeps its SQLite database, media and private attachments.
 export EXAMPLE_SITE_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test install check-migrations pytest messages wheel-check clean screenshots bench load
+.PHONY: demo test install check-migrations pytest messages wheel-check clean screenshots bench load mailbench
 
 $(VENV)/.installed: setup.py pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ bench: install
 
 load: install
 	$(PY) -m benchmarks.load $(LOAD_ARGS)
+
+# How well inbound mail is read (benchmarks/mailbench/): the reply cutter on tests/reply_corpus/, next to the
+# reply-parsing libraries that are installed, timed on pathological bodies; no database needed.
+# Options: make mailbench MAILBENCH_ARGS="--no-speed --no-libraries".
+mailbench: install
+	$(PY) -m benchmarks.mailbench $(MAILBENCH_ARGS)
 
 # Retake the pictures of the README (docs/screenshots/) with the browser tests; needs /usr/bin/chromium
 # (bash scripts/install_chromium.sh).

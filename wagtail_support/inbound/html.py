@@ -83,24 +83,51 @@ class Element:
 
 
 class _TreeBuilder(HTMLParser):
+    """Builds the tree. How many elements of each tag are open is kept, so that closing a tag that is not
+    open (a ``<div>`` closing a ``<p>`` when there is none) costs nothing however deep the tree; the pieces
+    of a text the parser hands over in turn are joined once."""
+
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.root = Element("#document")
         self.stack = [self.root]
+        self.open = {}
+        self.text_parts = None  # the pieces of the last Text, while more may come
+
+    def _push(self, element):
+        self.stack.append(element)
+        self.open[element.tag] = self.open.get(element.tag, 0) + 1
+
+    def _truncate(self, index):
+        for element in self.stack[index:]:
+            self.open[element.tag] -= 1
+        del self.stack[index:]
+
+    def _join_text(self):
+        if self.text_parts is not None:
+            node, parts = self.text_parts
+            node.data = "".join(parts)
+            self.text_parts = None
 
     def _close(self, tags, boundary):
+        for tag in tags:
+            if self.open.get(tag):
+                break
+        else:
+            return
         for index in range(len(self.stack) - 1, 0, -1):
             if self.stack[index].tag in tags:
-                del self.stack[index:]
+                self._truncate(index)
                 return
             if self.stack[index].tag in boundary:
                 return
 
     def _leave_head(self):
         if self.stack[-1].tag == "head":
-            self.stack.pop()
+            self._truncate(len(self.stack) - 1)
 
     def handle_starttag(self, tag, attrs):
+        self._join_text()
         if tag not in _HEAD_TAGS:
             self._leave_head()
         if tag in _CLOSES_P:
@@ -117,7 +144,7 @@ class _TreeBuilder(HTMLParser):
         element = Element(tag, attrs, parent)
         parent.children.append(element)
         if tag not in _VOID_TAGS and len(self.stack) < _MAX_DEPTH:
-            self.stack.append(element)
+            self._push(element)
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
@@ -125,16 +152,24 @@ class _TreeBuilder(HTMLParser):
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag):
+        self._join_text()
         self._close({tag}, ())
 
     def handle_data(self, data):
         if data.strip():
             self._leave_head()
         parent = self.stack[-1]
-        if parent.children and isinstance(parent.children[-1], Text):
-            parent.children[-1].data += data
+        last = parent.children[-1] if parent.children else None
+        if self.text_parts is not None and last is self.text_parts[0]:
+            self.text_parts[1].append(data)
+            return
+        self._join_text()
+        if isinstance(last, Text):
+            self.text_parts = (last, [last.data, data])
         else:
-            parent.children.append(Text(data, parent))
+            node = Text(data, parent)
+            parent.children.append(node)
+            self.text_parts = (node, [data])
 
     def parse_marked_section(self, i, report=1):
         # ``<![foo[ ... ]]>`` makes the standard parser raise; skip it as a browser would.
@@ -167,6 +202,7 @@ def parse_html(html):
     builder = _TreeBuilder()
     builder.feed(_drop_open_comment(clean_text(html)))
     builder.close()
+    builder._join_text()
     return builder.root
 
 

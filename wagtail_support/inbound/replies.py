@@ -2,47 +2,68 @@
 
 A reply by mail becomes a ticket message, which is plain text. ``reply_text`` is what the inbound handler
 calls; it takes the ESP's own stripped text when there is one, else the plain text part
-(``extract_reply``), else the HTML part (``extract_reply_html``).
+(``extract_reply``), else the HTML part (``extract_reply_html``). The rules are measured on the corpus of
+``tests/reply_corpus/`` (``make mailbench``); the word tables below are per language.
 
 Rules for plain text (``extract_reply``), applied from the top; the first line that matches ends the reply:
 
 - the reply marker, the first line of every mail we send (``##-`` ... ``-##``, whatever the language);
-- a quote header: ``On <date>, <name> wrote:``, ``Le <date>, <nom> a écrit :``, ``Am ... schrieb ...:``,
-  ``El ... escribió:``, also when the mail program wrapped it over two or three lines; it must hold a
-  time, a year or an address, so that a sentence starting with "On" is not taken for one;
-- ``-----Original Message-----`` and its French, German, Spanish and Zimbra forms
-  (``-----Message d'origine-----``, ``-----Ursprüngliche Nachricht-----``, ``----- Mail original -----``);
-- an Outlook header block: a ``From:``/``De :``/``Von:`` line with a ``Sent:``/``Envoyé :``/``Date:``/
-  ``Gesendet:`` line within the next four lines; a ``____`` line followed by a ``From:``/``De :`` line;
-  Orange's ``Message du <date>`` followed by ``De :``;
-- ``Begin forwarded message:``, ``---------- Forwarded message ---------`` (and their French and German
-  forms), but only below some text of the sender's own: a mail that is nothing but a forward keeps the
+- a quote header, over one to three lines (mail programs wrap it), holding a time, a year or an address:
+  one that says "wrote" in a language of ``_WROTE_WORDS`` (``On <date>, <name> wrote:``, ``Le ... a écrit
+  :``, ``Am ... schrieb ...:``, ``Il giorno ... ha scritto:``, ``Op ... schreef ...:``, ``... napisał(a):``,
+  ``Den ... skrev ...:``, ``... kirjoitti:``, ``... написал(а):``, ``... 写道：``, ``...님이 작성:``...), or one
+  that ends with the sender's address and a colon (``2017-11-24 16:32 GMT+01:00 Name <a@b>:``, Gmail in
+  Russian or Japanese, Yandex, mail.ru). One that opens with its language's word (``On``, ``Le``, ``Am``,
+  ``El``...), holds a time or an address and ends with its verb and a colon is enough by itself, unless it
+  has no address and more text follows on the next line (the sender's own "On Monday at 9:00 Bob wrote:");
+  any other ("wrote" without a colon, the date or the name first) must be followed by ``>`` lines and must
+  not start with a sentence. Zoho's ``---- On ... wrote ----`` and Notes' ``-----Name <a@b> wrote: -----``
+  count too. A reply and a header on one line (``Thanks! On ... wrote:`` above ``>`` lines) are split: the
+  words before the header are kept;
+- an "original message" line between dashes in a language of ``_ORIGINAL_TITLES`` (``-----Original
+  Message-----``, ``-------- Message d'origine --------``, ``---- Replied Message ----``...), or any title
+  between dashes followed by a header field line;
+- a header block: a ``From:`` or a ``Sent:``/``Date:`` line (in a language of ``_FIELD_NAMES``: ``De :``,
+  ``Von:``, ``Van:``, ``Fra:``, ``От:``, ``差出人:``; ``Gesendet:`` first, as GMX writes it) with, within the
+  next six lines, a ``To:`` line and a dated ``Sent:``/``Date:`` line (or a ``Subject:`` line and an
+  address): mail programs always write ``To:``, headers the sender pasted seldom do; a ``____`` line
+  followed by a header field line or a mailing list's footer; Orange's ``Message du <date>`` above ``De :``;
+- ``Begin forwarded message:``, ``---------- Forwarded message ---------`` (and their forms in other
+  languages), but only below some text of the sender's own: a mail that is nothing but a forward keeps the
   forwarded mail whole, as the agent needs it;
-- a signature delimiter, ``-- `` (or a bare ``--``).
+- a signature delimiter, ``-- `` (or a bare ``--``); a mailing list's footer (Mailman, Google Groups);
+- a phone footer ("Sent from my iPhone", "Von meinem iPhone gesendet", "iPhoneから送信", "Get Outlook for
+  iOS<https://aka.ms/o0ukef>"...) below text of the sender's own, followed after a blank line by more text
+  and by no ``>`` line at all: that text is history that came without a header.
 
-Lines quoted with ``>`` are never cut points themselves. A quote header, or a quoted reply marker, followed
-by a ``>`` block and then by more of the sender's text is an answer written between the quoted lines (or
-below them): it is kept, quotes and all; only the quoted marker line (and blank quoted lines below it) is
-dropped. Then, from the end, blocks of ``>`` lines and phone footers ("Sent from my iPhone", "Envoyé de
-mon iPhone", "Get Outlook for iOS", "Von meinem iPhone gesendet"...) are taken off. Line ends become
-``\\n``, trailing spaces go, runs of blank lines become one. When nothing is left, the whole text (so
-tidied) is returned instead: better an agent reads too much than a reply is lost.
+Lines quoted with ``>`` are never cut points themselves. A quote header (or a quoted reply marker, or the
+mail's first line) followed by a ``>`` block and then by more of the sender's text is an answer written
+between the quoted lines: it is kept, quotes and all; only the quoted marker line (and blank quoted lines
+below it) is dropped. When that block is a whole mail (it holds a quoted signature ``> --``, a nested
+``>>`` quote, or more than ``_WHOLE_QUOTE`` lines) and no other quote is answered below, the sender wrote
+under the history (bottom-posting): the header and the block are dropped, the answer kept. Then, from the
+end, blocks of ``>`` lines and phone footers are taken off. Line ends become ``\\n``, trailing spaces go,
+runs of blank lines become one, blank ``>`` lines at the edges of a kept quote go. When nothing is left, the
+whole text (so tidied) is returned instead: better an agent reads too much than a reply is lost.
 
 HTML (``extract_reply_html``) first loses what the mail programs mark as history: Outlook's
-``div#appendonsend``, ``div#divRplyFwdMsg``, its grey-bordered "From:/Sent:" ``div``, Zimbra's
-``hr#zwchr``, and the reply marker (outside a ``blockquote``), each with everything after it; Gmail's
-signature, Thunderbird's and Proton's signatures, Thunderbird's "wrote:" line, Yahoo's quote; and the
-quotes of Gmail (``div.gmail_quote``, ``div.gmail_extra``), Apple Mail and Thunderbird
-(``blockquote[type=cite]``) and Proton (``blockquote.protonmail_quote``), unless some of the sender's text
-comes after them, inside or below (an interleaved answer), in which case they stay and become ``>`` lines.
-What is left goes through ``html.html_to_text`` and ``extract_reply``. When that leaves nothing (a
-forward, a reply with no text of its own), the whole HTML goes through the text rules instead.
+``div#appendonsend``, ``div#divRplyFwdMsg`` (with the ``x_`` prefix of a quoted one too),
+``div#mail-editor-reference-message-container``, a ``div`` with a solid top border (Outlook, Windows Mail)
+whose text starts with a header field or an "original message" line, old Hotmail's ``hr#stopSpelling``,
+Zimbra's ``hr#zwchr``, and the reply marker (outside a ``blockquote``), each with everything after it;
+Gmail's, Thunderbird's and Proton's signatures, Yahoo's quote (``yahoo_quoted``, whatever its prefix); and
+the quotes of Gmail (``div.gmail_quote``, ``div.gmail_extra``), Apple Mail, Thunderbird, Roundcube and
+SOGo (``blockquote[type=cite]``, with Thunderbird's ``moz-cite-prefix`` line above it), Proton
+(``blockquote.protonmail_quote``), Zoho (``div.zmail_extra``) and GMX/WEB.DE (``div[name=quote]``), unless
+some of the sender's text comes after them, inside or below (an interleaved answer), in which case they
+stay and become ``>`` lines. What is left goes through ``html.html_to_text`` and the text rules. When that
+leaves nothing, or only a forward's first line, the whole HTML goes through the text rules instead.
 
 Only ``inbound.html`` parses markup; this module walks the tree ``html.parse_html`` gives.
 """
-
 import bisect
 import re
+from itertools import repeat
 
 from ..sanitize import clean_text
 from . import html as mailhtml
@@ -50,49 +71,127 @@ from .html import Element, Text
 
 # Our mails start with a line between these ends (see mail/_reply_marker.txt); notifications uses it too.
 REPLY_MARKER_PATTERN = r"##-[^\n]*-##"
-_MARKER = re.compile(REPLY_MARKER_PATTERN)
+_MARKER = re.compile(r"##-[^\n]{0,300}?-##")  # the same, bounded: a line of many "##-" stays linear
 # In HTML the marker may be wrapped over two source lines.
 _HTML_MARKER = re.compile(r"##-.{0,300}?-##", re.S)
 
-# A quote header holds a time, a year or an address; "On the phone it wrote:" is not one.
-_DATED = r"(?=.*(?:\d{1,2}[:.]\d{2}|\d{4}|@))"
-_QUOTE_HEADERS = (
-    re.compile(rf"On\s{_DATED}.*\swrote:"),
-    re.compile(rf"Le\s{_DATED}.*\sa\s+écrit\s?:"),
-    re.compile(rf"Am\s{_DATED}.*\sschrieb\b.*:"),
-    re.compile(rf"El\s{_DATED}.*\sescribió:"),
+# Quote headers -------------------------------------------------------------------------------------------
+
+# What a quote header says the sender did, by language (en, fr, de, es, it, pt, nl, pl, da/nb/sv, fi, ru,
+# uk, cs, sk, hr, bg, ca, et, lt, lv, hu, tr, ro, el, he, ar, vi, id); Chinese, Japanese and Korean ones
+# follow the date unspaced.
+_WROTE_WORDS = (
+    "wrote", "writes", "a écrit", "écrit", "schrieb", "geschrieben", "escribió", "ha scritto", "scrisse",
+    "escreveu", "schreef", "geschreven", "napisał(a)", "napisał", "napisała", "napisana przez", "pisze", "skrev",
+    "kirjoitti", "написал(а)", "написал", "написала", "пишет", "писал", "пише", "написав(ла)", "napsal(a)",
+    "napsal", "napsala", "napísal(a)", "napísal", "napísala", "napisao", "napisala", "написа", "va escriure",
+    "kirjutas", "rašė", "rakstīja", "írta", "yazdı", "a scris", "έγραψε", "כתב/ה", "כתב", "كتب", "đã viết",
+    "menulis",
+)  # fmt: skip
+_WROTE = "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in _WROTE_WORDS)
+_WROTE_CJK = r"写道|寫道|のメール|작성"
+# The last words a quote header may end with (a quick test before the patterns).
+_HEADER_ENDINGS = tuple({word.split()[-1] for word in _WROTE_WORDS} | {"写道", "寫道", "のメール", "작성"})
+_VERB_END = re.compile(rf"(?:(?<![^\W\d_])(?:{_WROTE})|{_WROTE_CJK})\s*[:：]?\s*$", re.I)
+_VERB_IN = re.compile(rf"(?<![^\W\d_])(?:{_WROTE})(?![^\W\d_])|{_WROTE_CJK}", re.I)
+# The sender's address, then at most a few words (a verb of a language not listed) and a colon.
+_ADDRESS_END = re.compile(r"(?:<[^<>\s]*@[^<>\s]*>\)?[^<>@:：]{0,30}|\S+@\S+\)?)\s*[:：]\s*$")
+_COLON_END = re.compile(r"[:：]\s*$")
+_TIME = re.compile(r"(?<!\d)\d{1,2}[:.h]\d{2}(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_AT = re.compile(r"\S@\S")
+# The opening words of a quote header that starts with its date.
+_INTRO = (
+    r"On|Le|Am|El|Il(?:\s+giorno)?|Em|A|Op|Den|W\s+dniu|Dnia|Dne|Pe|În|Στις|Vào|På|Pada(?:\s+tanggal)?"
+    r"|בתאריך|ב-(?=\d)|في|在|Selon|Quoting|Citando|Zitat\s+von"
 )
-_QUOTE_HEADER_START = re.compile(r"(?:On|Le|Am|El)\s")
+_INTRO_START = re.compile(rf"(?:{_INTRO})(?:\s|(?<=-))")
+_INLINE_START = re.compile(rf"(?<=\s)(?:\d|(?:{_INTRO})\s)")
+_DASHED = re.compile(r"[-‐]{2,}\s*(.+?)\s*[-‐]{2,}")
 _MAX_HEADER = 400
-_ORIGINAL_MESSAGE = re.compile(
-    r"-{2,}\s*(?:Original Message|Message d['’]origine|Ursprüngliche Nachricht|Mail original|Mensaje original)\s*-{2,}",
+
+# Header blocks ("From: / Sent: / To: / Subject:") -------------------------------------------------------
+
+_FIELD_NAMES = {
+    "from": r"From|De(?:\s+la)?|Von|Da|Van|Od|Fra|Från|Lähettäjä|От|Від|差出人|送信者|发件人|寄件者|寄件人"
+    r"|보낸\s?사람|발신|Feladó|Kimden|Από|من|מאת|Từ|Dari|Expéditeur|Remitente|Mittente|Afzender|Avsender"
+    r"|Avsändare|Nadawca|Odesílatel|Gönderen|Remetente|Absender",
+    "sent": r"Sent|Date|Envoyé(?:\s+le)?|Gesendet|Datum|Enviad[oa](?:\s+(?:el|em))?|Enviados|Fecha|Inviato"
+    r"|Data|Dată|Verzonden|Wysłan[oe]|Sendt|Dato|Skickat|Lähetetty|Päivämäärä|Отправлено|Дата|Надіслано"
+    r"|送信日時|日付|发送时间|日期|寄件日期|時間|보낸\s?날짜|날짜|Elküldve|Dátum|Odesláno|Gönderildi|Tarih|Trimis"
+    r"|Στάλθηκε|Ημερομηνία|تم الإرسال|التاريخ|נשלח|תאריך|Đã gửi|Ngày|Dikirim|Tanggal",
+    "to": r"To|À|A|An|Para|Aan|Do|Til|Till|Vastaanottaja|Кому|宛先|收件人|收件者|받는\s?사람|수신|Címzett|Komu"
+    r"|Kime|Către|Catre|Προς|إلى|אל|Đến|Kepada|Pour",
+    "cc": r"Cc|Bcc|Kopie|Kopi|Kopia|Копия|Копія|DW|抄送|副本|참조|Másolat|Másolatot kap|Bilgi|Κοιν|نسخة|עותק"
+    r"|Copie(?:\s+à)?|Copia|Cópia|Kopio",
+    "subject": r"Subject|Objet|Sujet|Betreff|Asunto|Oggetto|Ogg|Assunto|Onderwerp|Temat|Emne|Ämne|Aihe|Тема"
+    r"|件名|主题|主旨|제목|Tárgy|Předmět|Konu|Subiect|Θέμα|الموضوع|נושא|Chủ đề|Perihal",
+}
+_FIELD = re.compile(
+    r"\*?(?:" + "|".join(f"(?P<{kind}>{names})" for kind, names in _FIELD_NAMES.items()) + r")\s?\*?\s?[:：]\*?(.*)",
     re.I,
 )
+_ORIGINAL_TITLES = (
+    r"Original Message|Message d['’]origine|Message original|Mail original|Ursprüngliche (?:Nachricht|Mail)"
+    r"|Original-?Nachricht|Mensaje original|Messaggio originale|Mensagem original|Oorspronkelijk bericht"
+    r"|Origineel bericht|Oryginalna wiadomość|Wiadomość oryginalna|Oprindelig meddelelse|Opprinnelig melding"
+    r"|Originalmeddelande|Ursprungligt meddelande|Alkuperäinen viesti|Исходное сообщение"
+    r"|Оригинальное сообщение|Оригінальне повідомлення|元のメッセージ|原始邮件|原始郵件|원본 메시지|원본 이메일"
+    r"|Eredeti üzenet|Původní zpráva|Původní e-mail|Pôvodná správa|Orijinal mesaj|Özgün ileti|Mesaj original"
+    r"|Αρχικό μήνυμα|الرسالة الأصلية|הודעה מקורית|Tin nhắn gốc|Thư gốc|Pesan asli|Reply Message|Replied Message"
+)
+_DASH = r"[-‐‑‒–—=_]"
+_ORIGINAL_MESSAGE = re.compile(rf"{_DASH}{{2,}}\s*(?:{_ORIGINAL_TITLES})\s*{_DASH}{{2,}}", re.I)
+_DASHED_TITLE = re.compile(rf"{_DASH}{{3,}}\s*[^\W\d_][^\n]{{0,40}}?\s*{_DASH}{{3,}}")
 FORWARD_LINE = re.compile(
-    r"Begin forwarded message\s?:|Début du message (?:réexpédié|transféré)\s?:|Anfang der weitergeleiteten Nachricht:"
-    r"|-{2,}\s*(?:Forwarded message|Message transféré|Weitergeleitete Nachricht|Mensaje reenviado)\s*-{2,}",
+    r"(?:Begin forwarded message|Début du message (?:réexpédié|transféré)|Anfang der weitergeleiteten"
+    r" (?:Nachricht|E-Mail)|Inicio del mensaje reenviado|Inizio messaggio inoltrato|Begin doorgestuurd bericht"
+    r"|Início da mensagem (?:reencaminhada|encaminhada)|Początek przekazywanej wiadomości|Videresendt"
+    r" (?:besked|meddelelse|melding)|Vidarebefordrat (?:brev|meddelande)|Välitetty viesti alkaa"
+    r"|Начало переадресованного сообщения|Початок пересланого повідомлення|転送されたメッセージ|以下是转发的邮件"
+    r"|Továbbított levél kezdete|Začátek přeposlané zprávy|Yönlendirilmiş iletinin başlangıcı"
+    r"|Începutul mesajului redirecționat|Έναρξη προωθημένου μηνύματος)\s?[:：]"
+    r"|-{2,}\s*(?:Forwarded message|Message transféré|Weitergeleitete Nachricht|Mensaje reenviado"
+    r"|Messaggio inoltrato|Mensagem encaminhada|Doorgestuurd bericht|Wiadomość przekazana dalej"
+    r"|Пересылаемое сообщение|Пересланное сообщение|Переслане повідомлення|Videresendt meddelelse"
+    r"|Vidarebefordrat meddelande|Välitetty viesti|Továbbított üzenet|Přeposlaná zpráva|Προωθημένο μήνυμα"
+    r"|转发邮件|轉寄郵件|전달된 메시지)\s*-{2,}",
     re.I,
 )
-_FROM = re.compile(r"\*?(?:From|De|Von)\s?:\*?(?:\s.*)?")
-_SENT = re.compile(r"\*?(?:Sent|Envoyé|Date|Gesendet|Enviado)\s?:\*?(?:\s.*)?")
 _UNDERSCORES = re.compile(r"_{10,}")
 _ORANGE_HEADER = re.compile(r"Message du \d{1,2}/\d{1,2}/\d{2,4} \d{1,2}:\d{2}")
-_FOOTER = re.compile(
-    r"(?:Sent from my (?:iPhone|iPad|iPod|Android|Samsung|Galaxy|BlackBerry|Huawei|Pixel|(?:mobile |smart)?phone"
-    r"|mobile(?: device)?)\b.{0,40}"
-    r"|Sent from (?:Mail|Outlook) for Windows(?: 1[01])?"
-    r"|Sent from Yahoo Mail (?:for|on) (?:iPhone|iPad|Android)"
-    r"|Get Outlook for (?:iOS|Android)"
-    r"|Envoyé de mon (?:iPhone|iPad|iPod|Android|smartphone|mobile|téléphone|appareil)\b.{0,40}"
-    r"|Envoyé depuis (?:mon|ma|l['’]application) .{1,60}"
-    r"|Obtenir Outlook pour (?:iOS|Android)"
-    r"|Von meinem .{1,40} gesendet)[.!]?"
-    r"(?:\s*\(https?://\S+\))?",  # "Get Outlook for iOS (https://aka.ms/o0ukef)", from HTML
+_LIST_FOOTER = re.compile(
+    r"You received this message because you are subscribed to .{1,300}|To unsubscribe from this group.{0,300}"
+    r"|\S.{0,80} mailing list|https?://\S+/listinfo/\S*",
     re.I,
 )
+
+# Phone and app footers: the verb "sent" in a language, naming a device or an app; or a whole phrase.
+_FOOTER_URL = re.compile(r"\s*(?:<https?://[^<>\s]*>|\(https?://[^()\s]*\))")
+_FOOTER = re.compile(
+    r"(?:Sent|Envoyé|Gesendet|Enviad[oa]|Inviato|Verstuurd|Verzonden|Wysłane|Wysłano|Sendt|Skickat|Lähetetty"
+    r"|Отправлено|Надіслано|Odesláno|Trimis|Στάλθηκε|Gửi|Diese Nachricht wurde|Von meinem)\s.{1,90}"
+    r"|(?:Get|Obtenir|Télécharger|Obtener|Scarica|Obter o|Obter|Hämta|Pobierz aplikację|Загрузите) Outlook .{1,40}"
+    r"|Outlook (?:für|voor) (?:iOS|Android)(?: herunterladen| downloaden| beziehen)?",
+    re.I,
+)
+_FOOTER_PREFIXES = ("发自我的", "發自我的", "从我的", "從我的", "נשלח מ", "أرسلت من", "أُرسلت من")
+_FOOTER_SUFFIXES = ("から送信", "에서 보냄", "에서 보냈습니다", "ról küldve", "ről küldve", "mdan gönderildi")
+_FOOTER_NAMES = re.compile(
+    r"iPhon|iPad|iPod|Android|Galaxy|Samsung|BlackBerry|Huawei|Honor|Xiaomi|Pixel|Nokia|Xperia|smartphone|phone"
+    r"|mobile|Handy|móvil|celular|cellulare|telefoon|telefon|puhelin|устройства|Почт|Mail|Outlook|Yahoo|Proton"
+    r"|Spark|Courrier|Correo|Posta|Яндекс|aplikacji|app|application|Windows|iOS|갤럭시|スマートフォン",
+    re.I,
+)
+_BLANK_QUOTE = re.compile(r">[>\s]*")
+_NESTED_QUOTE = re.compile(r">\s?>")
+_QUOTED_SIGNATURE = re.compile(r">\s?--\s*")
+_WHOLE_QUOTE = 8  # quoted lines (not counting the marker): more is the whole mail, not an excerpt
 
 
 # Plain text -----------------------------------------------------------------------------------------------
+
+_INVISIBLE_MARKS = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def _lines(text):
@@ -100,7 +199,7 @@ def _lines(text):
 
 
 def _plain(line):
-    return line.replace("\xa0", " ").strip()
+    return _INVISIBLE_MARKS.sub("", line.replace("\xa0", " ")).strip()
 
 
 def _quoted(line):
@@ -113,117 +212,256 @@ def _tidy(lines):
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n").strip()
 
 
-def _quote_header_length(lines, index):
-    """How many lines (1 to 3) the quote header starting at ``index`` takes; 0 when there is none."""
-    if not _QUOTE_HEADER_START.match(_plain(lines[index])):
-        return 0
-    joined = ""
-    for length, line in enumerate(lines[index : index + 3], start=1):
-        if not line.strip() or _quoted(line):
-            return 0
-        joined = f"{joined} {_plain(line)}".strip()
-        if len(joined) > _MAX_HEADER:
-            return 0
-        if any(header.fullmatch(joined) for header in _QUOTE_HEADERS):
-            return length
-    return 0
-
-
-def _header_block(lines, index):
-    """An Outlook "From: / Sent: / To: / Subject:" block (or Orange's "Message du") starts at ``index``."""
-    plain = _plain(lines[index])
-    if _ORANGE_HEADER.fullmatch(plain):
-        return index + 1 < len(lines) and bool(_FROM.fullmatch(_plain(lines[index + 1])))
-    if not _FROM.fullmatch(plain):
+def _footer(line):
+    if not 8 <= len(line) <= 1000:
         return False
-    return any(_SENT.fullmatch(_plain(line)) for line in lines[index + 1 : index + 5])
-
-
-def _separator(lines, index):
-    """Outlook's ``____`` line, followed (blank lines aside) by a ``From:``/``De :`` line."""
-    if not _UNDERSCORES.fullmatch(_plain(lines[index])):
+    plain = _plain(_FOOTER_URL.sub("", line) if "http" in line else line).rstrip(".!")
+    if len(plain) > 120:
         return False
-    following = [_plain(line) for line in lines[index + 1 : index + 4] if line.strip()]
-    return bool(following) and bool(_FROM.fullmatch(following[0]))
+    if plain.startswith(_FOOTER_PREFIXES) or plain.endswith(_FOOTER_SUFFIXES):
+        return True
+    return bool(_FOOTER.fullmatch(plain)) and bool(_FOOTER_NAMES.search(plain))
 
 
-def _boundary(lines, index):
-    """Whether the (unquoted) line at ``index`` starts history or a signature."""
-    plain = _plain(lines[index])
-    return (
-        plain == "--"
-        or bool(_ORIGINAL_MESSAGE.fullmatch(plain))
-        or bool(FORWARD_LINE.fullmatch(plain))
-        or _header_block(lines, index)
-        or _separator(lines, index)
-        or _quote_header_length(lines, index) > 0
-        or bool(_MARKER.search(lines[index]))
-    )
+def _header_end(plain):
+    """The line may end a quote header: a colon, dashes, or the verb."""
+    tail = plain[-40:].rstrip(" :：")
+    return plain.endswith((":", "：", "--", "‐‐")) or tail.lower().endswith(_HEADER_ENDINGS)
 
 
-def _next_lines(lines):
-    """For each index: the first non-blank line from there, and the first that is neither blank, quoted nor
-    a footer (``len(lines)`` when there is none). Worked out once, so that a mail of many quotes is not
-    read again for each of them."""
-    count = len(lines)
-    next_text, next_own = [count] * (count + 1), [count] * (count + 1)
-    for index in range(count - 1, -1, -1):
-        line = lines[index]
-        blank = not line.strip()
-        next_text[index] = next_text[index + 1] if blank else index
-        own = not (blank or _quoted(line) or _FOOTER.fullmatch(_plain(line)))
-        next_own[index] = index if own else next_own[index + 1]
-    return next_text, next_own
+def _field(plain):
+    """(kind, value) of a header field line ("From: ...", "Envoyé : ..."), or (None, None)."""
+    match = _FIELD.match(plain) if len(plain) < 1000 else None
+    if not match:
+        return None, None
+    kind = next(kind for kind in _FIELD_NAMES if match.group(kind) is not None)
+    value = match.group(len(_FIELD_NAMES) + 1).strip()
+    if (kind == "sent" and not re.search(r"\d", value)) or (kind == "from" and not value):
+        return None, None
+    return kind, value
 
 
-def _answer_follows_quote(lines, index, next_lines):
-    """From ``index`` (blank lines aside) comes a ``>`` block, then more of the sender's own text."""
-    next_text, next_own = next_lines
-    index = next_text[min(index, len(lines))]
-    if index == len(lines) or not _quoted(lines[index]):
-        return False
-    position = next_own[index]
-    return position < len(lines) and not _boundary(lines, position)
+def _header_strength(text):
+    """"strong" for a quote header that is one by itself, "weak" for one that needs ``>`` lines below it."""
+    dashed = _DASHED.fullmatch(text)
+    if dashed:
+        inner = dashed.group(1)
+        ok = _VERB_IN.search(inner) and (_TIME.search(inner) or _AT.search(inner))
+        return "strong" if ok else None
+    time_or_address = _TIME.search(text) or _AT.search(text)
+    if not (time_or_address or _YEAR.search(text)):
+        return None
+    colon = _COLON_END.search(text)
+    verb = _VERB_END.search(text) or (colon and _VERB_IN.search(text))
+    if not (verb or (colon and _ADDRESS_END.search(text))):
+        return None
+    if verb and colon and time_or_address and _INTRO_START.match(text):
+        return "strong"
+    return "weak"
 
 
-def _own_text(lines):
-    """Some text of the sender's own in ``lines``: not blank, not a footer, above any signature."""
-    for line in lines:
-        plain = _plain(line)
-        if plain == "--":
+def _header_start(text):
+    """What comes before the date of a header without opening word is one word (a weekday), an address, a
+    name and the verb ("Name <a@b> escreveu no dia ..."): not a sentence of the sender's."""
+    before = re.split(r"\d", text, maxsplit=1)[0]
+    words = len(before.split()) <= 1 or "@" in before or "<" in before
+    return words or bool(_INTRO_START.match(text) or _VERB_IN.search(before))
+
+
+class _Body:
+    """The lines of a body, with what the rules ask of each worked out once: its plain text, the next
+    non-blank line, the next line of the sender's own (neither blank, quoted nor a footer), the next quoted
+    line (``count`` when there is none), and whether it may end a quote header."""
+
+    def __init__(self, lines):
+        self.lines, count = lines, len(lines)
+        self.count = count
+        # Quoted lines are never cut points: only whether they are blank matters.
+        self.plain = [line if _quoted(line) else _plain(line) for line in lines]
+        self.header_end = [bool(plain) and not _quoted(plain) and _header_end(plain) for plain in self.plain]
+        self.footer = [bool(plain) and not _quoted(plain) and _footer(plain) for plain in self.plain]
+        self.next_text, self.next_own, self.next_quoted = ([count] * (count + 1) for _ in range(3))
+        for index in range(count - 1, -1, -1):
+            line = lines[index]
+            blank, quoted = not line.strip(), _quoted(line)
+            self.next_text[index] = self.next_text[index + 1] if blank else index
+            self.next_quoted[index] = index if quoted else self.next_quoted[index + 1]
+            own = not (blank or quoted or self.footer[index])
+            self.next_own[index] = index if own else self.next_own[index + 1]
+
+    def quote_follows(self, index):
+        """The next non-blank line from ``index`` is a ``>`` line, or there is none."""
+        position = self.next_text[min(index, self.count)]
+        return position == self.count or _quoted(self.lines[position])
+
+    def quote_header(self, index):
+        """(lines the quote header at ``index`` takes, the sender's words before it on its first line, or
+        None), or None when there is no quote header there."""
+        if not any(self.header_end[index : index + 3]):
+            return None
+        joined = ""
+        for length, line in enumerate(self.lines[index : index + 3], start=1):
+            plain = self.plain[index + length - 1]
+            if not plain or _quoted(line):
+                return None
+            joined = f"{joined} {plain}".strip()
+            if not self.header_end[index + length - 1]:
+                continue
+            follows = self.quote_follows(index + length)
+            if len(joined) <= _MAX_HEADER:
+                strength = _header_strength(joined)
+                # A strong one without an address, right above more text, is the sender's own sentence.
+                alone = follows or "@" in joined or not self.plain[min(index + length, self.count - 1)]
+                if (strength == "strong" and alone) or (strength and follows and _header_start(joined)):
+                    return length, None
+            if follows:  # the sender's words and the header on one line
+                first = self.plain[index]
+                for match in _INLINE_START.finditer(first, max(0, len(joined) - _MAX_HEADER)):
+                    if _header_strength(joined[match.start() :]) and re.search(r"\w", first[: match.start()]):
+                        return length, first[: match.start()].rstrip()
+        return None
+
+    def header_block(self, index):
+        """A "From: / Sent: / To: / Subject:" block (or Orange's "Message du") starts at ``index``."""
+        plain = self.plain[index]
+        if _ORANGE_HEADER.fullmatch(plain):
+            return index + 1 < self.count and _field(self.plain[index + 1])[0] == "from"
+        if _field(plain)[0] not in ("from", "sent"):
             return False
-        if plain and not _FOOTER.fullmatch(plain):
+        kinds, fields, others, address = set(), 0, 0, False
+        for plain in self.plain[index : index + 7]:
+            if not plain:
+                break
+            kind, value = _field(plain)
+            if kind is None:
+                others += 1
+                if others > 2:
+                    break
+                continue
+            fields += 1
+            kinds.add(kind)
+            address = address or "@" in value
+        # Mail programs always write "To:"; headers pasted by the sender (a suspicious mail's) seldom do.
+        return "to" in kinds and ({"from", "sent"} <= kinds or ({"from", "subject"} <= kinds and address))
+
+    def separator(self, index):
+        """A line of dashes or underscores that opens history: a known title, or one followed by a header."""
+        plain = self.plain[index]
+        if len(plain) > 200 or not (plain[:1] in "-‐‑‒–—=_" and plain[-1:] in "-‐‑‒–—=_"):
+            return False
+        if _ORIGINAL_MESSAGE.fullmatch(plain):
             return True
-    return False
+        if _DASHED_TITLE.fullmatch(plain) or _UNDERSCORES.fullmatch(plain):
+            following = self.next_text[index + 1]
+            line = self.plain[following] if following < self.count else ""
+            return bool(_field(line)[0] or _LIST_FOOTER.fullmatch(line))
+        return False
+
+    def boundary(self, index, header=True):
+        """Whether the (unquoted) line at ``index`` starts history, a signature or a list's footer."""
+        plain = self.plain[index]
+        if plain == "--" or self.separator(index) or (header and self.quote_header(index) is not None):
+            return True
+        if "##-" in plain and _MARKER.search(plain):
+            return True
+        lower = plain.lower()
+        if ("subscribe" in lower or "mailing list" in lower or "listinfo" in lower) and _LIST_FOOTER.fullmatch(plain):
+            return True
+        # Forward lines and header fields hold a colon (or dashes, for a forward).
+        if (":" in plain or "：" in plain) and (FORWARD_LINE.fullmatch(plain) or self.header_block(index)):
+            return True
+        return "-" in plain and bool(FORWARD_LINE.fullmatch(plain))
+
+    def answer_after_quote(self, index):
+        """From ``index`` (blank lines aside) comes a ``>`` block, then more of the sender's own text: where
+        that text starts, else None."""
+        index = self.next_text[min(index, self.count)]
+        if index == self.count or not _quoted(self.lines[index]):
+            return None
+        position = self.next_own[index]
+        return position if position < self.count and not self.boundary(position) else None
+
+    def bottom_posted(self, quote, answer):
+        """The block from ``quote`` to ``answer`` is a whole mail (a quoted signature, a nested quote, more
+        than ``_WHOLE_QUOTE`` lines), not an excerpt the sender kept, and no other quote is answered below."""
+        count = 0
+        for line in self.lines[quote:answer]:
+            if _QUOTED_SIGNATURE.fullmatch(line) or _NESTED_QUOTE.match(line):
+                break
+            count += bool(line.strip(">").strip()) and not _MARKER.search(line)
+        else:
+            if count <= _WHOLE_QUOTE:
+                return False
+        later = self.next_quoted[answer]
+        return later == self.count or self.answer_after_quote(later) is None
+
+    def own_text_before(self, end):
+        """Some text of the sender's own above ``end``: not blank, not a footer, above any signature."""
+        for index in range(end):
+            if self.plain[index] == "--":
+                return False
+            if self.plain[index] and not self.footer[index]:
+                return True
+        return False
 
 
-def _scan(lines):
-    """(where the reply ends, lines to leave out, whether the rest is a forward to keep whole)."""
-    dropped = set()
-    next_lines = _next_lines(lines)
-    for index, line in enumerate(lines):
-        if _MARKER.search(line):
-            if _quoted(line) and _answer_follows_quote(lines, index, next_lines):
+def _scan(body):
+    """(where the reply ends, lines to leave out, whether the rest is a forward to keep whole). The body's
+    lines may be changed: a line holding the sender's words and a quote header keeps the words only."""
+    lines, count = body.lines, body.count
+    dropped, index, own = set(), 0, False
+    while index < count:
+        line = lines[index]
+        if "##-" in line and _MARKER.search(line):
+            if _quoted(line) and body.answer_after_quote(index) is not None:
                 dropped.add(index)
-                # and the blank quoted lines right below it
-                following = index + 1
-                while following < len(lines) and lines[following].strip() == ">":
-                    dropped.add(following)
-                    following += 1
+                index += 1
+                while index < count and lines[index].strip() == ">":  # the blank quoted lines below it
+                    dropped.add(index)
+                    index += 1
                 continue
             return index, dropped, False
-        if _quoted(line) or not line.strip():
+        if not line.strip():
+            index += 1
             continue
-        if FORWARD_LINE.fullmatch(_plain(line)):
-            return index, dropped, not _own_text(lines[:index])
-        header = _quote_header_length(lines, index)
+        if _quoted(line):
+            if not own:  # the mail starts with a quote: the sender may have written below it
+                answer = body.answer_after_quote(index)
+                if answer is not None and body.bottom_posted(index, answer):
+                    dropped.update(range(index, answer))
+                    index = answer
+                    continue
+                own = True
+            index += 1
+            continue
+        if FORWARD_LINE.fullmatch(body.plain[index]):
+            return index, dropped, not body.own_text_before(index)
+        header = body.quote_header(index)
         if header:
-            if _answer_follows_quote(lines, index + header, next_lines):
-                continue
+            length, words = header
+            if words is not None:
+                lines[index] = words
+                return index + 1, dropped, False
+            answer = body.answer_after_quote(index + length)
+            if answer is None:
+                return index, dropped, False
+            if body.bottom_posted(body.next_text[index + length], answer):
+                dropped.update(range(index, answer))
+                index = answer
+            else:
+                index += length
+            own = True
+            continue
+        if body.boundary(index, header=False):
             return index, dropped, False
-        if _boundary(lines, index):
-            return index, dropped, False
-    return len(lines), dropped, False
+        if body.footer[index]:
+            following = body.next_text[index + 1]
+            if own and index + 1 < following < count and body.next_quoted[index] == count:
+                return index, dropped, False  # history without a header (nor quote) below a phone footer
+        else:
+            own = True
+        index += 1
+    return count, dropped, False
 
 
 def _drop_trailing(lines):
@@ -231,22 +469,42 @@ def _drop_trailing(lines):
     lines = list(lines)
     while lines:
         last = lines[-1]
-        if not last.strip() or _quoted(last) or _FOOTER.fullmatch(_plain(last)):
+        if not last.strip() or _quoted(last) or _footer(last):
             lines.pop()
         else:
             break
     return lines
 
 
-def extract_reply(text):
-    """The reply in a plain-text mail body, without quoted history, signature and phone footers."""
-    lines = _lines(text)
-    end, dropped, forward = _scan(lines)
+def _trim_quote_edges(lines):
+    """Blank ``>`` lines at the start or end of a quoted block go."""
+    kept = []
+    for index, line in enumerate(lines):
+        if line.startswith(">") and _BLANK_QUOTE.fullmatch(line):
+            before = kept[-1] if kept else ""
+            after = lines[index + 1] if index + 1 < len(lines) else ""
+            if not (_quoted(before) and _quoted(after)):
+                continue
+        kept.append(line)
+    return kept
+
+
+def _extract(text):
+    """(the reply in a plain-text body, whether it is a forward kept whole)."""
+    body = _Body(_lines(text))
+    end, dropped, forward = _scan(body)
+    lines = body.lines
     if forward:
         reply = _tidy(lines[end:])
     else:
-        reply = _tidy(_drop_trailing(line for index, line in enumerate(lines[:end]) if index not in dropped))
-    return reply or _tidy(lines)
+        kept = [line for index, line in enumerate(lines[:end]) if index not in dropped]
+        reply = _tidy(_trim_quote_edges(_drop_trailing(kept)))
+    return (reply, forward) if reply else (_tidy(lines), False)
+
+
+def extract_reply(text):
+    """The reply in a plain-text mail body, without quoted history, signature and phone footers."""
+    return _extract(text)[0]
 
 
 # HTML -----------------------------------------------------------------------------------------------------
@@ -256,29 +514,52 @@ _OUTLOOK_HEADER_STYLE = re.compile(
     r"border-top\s*:\s*(?:solid\s+(?:#e1e1e1|#b5c4df)"
     r"|1(?:\.0)?pt\s+solid\s+(?:#e1e1e1|#b5c4df|rgb\(\s*225,\s*225,\s*225\s*\)))"
 )
+# Any solid top border: history when the text under it starts with a header field.
+_TOP_BORDER_STYLE = re.compile(r"border-top\s*:[^;]*solid|border-style\s*:\s*solid\s+none\s+none")
+_HISTORY_IDS = ("appendonsend", "divrplyfwdmsg", "mail-editor-reference-message-container")
 _INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
-# Removed wherever they are: signatures, "wrote:" lines, Yahoo's quote (which is not a blockquote).
+# Removed wherever they are: signatures, Yahoo's quote (which is not a blockquote).
 _ALWAYS_REMOVED_CLASSES = frozenset(
-    {"gmail_signature", "gmail_signature_prefix", "moz-cite-prefix", "moz-signature", "protonmail_signature_block",
-     "yahoo_quoted"}
-)  # fmt: skip
+    {"gmail_signature", "gmail_signature_prefix", "moz-signature", "protonmail_signature_block"}
+)
+
+
+def _first_text(element, limit=200):
+    """The first ``limit`` characters of visible text in ``element``."""
+    parts, size, stack = [], 0, [element]
+    while stack and size < limit:
+        node = stack.pop()
+        if isinstance(node, Text):
+            parts.append(node.data)
+            size += len(node.data)
+        elif node.tag not in mailhtml.DROPPED_TAGS:
+            stack.extend(reversed(node.children))
+    return _plain(" ".join("".join(parts).split()))[:limit]
 
 
 def _history_start(element):
     """An element that starts quoted history: it and everything after it go."""
     element_id = element.attrs.get("id", "").lower()
-    if element_id in ("appendonsend", "divrplyfwdmsg"):
+    if element_id.endswith(_HISTORY_IDS):
         return True
-    if element.tag == "hr" and element_id == "zwchr":
+    if element.tag == "hr" and element_id in ("zwchr", "stopspelling"):
         return True
-    return element.tag == "div" and bool(_OUTLOOK_HEADER_STYLE.search(element.attrs.get("style", "").lower()))
+    if element.tag != "div":
+        return False
+    style = element.attrs.get("style", "").lower()
+    if _OUTLOOK_HEADER_STYLE.search(style):
+        return True
+    if _TOP_BORDER_STYLE.search(style):
+        text = _first_text(element)
+        return bool(_field(text)[0] or _ORIGINAL_MESSAGE.match(text))
+    return False
 
 
 def _quote(element):
     """An element holding a quote, removed unless the sender wrote after (or inside) it."""
     classes = element.classes
     if element.tag == "div":
-        return bool(classes & {"gmail_quote", "gmail_extra"})
+        return bool(classes & {"gmail_quote", "gmail_extra", "zmail_extra"}) or element.attrs.get("name") == "quote"
     if element.tag == "blockquote":
         return element.attrs.get("type", "").lower() == "cite" or bool(classes & {"gmail_quote", "protonmail_quote"})
     return False
@@ -299,10 +580,6 @@ def _index(node):
     return node.parent.children.index(node)  # nodes have no __eq__: this finds the node itself
 
 
-def _detach(node):
-    del node.parent.children[_index(node)]
-
-
 def _cut_after(node):
     """Remove everything after ``node`` in the document."""
     while node.parent is not None:
@@ -316,10 +593,10 @@ def _cut_history(root):
         if isinstance(node, Element):
             if _history_start(node):
                 _cut_after(node)
-                _detach(node)
+                del node.parent.children[_index(node)]
                 return
         elif not quoted:
-            # A marker inside a blockquote is left to extract_reply, which knows an interleaved answer.
+            # A marker inside a blockquote is left to the text rules, which know an interleaved answer.
             match = _HTML_MARKER.search(node.data)
             if match:
                 node.data = node.data[: match.start()]
@@ -327,14 +604,16 @@ def _cut_history(root):
                 return
 
 
+def _always_removed(element):
+    return bool(element.classes & _ALWAYS_REMOVED_CLASSES) or "yahoo_quoted" in element.attrs.get("class", "")
+
+
 def _drop_always_removed(root):
     stack = [root]
     while stack:
         element = stack.pop()
         element.children = [
-            child
-            for child in element.children
-            if isinstance(child, Text) or not child.classes & _ALWAYS_REMOVED_CLASSES
+            child for child in element.children if isinstance(child, Text) or not _always_removed(child)
         ]
         stack.extend(child for child in element.children if isinstance(child, Element))
 
@@ -351,10 +630,23 @@ def _written_inside(container):
         if isinstance(node, Text):
             if _visible(node.data):
                 return True
-        elif node.tag not in mailhtml.DROPPED_TAGS and node.tag != "blockquote":
-            if "gmail_attr" not in node.classes:  # Gmail's "wrote:" line
+        elif node.tag not in mailhtml.DROPPED_TAGS and node.tag != "blockquote" and not _quote(node):
+            if "gmail_attr" not in node.classes and node.attrs.get("id") != "Zm-_Id_-Sgn1":  # "wrote:" lines
                 stack.extend(node.children)
     return False
+
+
+def _cite_prefixes(element, prefixes):
+    """Record Thunderbird's "wrote:" line (``div.moz-cite-prefix``) right before each blockquote child."""
+    previous = None
+    for child in element.children:
+        if isinstance(child, Text):
+            if _visible(child.data):
+                previous = None
+            continue
+        if child.tag == "blockquote" and previous is not None and "moz-cite-prefix" in previous.classes:
+            prefixes[id(child)] = previous
+        previous = child
 
 
 def _remove_quotes(root):
@@ -362,9 +654,10 @@ def _remove_quotes(root):
 
     Every node gets its place in document order, and each element the place of its last descendant; a
     quote has text after it when some visible text that is still there has a later place. Quotes are seen
-    from the last to the first, so that removing one counts for those before it.
+    from the last to the first, so that removing one counts for those before it: the last visible text
+    still there is known at each step, as everything removed so far lies after the quote at hand.
     """
-    place, last, visible, quotes = {}, {}, [], []
+    place, last, visible, quotes, prefixes = {}, {}, [], [], {}
     stack = [(root, False)]
     while stack:
         node, leaving = stack.pop()
@@ -378,14 +671,26 @@ def _remove_quotes(root):
         elif node.tag not in mailhtml.DROPPED_TAGS:
             if _quote(node):
                 quotes.append(node)
+            _cite_prefixes(node, prefixes)
             stack.append((node, True))
-            stack.extend((child, False) for child in reversed(node.children))
+            stack.extend(zip(reversed(node.children), repeat(False)))
+    removed = set()
+    latest = visible[-1] if visible else -1  # the place of the last visible text still there
     for quote in reversed(quotes):
-        after = bisect.bisect_right(visible, last[id(quote)])
-        if after < len(visible) or (quote.tag != "blockquote" and _written_inside(quote)):
+        start, end = place[id(quote)], last[id(quote)]
+        if latest > end or (quote.tag != "blockquote" and _written_inside(quote)):
             continue  # an answer after or inside it: it stays, as "> " lines
-        _detach(quote)
-        del visible[bisect.bisect_left(visible, place[id(quote)]) : after]
+        removed.add(id(quote))
+        prefix = prefixes.get(id(quote))
+        if prefix is not None:
+            removed.add(id(prefix))
+            start = place[id(prefix)]
+        if latest >= start:
+            before = bisect.bisect_left(visible, start)
+            latest = visible[before - 1] if before else -1
+    parents = {id(quote.parent): quote.parent for quote in quotes if id(quote) in removed}
+    for parent in parents.values():
+        parent.children = [child for child in parent.children if id(child) not in removed]
 
 
 def _remove_history(root):
@@ -399,9 +704,10 @@ def extract_reply_html(html):
     tree = mailhtml.parse_html(html)
     _remove_history(tree)
     text = mailhtml.html_to_text(tree)
-    reply = extract_reply(text) if text else ""
-    if reply:
-        return reply
+    if text:
+        reply, forward = _extract(text)
+        if reply and not forward:
+            return reply
     text = mailhtml.html_to_text(html)
     return extract_reply(text) if text else ""
 
