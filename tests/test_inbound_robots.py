@@ -236,6 +236,20 @@ def test_a_dsn_an_esp_posted_as_parsed_parts():
     assert (found.bounced_message_ids, found.referenced_message_ids) == ((BOUNCED,), (EARLIER,))
 
 
+def test_returned_headers_an_esp_posted_as_a_text_attachment():
+    returned = f"From: Support <support@example.com>\nTo: gone@example.net\nMessage-ID: {BOUNCED}\nIn-Reply-To: {EARLIER}\n".encode()
+    message = AnymailInboundMessage.construct(
+        from_email="MAILER-DAEMON@mx.example.com",
+        to="support@example.com",
+        subject="Undelivered Mail Returned to Sender",
+        text="I'm sorry to have to inform you that your message could not\nbe delivered.\n\n<gone@example.net>: 550 5.1.1 User unknown\n",
+        attachments=[AnymailInboundMessage.construct_attachment("text/plain", returned, filename="Undelivered Message Headers.txt")],
+    )
+    found = recognise(message)
+    assert (found.kind, found.bounced_recipients) == ("bounce", ("gone@example.net",))
+    assert (found.bounced_message_ids, found.referenced_message_ids) == ((BOUNCED,), (EARLIER,))
+
+
 def test_a_delay_warning_fails_nothing():
     found = recognise(parse((CORPUS / "bounce" / "postfix-delayed.eml").read_text()))
     assert (found.kind, found.failed, found.bounced_recipients) == ("bounce", False, ())

@@ -513,8 +513,9 @@ def _returned_text(mail, marker=None):
     """The returned (or reported) mail as text: attached headers and mails, or the text below its marker."""
     chunks = [mail.main[marker:]] if marker is not None else []
     for part, _inside in mail.parts:
-        if part.get_content_type() in {"text/rfc822-headers", "message/rfc822-headers", "text/rfc822"}:
-            chunks.append(_text(part))
+        attached = part.get_content_maintype() == "text" and part.get_content_disposition() == "attachment"
+        if attached or part.get_content_type() in {"text/rfc822-headers", "message/rfc822-headers", "text/rfc822"}:
+            chunks.append(_text(part))  # an ESP's parsed mail may give the returned headers as a text attachment
         elif part.get_content_type() in {"message/rfc822", "message/global"}:
             payload = part.get_payload()
             if isinstance(payload, list) and payload and isinstance(payload[0], Message):
