@@ -66,8 +66,30 @@ def tracking_reason(event):
     return " - ".join(parts) or str(event.reject_reason or "")
 
 
-def mark_bounced(message_ids, reason):
-    """A bounce that came back by mail names our Message-IDs: mark those mails as bounced."""
+def mark_bounced(message_ids, reason, status="bounced"):
+    """A bounce (or a complaint) that came back by mail names our Message-IDs: mark those mails."""
     return OutboundMail.objects.filter(internet_message_id__in=list(message_ids)).update(
-        status=OutboundMail.Status.BOUNCED, error=str(reason)[:2000], updated_at=timezone.now()
+        status=status, error=str(reason)[:2000], updated_at=timezone.now()
     )
+
+
+# A bounce that names no Message-ID of ours but a recipient marks our latest mail to that recipient sent
+# within this many days (bounces arrive within minutes, at most a few days for a deferred delivery).
+BOUNCED_RECIPIENT_DAYS = 5
+
+
+def mark_bounced_recipients(addresses, reason, status="bounced"):
+    """A bounce that names only its failed recipients: mark our latest mail to each of them, if recent."""
+    since = timezone.now() - timezone.timedelta(days=BOUNCED_RECIPIENT_DAYS)
+    marked = 0
+    for address in list(dict.fromkeys(a.strip().lower() for a in addresses if a))[:50]:
+        latest = (
+            OutboundMail.objects.filter(recipient__iexact=address, created_at__gte=since)
+            .exclude(status__in=[OutboundMail.Status.QUEUED, OutboundMail.Status.SENDING])
+            .order_by("-created_at", "-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if latest is not None:
+            marked += OutboundMail.objects.filter(pk=latest).update(status=status, error=str(reason)[:2000], updated_at=timezone.now())
+    return marked
