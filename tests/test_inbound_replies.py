@@ -8,7 +8,7 @@ import pytest
 
 from wagtail_support.inbound import replies as mailtext
 from wagtail_support.inbound.replies import extract_reply, extract_reply_html, reply_text
-from wagtail_support.inbound.html import html_to_text
+from wagtail_support.inbound.html import html_to_text, parse_html
 from wagtail_support.sanitize import render_text
 
 MARKER_EN = "##- Please type your reply above this line -##"
@@ -788,6 +788,13 @@ def test_html_to_text_never_returns_markup(dirty):
     text = html_to_text(dirty)
     assert text == "Hi"
     assert isinstance(text, str) and type(text) is str  # not a SafeString: it is text, to be escaped
+
+
+def test_parse_html_joins_the_pieces_of_a_text_into_one_node():
+    # The standard parser hands "a < b" over in pieces; they make one Text, joined once (not piece by piece).
+    paragraph = parse_html("<p>a < b &amp; c <3 d</p>").children[0]
+    assert [child.data for child in paragraph.children] == ["a < b & c <3 d"]
+    assert html_to_text("<div>" + "x < y " * 3 + "</div>") == "x < y x < y x < y"
 
 
 def test_html_to_text_of_nothing_is_empty():

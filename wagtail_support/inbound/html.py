@@ -5,10 +5,15 @@ parser, completed with the few HTML5 rules that matter for mail (a block closes 
 item closes the previous one, a head ends at the first body content), then written out as plain text
 (``html_to_text``). ``replies`` takes quoted history out of the tree in between. Nothing here ever
 produces markup: what a mail said in HTML is stored as text, and rendered like any text
-(``sanitize.render_text``).
+(``sanitize.render_text``). Both take time in proportion to the mail's size, however deep or broken its
+markup: nesting is capped, the open elements of each tag are counted (closing one that is not open costs
+nothing), a text the parser hands over in pieces is joined once, and the garbage collector is paused while
+a tree is built and walked (``gc_paused``).
 """
 
+import gc
 import re
+from contextlib import contextmanager
 from html.parser import HTMLParser
 
 from ..sanitize import clean_text
@@ -194,15 +199,30 @@ def _drop_open_comment(html):
         start = end + 3
 
 
+@contextmanager
+def gc_paused():
+    """The cyclic garbage collector paused while a tree is made and walked: the tree of a large mail is
+    hundreds of thousands of linked objects, which it would walk again and again as they are made, so that
+    the time would grow faster than the mail's size. It is freed (and collected) afterwards as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def parse_html(html):
     """HTML (a mail's) parsed into a tree of ``Element`` and ``Text``, rooted at an ``Element("#document")``.
 
     Comments, doctypes and processing instructions are left out; the parser never raises on bad markup.
     """
     builder = _TreeBuilder()
-    builder.feed(_drop_open_comment(clean_text(html)))
-    builder.close()
-    builder._join_text()
+    with gc_paused():
+        builder.feed(_drop_open_comment(clean_text(html)))
+        builder.close()
+        builder._join_text()
     return builder.root
 
 
@@ -369,7 +389,8 @@ def html_to_text(html):
     """
     tree = html if isinstance(html, Element) else parse_html(html)
     writer = _TextWriter()
-    writer.render(tree)
+    with gc_paused():
+        writer.render(tree)
     if writer.words:
         writer.end_line()
     lines = []

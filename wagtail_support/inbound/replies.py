@@ -25,8 +25,8 @@ Rules for plain text (``extract_reply``), applied from the top; the first line t
   between dashes followed by a header field line;
 - a header block: a ``From:`` or a ``Sent:``/``Date:`` line (in a language of ``_FIELD_NAMES``: ``De :``,
   ``Von:``, ``Van:``, ``Fra:``, ``От:``, ``差出人:``; ``Gesendet:`` first, as GMX writes it) with, within the
-  next six lines, a ``To:`` line and a dated ``Sent:``/``Date:`` line (or a ``Subject:`` line and an
-  address): mail programs always write ``To:``, headers the sender pasted seldom do; a ``____`` line
+  next six lines, a ``To:``, a ``Subject:`` and a dated ``Sent:``/``Date:`` line (or an address): mail
+  programs always write them all, headers the sender pasted seldom do; a ``____`` line
   followed by a header field line or a mailing list's footer; Orange's ``Message du <date>`` above ``De :``;
 - ``Begin forwarded message:``, ``---------- Forwarded message ---------`` (and their forms in other
   languages), but only below some text of the sender's own: a mail that is nothing but a forward keeps the
@@ -160,17 +160,21 @@ FORWARD_LINE = re.compile(
 )
 _UNDERSCORES = re.compile(r"_{10,}")
 _ORANGE_HEADER = re.compile(r"Message du \d{1,2}/\d{1,2}/\d{2,4} \d{1,2}:\d{2}")
+# Mailman's "<list> mailing list" under its underscores; Google Groups' footer (after "-- " in any case).
 _LIST_FOOTER = re.compile(
-    r"You received this message because you are subscribed to .{1,300}|To unsubscribe from this group.{0,300}"
-    r"|\S.{0,80} mailing list|https?://\S+/listinfo/\S*",
+    r"You received this message because you are subscribed to the Google Groups .{1,300}|[\w.-]+ mailing list"
+    r"|https?://\S+/listinfo/\S*",
     re.I,
 )
 
 # Phone and app footers: the verb "sent" in a language, naming a device or an app; or a whole phrase.
 _FOOTER_URL = re.compile(r"\s*(?:<https?://[^<>\s]*>|\(https?://[^()\s]*\))")
 _FOOTER = re.compile(
-    r"(?:Sent|Envoyé|Gesendet|Enviad[oa]|Inviato|Verstuurd|Verzonden|Wysłane|Wysłano|Sendt|Skickat|Lähetetty"
-    r"|Отправлено|Надіслано|Odesláno|Trimis|Στάλθηκε|Gửi|Diese Nachricht wurde|Von meinem)\s.{1,90}"
+    r"(?:Sent (?:from|with|via|using|on)|Envoyé (?:de|depuis|à partir de|avec|du|par)|Gesendet (?:von|mit|vom)"
+    r"|Enviad[oa] (?:desde|con|do|de|da|pelo|com|a partir de)|Inviato (?:da|dal|con|tramite)|(?:Verstuurd"
+    r"|Verzonden) (?:vanaf|vanuit|met|via|van)|Wysłan[eo] (?:z|ze|przez)|Sendt (?:fra|med)|Skickat (?:från|med)"
+    r"|Lähetetty|Отправлено (?:с|из|со)|Надіслано (?:з|із)|Odesláno (?:z|ze)|Trimis (?:de pe|de la|din|cu)"
+    r"|Στάλθηκε από|Gửi từ|Diese Nachricht wurde|Von meinem)\s[^?]{1,80}"
     r"|(?:Get|Obtenir|Télécharger|Obtener|Scarica|Obter o|Obter|Hämta|Pobierz aplikację|Загрузите) Outlook .{1,40}"
     r"|Outlook (?:für|voor) (?:iOS|Android)(?: herunterladen| downloaden| beziehen)?",
     re.I,
@@ -216,10 +220,10 @@ def _footer(line):
     if not 8 <= len(line) <= 1000:
         return False
     plain = _plain(_FOOTER_URL.sub("", line) if "http" in line else line).rstrip(".!")
-    if len(plain) > 120:
+    if len(plain) > 120 or "," in plain or len(plain.split()) > 10:  # a footer names a device, no more
         return False
     if plain.startswith(_FOOTER_PREFIXES) or plain.endswith(_FOOTER_SUFFIXES):
-        return True
+        return len(plain) <= 60
     return bool(_FOOTER.fullmatch(plain)) and bool(_FOOTER_NAMES.search(plain))
 
 
@@ -274,8 +278,8 @@ class _Body:
     line (``count`` when there is none), and whether it may end a quote header."""
 
     def __init__(self, lines):
-        self.lines, count = lines, len(lines)
-        self.count = count
+        self.lines, self.count = lines, len(lines)
+        count = self.count
         # Quoted lines are never cut points: only whether they are blank matters.
         self.plain = [line if _quoted(line) else _plain(line) for line in lines]
         self.header_end = [bool(plain) and not _quoted(plain) and _header_end(plain) for plain in self.plain]
@@ -341,8 +345,9 @@ class _Body:
             fields += 1
             kinds.add(kind)
             address = address or "@" in value
-        # Mail programs always write "To:"; headers pasted by the sender (a suspicious mail's) seldom do.
-        return "to" in kinds and ({"from", "sent"} <= kinds or ({"from", "subject"} <= kinds and address))
+        # Mail programs always write "To:" and "Subject:"; headers the sender pasted, or a schedule
+        # ("From: Paris / To: Lyon / Date: ..."), seldom do.
+        return {"from", "to", "subject"} <= kinds and ("sent" in kinds or address)
 
     def separator(self, index):
         """A line of dashes or underscores that opens history: a known title, or one followed by a header."""
@@ -466,14 +471,10 @@ def _scan(body):
 
 def _drop_trailing(lines):
     """Take trailing blank lines, ``>`` blocks and phone footers off the end."""
-    lines = list(lines)
-    while lines:
-        last = lines[-1]
-        if not last.strip() or _quoted(last) or _footer(last):
-            lines.pop()
-        else:
-            break
-    return lines
+    end = len(lines)
+    while end and (not lines[end - 1].strip() or _quoted(lines[end - 1]) or _footer(lines[end - 1])):
+        end -= 1
+    return lines[:end]
 
 
 def _trim_quote_edges(lines):
@@ -525,15 +526,18 @@ _ALWAYS_REMOVED_CLASSES = frozenset(
 
 
 def _first_text(element, limit=200):
-    """The first ``limit`` characters of visible text in ``element``."""
-    parts, size, stack = [], 0, [element]
-    while stack and size < limit:
-        node = stack.pop()
-        if isinstance(node, Text):
+    """The first ``limit`` characters of visible text in ``element`` (its first 500 nodes at most)."""
+    parts, size, visits, stack = [], 0, 0, [iter((element,))]
+    while stack and size < limit and visits < 500:
+        node = next(stack[-1], None)
+        visits += 1
+        if node is None:
+            stack.pop()
+        elif isinstance(node, Text):
             parts.append(node.data)
             size += len(node.data)
         elif node.tag not in mailhtml.DROPPED_TAGS:
-            stack.extend(reversed(node.children))
+            stack.append(iter(node.children))
     return _plain(" ".join("".join(parts).split()))[:limit]
 
 
@@ -702,7 +706,8 @@ def _remove_history(root):
 def extract_reply_html(html):
     """The reply in an HTML mail body, as plain text: quoted history, signature and phone footers left out."""
     tree = mailhtml.parse_html(html)
-    _remove_history(tree)
+    with mailhtml.gc_paused():
+        _remove_history(tree)
     text = mailhtml.html_to_text(tree)
     if text:
         reply, forward = _extract(text)
