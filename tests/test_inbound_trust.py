@@ -345,3 +345,14 @@ def test_a_supervisor_who_vouches_for_a_held_requester_mail_adds_it_to_the_ticke
     assert result.message.body == "It works now, thank you." and result.message.author_role == Message.AuthorRole.REQUESTER
     held.refresh_from_db()
     assert held.status == InboundMail.Status.RELEASED
+
+
+def test_the_workspace_marks_an_unverified_note(answered, agent, receive, settings, client):
+    settings.WAGTAILSUPPORT_INBOUND_UNVERIFIED_AGENT = "internal_note"
+    record = receive(agent_mail(answered, answered.values["token"]))
+    client.force_login(agent)
+
+    page = client.get(reverse("wagtail_support_admin:ticket", args=[answered.ticket.pk])).content.decode()
+
+    assert page.count("Unverified sender: a mail that claims to come from this agent") == 1
+    assert f'id="message-{record.message.pk}"' in page
