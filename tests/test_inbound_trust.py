@@ -356,3 +356,20 @@ def test_the_workspace_marks_an_unverified_note(answered, agent, receive, settin
 
     assert page.count("Unverified sender: a mail that claims to come from this agent") == 1
     assert f'id="message-{record.message.pk}"' in page
+
+
+def test_a_resend_event_without_an_email_id_is_recorded_and_answered_200(client, settings):
+    """Resend's inbound webhook gives no message when its event names no email (``data.email_id``): the
+    real view, with basic auth, records it instead of failing on ``message=None``."""
+    settings.ANYMAIL = {**settings.ANYMAIL, "RESEND_API_KEY": "re_tests_never_used"}
+    event = '{"type": "email.received", "created_at": "2026-12-02T10:00:00Z", "data": {"from": "<>"}}'
+
+    response = client.post(
+        reverse("anymail:resend_inbound_webhook"), data=event, content_type="application/json",
+        HTTP_AUTHORIZATION="Basic dGVzdHM6d2ViaG9vay1zZWNyZXQ=", HTTP_SVIX_ID="msg_no_email_id",
+    )
+
+    assert response.status_code == 200
+    record = InboundMail.objects.get()
+    assert (record.status, record.esp_name) == (InboundMail.Status.FAILED, "Resend")
+    assert "no message" in record.note and "email.received" in record.raw
