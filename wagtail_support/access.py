@@ -15,6 +15,9 @@ the same rule as everything else.
 import time
 from dataclasses import dataclass
 
+from email.utils import parseaddr
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core import signing
@@ -149,6 +152,33 @@ def ticket_role(user, ticket, link_token=None):
         if opened and opened[0] == ticket.pk and ticket.is_requester_or_beneficiary_email(opened[1]):
             return Role.LINK
     return None
+
+
+# The support's own addresses ------------------------------------------------------------------------------
+
+
+def support_addresses():
+    """The addresses of the support itself, lower-cased: its sender, its inbound address, ``SERVER_EMAIL``,
+    and every team's contact and incoming addresses. No ticket is ever opened for one of them (the product
+    would mail itself), and a mail from one of them is our own coming back."""
+    addresses = set()
+    for value in (support_settings.from_email, support_settings.INBOUND_ADDRESS, settings.SERVER_EMAIL):
+        address = parseaddr(value or "")[1].strip().lower()
+        if "@" in address:
+            addresses.add(address)
+    for pair in Team.objects.values_list("contact_email", "inbound_email"):
+        addresses.update(address.strip().lower() for address in pair if address)
+    return addresses
+
+
+def is_support_address(address, addresses=None):
+    """Whether ``address`` (with or without a "+tag") is one of ``support_addresses()``."""
+    address = (address or "").strip().lower()
+    if "@" not in address:
+        return False
+    addresses = support_addresses() if addresses is None else addresses
+    local, _at, domain = address.rpartition("@")
+    return address in addresses or f"{local.split('+', 1)[0]}@{domain}" in addresses
 
 
 # Who makes a move ---------------------------------------------------------------------------------------

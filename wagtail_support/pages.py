@@ -193,7 +193,8 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
                 try:
                     ticket = self.process_ticket_submission(request, form)
                 except workflow.WorkflowError as error:
-                    form.add_error(error.field if error.field in form.fields else None, str(error))
+                    field = {"requester_email": "email"}.get(error.field, error.field)
+                    form.add_error(field if field in form.fields else None, str(error))
                 else:
                     token = access.make_link_token(ticket)
                     remember_link(request, ticket, token)

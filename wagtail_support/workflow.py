@@ -30,6 +30,15 @@ from .access import Actor, role_of
 from .adapter import get_adapter
 from .attachments import files_removed_on_error, store_attachments, validate_attachments
 from .conf import support_settings
+# The refusals, also reached as ``workflow.<Error>`` by every caller.
+from .errors import (  # noqa: F401 - WorkflowError is for the callers
+    IllegalTransition,
+    InvalidInput,
+    NotAllowed,
+    ReopenWindowExpired,
+    TicketChanged,
+    WorkflowError,
+)
 from .models import Message, ResolutionCode, Ticket, TicketReferenceCounter, person_label
 from .notifications import outbox
 from .sanitize import clean_text
@@ -48,38 +57,6 @@ LIFECYCLE = {
 }
 
 LOG_PREFIX = "wagtail_support.ticket"
-
-
-class WorkflowError(Exception):
-    """A move the workflow refuses. ``str(error)`` is a translated sentence for the person who asked."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-    def __str__(self):
-        return str(self.message)
-
-
-class IllegalTransition(WorkflowError):
-    """The move does not exist from the ticket's current status."""
-
-
-class NotAllowed(WorkflowError):
-    """The actor may not make this move on this ticket."""
-
-
-class TicketChanged(WorkflowError):
-    """The ticket changed since the actor's form was shown; nothing was applied."""
-
-
-class InvalidInput(WorkflowError):
-    """A required value is missing or wrong."""
-
-
-class ReopenWindowExpired(IllegalTransition):
-    """A requester answered a ticket closed longer ago than the reopen window."""
 
 
 STAFF = {Message.AuthorRole.AGENT, Message.AuthorRole.SYSTEM}
@@ -217,6 +194,19 @@ def _person(user, name, email):
     return user, name, email.lower()
 
 
+def _refuse_support_addresses(requester_email, beneficiary_email):
+    """No ticket for one of the support's own addresses: every mail about it would go to the support."""
+    if not (requester_email or beneficiary_email):
+        return
+    own = access.support_addresses()
+    for field, address in (("requester_email", requester_email), ("beneficiary_email", beneficiary_email)):
+        if address and access.is_support_address(address, own):
+            raise InvalidInput(
+                _("%(address)s is an address of the support itself: give the person's own address.") % {"address": address},
+                field=field,
+            )
+
+
 def _check_attachments(attachments):
     """Apply the attachment limits and type checks whoever the caller is (forms check first too)."""
     attachments = [a for a in attachments if a]
@@ -276,6 +266,7 @@ def open_ticket(
     if not requester_email and requester is None:
         raise InvalidInput(_("A ticket needs a requester: an account or an email address."), field="requester_email")
     beneficiary, beneficiary_name, beneficiary_email = _person(beneficiary, beneficiary_name, beneficiary_email)
+    _refuse_support_addresses(requester_email, beneficiary_email)
 
     agent_on_behalf = actor.log_user is not None and actor.log_user != requester and access.is_agent(actor.log_user)
     if actor.log_user is not None and actor.log_user != requester and not agent_on_behalf:
@@ -595,6 +586,7 @@ def change_people(
                 raise InvalidInput(
                     _("A ticket needs a requester: an account or an email address."), field="requester_email"
                 )
+            _refuse_support_addresses(email, "")
             row.requester_user, row.requester_name, row.requester_email = user, name, email
             fields |= {"requester_user", "requester_name", "requester_email"}
         if clear_beneficiary:
@@ -605,6 +597,7 @@ def change_people(
             name = beneficiary_name if beneficiary_name is not None else ("" if user else row.beneficiary_name)
             email = beneficiary_email if beneficiary_email is not None else ("" if user else row.beneficiary_email)
             row.beneficiary_user, row.beneficiary_name, row.beneficiary_email = _person(user, name, email)
+            _refuse_support_addresses("", row.beneficiary_email)
             fields |= {"beneficiary_user", "beneficiary_name", "beneficiary_email"}
         after = {
             "requester": f"{row.requester_name} <{row.requester_email}>",

@@ -30,7 +30,7 @@ import hashlib
 import logging
 import re
 from email.encoders import encode_base64
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses
 
 from anymail.inbound import AnymailInboundMessage
 
@@ -197,26 +197,9 @@ def raw_text(message):
 # Mail that must not be answered -----------------------------------------------------------------------------
 
 
-def _own_addresses():
-    addresses = set()
-    for value in (support_settings.from_email, support_settings.INBOUND_ADDRESS, settings.SERVER_EMAIL):
-        address = parseaddr(value or "")[1].lower()
-        if "@" in address:
-            addresses.add(address)
-    return addresses
-
-
-def _is_own_address(address):
-    if not address:
-        return False
-    local, _at, domain = address.partition("@")
-    base = f"{local.split('+', 1)[0]}@{domain}"
-    return address in _own_addresses() or base in _own_addresses()
-
-
-def is_loop(message, sender):
-    """Our own mail came back: sent from our address, or carrying one of our Message-IDs."""
-    if _is_own_address(sender):
+def is_loop(message, sender, own=None):
+    """Our own mail came back: sent from one of the support's addresses, or carrying one of our Message-IDs."""
+    if access.is_support_address(sender, own):
         return True
     ids = _message_ids(_header(message, "Message-ID"))
     return bool(ids) and OutboundMail.objects.filter(internet_message_id__in=ids).exists()
@@ -491,12 +474,6 @@ _ROBOT_REASONS = {
 _REPORTS = {robots.BOUNCE, robots.COMPLAINT, robots.ESP_NOTIFICATION}
 
 
-def _own_addresses_and_teams():
-    return _own_addresses() | {
-        address.lower() for address in Team.objects.exclude(inbound_email="").values_list("inbound_email", flat=True)
-    }
-
-
 def _report(record, message, machine):
     """A bounce or a complaint: mark the mail of ours it names, and keep the report on the ticket's side."""
     ids = list(machine.bounced_message_ids)[:200]
@@ -518,10 +495,11 @@ def _report(record, message, machine):
 
 def _process(record, message, sender, sender_name, recipients, release):
     # Robots first: a delivery report's sender is null ("<>", MAILER-DAEMON) more often than not.
-    machine = None if release else robots.recognise(message, own_addresses=_own_addresses_and_teams())
+    own = access.support_addresses()
+    machine = None if release else robots.recognise(message, own_addresses=own)
     if machine is not None and machine.kind in _REPORTS:
         return _report(record, message, machine)
-    if not release and is_loop(message, sender):
+    if not release and is_loop(message, sender, own):
         # Before the auto-replies: our own mail coming back carries Auto-Submitted.
         return _ignore(record, message, InboundMail.Reason.LOOP)
     if not sender:
