@@ -250,15 +250,15 @@ def test_supervisor_edits_a_catalog_entry(client, supervisor, category, other_te
 def test_supervisor_creates_and_edits_a_resolution_code(client, supervisor):
     client.force_login(supervisor)
 
-    data = {"code": "workaround", "label": "Workaround", "sort_order": 2, "is_active": "on"}
+    data = {"code": "escalated", "label": "Escalated", "sort_order": 2, "is_active": "on"}
     client.post(url("resolutioncode", "create"), data)
-    code = ResolutionCode.objects.get(code="workaround")
+    code = ResolutionCode.objects.get(code="escalated")
     data = submitted_values(edit_form(client.get(url("resolutioncode", "edit", code.pk))))
-    data.update({"label": ["Workaround given"], "is_active": []})
+    data.update({"label": ["Escalated to the vendor"], "is_active": []})
     client.post(url("resolutioncode", "edit", code.pk), data)
 
     code.refresh_from_db()
-    assert (code.label, code.is_active) == ("Workaround given", False)
+    assert (code.label, code.is_active) == ("Escalated to the vendor", False)
 
 
 def test_supervisor_creates_a_canned_response_whose_placeholders_fill_in(client, supervisor, agent, ticket, team):

@@ -61,3 +61,42 @@ def test_custom_permissions_appear_in_wagtail_group_editor(client, django_user_m
     html = response.content.decode()
     assert "Can work on support tickets (agent)" in html
     assert "Can see the tickets of every team" in html
+
+
+STARTERS = {
+    "solved": ("Solved", "Résolu"),
+    "workaround": ("Workaround given", "Contournement fourni"),
+    "duplicate": ("Duplicate of another ticket", "Doublon d'un autre ticket"),
+    "not-reproducible": ("Could not be reproduced", "Non reproductible"),
+}
+
+
+def test_a_new_site_can_resolve_on_day_one(ticket, agent, client):
+    """No supervisor created a code yet: the resolve form offers the starter codes, in the agent's language."""
+    from django.utils import translation
+
+    client.force_login(agent)
+    page = client.get(reverse("wagtail_support_admin:ticket", args=[ticket.pk])).content.decode()
+    resolve = page[page.index('name="resolve-code"') :]
+    resolve = resolve[: resolve.index("</select>")]
+    for code, (english, _french) in STARTERS.items():
+        assert english in resolve, code
+    assert "No follow-up" not in resolve
+
+    from wagtail_support import workflow
+
+    workflow.resolve(ticket, code=ResolutionCode.objects.get(code="solved"), solution="Reset the password.", by=agent)
+    ticket.refresh_from_db()
+    assert ticket.is_closed and str(ticket.resolution_code) == "Solved"
+    with translation.override("fr"):
+        assert {code: str(ResolutionCode.objects.get(code=code)) for code in STARTERS} == {
+            code: french for code, (_english, french) in STARTERS.items()
+        }
+
+
+def test_a_starter_code_renamed_by_a_supervisor_shows_its_new_name():
+    from django.utils import translation
+
+    ResolutionCode.objects.filter(code="solved").update(label="Fixed for good")
+    with translation.override("fr"):
+        assert str(ResolutionCode.objects.get(code="solved")) == "Fixed for good"

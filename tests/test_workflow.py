@@ -293,7 +293,7 @@ def test_resolve_refuses_missing_or_wrong_code_or_solution(
         None: None,
         "fixed": resolution_code,
         "no-follow-up": ResolutionCode.objects.get(code=ResolutionCode.NO_FOLLOW_UP),
-        "inactive": factories.make_code("workaround", "Workaround", is_active=False),
+        "inactive": factories.make_code("escalated", "Escalated", is_active=False),
     }
     bring_to(ticket, state)
     before = snapshot(ticket)

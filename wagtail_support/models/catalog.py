@@ -208,12 +208,21 @@ class Category(models.Model):
 
 
 class ResolutionCode(models.Model):
-    """An editable list of how tickets get resolved. "No follow-up" is built in and used by abandon."""
+    """An editable list of how tickets get resolved. "No follow-up" is built in and used by abandon; the
+    codes of ``STARTER_CODES`` come with a new site (migration 0013) so tickets can be resolved on day one."""
 
     NO_FOLLOW_UP = "no-follow-up"
 
     # Built-in codes keep a translated label whatever the database holds.
     BUILTIN_LABELS = {NO_FOLLOW_UP: _("No follow-up")}
+    # The codes a new site starts with: code -> (the English label stored, the label shown). The shown one
+    # is translated while a supervisor has not renamed the code.
+    STARTER_CODES = {
+        "solved": ("Solved", _("Solved")),
+        "workaround": ("Workaround given", _("Workaround given")),
+        "duplicate": ("Duplicate of another ticket", _("Duplicate of another ticket")),
+        "not-reproducible": ("Could not be reproduced", _("Could not be reproduced")),
+    }
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
     label = models.CharField(_("label"), max_length=150)
@@ -226,7 +235,10 @@ class ResolutionCode(models.Model):
         verbose_name_plural = _("resolution codes")
 
     def __str__(self):
-        return str(self.BUILTIN_LABELS.get(self.code, self.label))
+        if self.code in self.BUILTIN_LABELS:
+            return str(self.BUILTIN_LABELS[self.code])
+        stored, shown = self.STARTER_CODES.get(self.code, (None, None))
+        return str(shown) if self.label == stored else self.label
 
     @property
     def is_builtin(self):
