@@ -2,7 +2,7 @@
 
 Every test plays someone who should get nothing (another requester, an agent of another team, an
 anonymous visitor, a disabled account, a forged or stale signed link) and checks that the querysets
-(``visible_to``, ``worked_by``) and the single-ticket rules of ``wagtail_support.access`` give nothing;
+(``visible_tickets``, ``worked_tickets``) and the single-ticket rules of ``wagtail_support.access`` give nothing;
 and, as a control, that the people who should see a ticket do.
 """
 
