@@ -283,6 +283,17 @@ def mail_sender_role(ticket, address):
     return None, None
 
 
+def address_may_read_internal(ticket, address):
+    """Whether mail about an internal note of ``ticket`` may go to ``address``: the ticket team's contact
+    address, or the one active account with that address that may work the ticket (``mail_sender_role``)."""
+    address = (address or "").strip().lower()
+    if not address:
+        return False
+    if ticket.team_id and address == (ticket.team.contact_email or "").lower():
+        return True
+    return mail_sender_role(ticket, address)[0] == Role.AGENT
+
+
 def can_view_ticket(user, ticket, link_token=None):
     return ticket_role(user, ticket, link_token) is not None
 

@@ -19,7 +19,7 @@ from django.core.mail.message import make_msgid
 from django.db import DatabaseError, connection, router, transaction
 from django.utils import timezone
 
-from ..access import Role, mail_sender_role
+from ..access import address_may_read_internal
 from ..adapter import get_adapter
 from ..conf import support_settings
 from ..middleware import is_database_unavailable
@@ -183,19 +183,10 @@ def _recipients(event, ticket, message, actor_user_id, actor_email):
         event, ticket, message=message, actor_user_id=actor_user_id, actor_email=actor_email
     ):
         email, audience, language = (tuple(recipient) + (None,))[:3]
-        if not email or (internal and not (audience == AGENT and _may_read_internal_notes(ticket, email))):
+        if not email or (internal and not (audience == AGENT and address_may_read_internal(ticket, email))):
             continue
         found.append((email, audience, language))
     return found
-
-
-def _may_read_internal_notes(ticket, address):
-    """Whether ``address`` belongs to the support team of ``ticket``: its team's contact address, or the one
-    active account with that address that may work the ticket (``access.mail_sender_role``)."""
-    address = address.strip().lower()
-    if ticket.team_id and address == (ticket.team.contact_email or "").lower():
-        return True
-    return mail_sender_role(ticket, address)[0] == Role.AGENT
 
 
 def mark_failed(mail_id, reason):
