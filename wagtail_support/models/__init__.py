@@ -8,6 +8,7 @@ Changing a ticket is the job of ``wagtail_support.workflow``; deciding who may s
 
 from .catalog import CannedResponse, CatalogEntry, CatalogTree, Category, CategoryQuerySet, ResolutionCode, Team, person_label
 from .mail import InboundMail, NotificationSettings, OutboundMail, OutboundMailQuerySet
+from .submissions import FormSubmission, PendingUpload
 from .tickets import (
     Attachment,
     Message,
@@ -25,12 +26,14 @@ __all__ = [
     "CatalogTree",
     "Category",
     "CategoryQuerySet",
+    "FormSubmission",
     "InboundMail",
     "Message",
     "MessageQuerySet",
     "NotificationSettings",
     "OutboundMail",
     "OutboundMailQuerySet",
+    "PendingUpload",
     "ResolutionCode",
     "Team",
     "Ticket",
