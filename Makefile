@@ -7,20 +7,23 @@ MANAGE := $(PY) example_site/manage.py
 # Where the example site keeps its SQLite database, media and private attachments.
 export EXAMPLE_SITE_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test install check-migrations pytest messages wheel-check clean screenshots bench load mailbench
+.PHONY: demo test install check-migrations pytest messages wheel-check install-check clean screenshots bench load mailbench
 
+# The test suite runs the smoke versions of `make bench` and `make load`, so a checkout installs both extras;
+# `pip install "wagtail-support[test]"` alone stays free of Locust and matplotlib.
 $(VENV)/.installed: setup.py pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,bench]"
 	@touch $@
 
 install: $(VENV)/.installed
 
+# PORT reaches the settings too: the agents' links (WAGTAILADMIN_BASE_URL) and the Site's port follow it.
 demo: install
 	$(MANAGE) migrate --noinput
 	PORT=$(PORT) $(MANAGE) support_demo
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+	PORT=$(PORT) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 check-migrations: install
 	DJANGO_SETTINGS_MODULE=example_site.settings.test $(MANAGE) makemigrations --check --dry-run
@@ -56,9 +59,15 @@ messages: install
 	cd wagtail_support && ../$(PY) ../example_site/manage.py makemessages -l fr --no-obsolete
 	cd wagtail_support && ../$(PY) ../example_site/manage.py compilemessages -l fr
 
-# Build the wheel, check what it holds, install it in a clean virtual environment and run `check`.
+# Build the wheel and the sdist, check what they hold, install the wheel in a clean virtual environment
+# and run `check`.
 wheel-check: install
-	bash scripts/check_wheel.sh
+	PYTHON=$(PY) bash scripts/check_wheel.sh
+
+# The README's install steps applied to a fresh `wagtail start` site with the built wheel: a ticket
+# submitted and resolved, its mail's sender and links checked (scripts/check_install.sh).
+install-check: install
+	PYTHON=$(PY) bash scripts/check_install.sh
 
 clean:
 	rm -rf build dist *.egg-info var
