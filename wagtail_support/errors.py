@@ -33,3 +33,14 @@ class InvalidInput(WorkflowError):
 
 class ReopenWindowExpired(IllegalTransition):
     """A requester answered a ticket closed longer ago than the reopen window."""
+
+
+class ConflictingChanges(TicketChanged):
+    """The ticket changed since the actor's form was shown, on what the form changes too; nothing was
+    applied. ``conflicts`` are those changes, ``changes`` everything that changed meanwhile (both lists
+    of ``workflow.Change``: the field, its old and new value as a person reads them, and who)."""
+
+    def __init__(self, message, conflicts=(), changes=(), field=None):
+        super().__init__(message, field=field)
+        self.conflicts = list(conflicts)
+        self.changes = list(changes)

@@ -7,6 +7,7 @@ Changing a ticket is the job of ``wagtail_support.workflow``; deciding who may s
 """
 
 from .catalog import CannedResponse, CatalogEntry, CatalogTree, Category, CategoryQuerySet, ResolutionCode, Team, person_label
+from .drafts import ReplyDraft
 from .mail import InboundMail, NotificationSettings, OutboundMail, OutboundMailQuerySet
 from .submissions import FormSubmission, PendingUpload
 from .tickets import (
@@ -34,6 +35,7 @@ __all__ = [
     "OutboundMail",
     "OutboundMailQuerySet",
     "PendingUpload",
+    "ReplyDraft",
     "ResolutionCode",
     "Team",
     "Ticket",
