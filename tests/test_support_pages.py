@@ -386,7 +386,7 @@ def test_anonymous_submission_with_an_attachment(client, support_page):
     assert content == png_bytes()
 
 
-def test_validation_errors_keep_what_was_typed_and_ask_for_files_again(client, support_page):
+def test_validation_errors_keep_what_was_typed_and_the_files(client, support_page):
     response = client.post(
         support_page.url,
         ticket_data(description="", subject="Printer <b>on fire</b>", attachments=[png_file()]),
@@ -402,8 +402,9 @@ def test_validation_errors_keep_what_was_typed_and_ask_for_files_again(client, s
     assert page.select_one('select[name="kind"] option[selected]')["value"] == "bug"
     assert page.select_one('input[name="priority"][checked]')["value"] == "high"
     assert field_errors(response, "description") == ["This field is required."]
-    assert "Please correct the errors below." in text(response)
-    assert "please select your files again" in text(response)
+    assert "There is a problem" in text(response)
+    # The file chosen is kept for the next try (tests/test_kept_files.py).
+    assert [item.get_text(" ", strip=True).split()[0] for item in page.select("[data-ws-kept] li")] == ["screenshot.png"]
 
 
 def test_typed_description_comes_back_after_an_error(client, support_page):
@@ -929,7 +930,7 @@ def test_empty_reply_is_refused_with_a_clear_message(client, support_page, reque
     assert ticket.messages.count() == 1
 
 
-def test_reply_error_keeps_the_text_and_asks_for_files_again(client, support_page, requester, ticket, settings):
+def test_reply_error_keeps_the_text_not_the_refused_file(client, support_page, requester, ticket, settings):
     settings.WAGTAILSUPPORT_MAX_ATTACHMENT_SIZE = 10
     client.force_login(requester)
 
@@ -940,7 +941,7 @@ def test_reply_error_keeps_the_text_and_asks_for_files_again(client, support_pag
 
     assert response.status_code == 400
     assert soup(response).select_one('textarea[name="body"]').get_text().strip() == "My long explanation"
-    assert "please select your files again" in text(response)
+    assert soup(response).select("[data-ws-kept] li") == []
     assert any("big.txt is too large" in error for error in field_errors(response, "attachments"))
     assert ticket.messages.count() == 1
 

@@ -30,7 +30,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, Site
 
-from . import access, ratelimit, workflow
+from . import access, ratelimit, submissions, workflow
 from .conf import support_settings
 from .conversation import conversation_window, earlier_messages
 from .forms import FindTicketsForm, ReplyForm, TicketFilterForm, TicketForm
@@ -191,7 +191,11 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
                 form.add_error(None, _("Too many requests from your address. Please wait a while and try again."))
             elif form.is_valid():
                 try:
-                    ticket = self.process_ticket_submission(request, form)
+                    ticket = self.submit_ticket_once(request, form)
+                except submissions.AlreadySent as sent:
+                    if sent.same:
+                        return self.ticket_already_sent(request, sent.submission.ticket)
+                    self.form_sent_already(request, form, _("This form was sent already. To open another ticket with it, press Send again."))
                 except workflow.WorkflowError as error:
                     field = {"requester_email": "email"}.get(error.field, error.field)
                     form.add_error(field if field in form.fields else None, str(error))
@@ -199,10 +203,7 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
                     token = access.make_link_token(ticket)
                     remember_link(request, ticket, token)
                     return redirect(self.url + self.reverse_subpage("confirmation", kwargs={"number": ticket.number}))
-        return self.render(
-            request,
-            context_overrides={"form": form, "files_lost": request.method == "POST" and bool(request.FILES)},
-        )
+        return self.render(request, context_overrides={"form": form, **self.form_files_context(request, form)})
 
     @path("submitted/<int:number>/", name="confirmation")
     def confirmation_route(self, request, number):
@@ -342,7 +343,7 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
                 "reply_form": reply_form or self.get_reply_form_class()(),
                 "can_reopen": ticket.is_closed and workflow.within_reopen_window(ticket),
                 "ticket_url": self.ticket_path(ticket),
-                "files_lost": request.method == "POST" and bool(request.FILES),
+                **self.form_files_context(request, reply_form),
             },
         )
         response.status_code = status
@@ -365,19 +366,79 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
             form.add_error(None, _("Too many requests from your address. Please wait a while and try again."))
         elif form.is_valid():
             try:
-                workflow.reply(
-                    ticket,
-                    by=self._actor(request, token),
-                    body=form.cleaned_data["body"],
-                    attachments=form.cleaned_data.get("attachments") or [],
-                    channel=Ticket.Channel.WEB,
-                )
+                self.submit_once(request, form, "reply", lambda: self.process_reply(request, ticket, token, form), ticket=ticket)
+            except submissions.AlreadySent as sent:
+                if sent.same:
+                    messages.success(request, _("Your message was sent."), fail_silently=True)
+                    return redirect(self.ticket_path(ticket) + "#latest")
+                self.form_sent_already(request, form, _("This message was sent already. To send it again, press Send again."))
             except workflow.WorkflowError as error:
                 form.add_error(error.field if error.field in form.fields else None, str(error))
             else:
                 messages.success(request, _("Your message was sent."), fail_silently=True)
                 return redirect(self.ticket_path(ticket) + "#latest")
         return self.render_ticket(request, ticket, token, reply_form=form, status=400)
+
+    def process_reply(self, request, ticket, token, form):
+        """Add the visitor's reply from a valid form; returns ``(ticket, message)``."""
+        message = workflow.reply(
+            ticket,
+            by=self._actor(request, token),
+            body=form.cleaned_data["body"],
+            attachments=form.cleaned_data.get("attachments") or [],
+            channel=Ticket.Channel.WEB,
+        )
+        return ticket, message
+
+    # One post stored once, files kept across an error (``wagtail_support.submissions``) -------------------
+
+    def posted_form_state(self, request):
+        """The post's one-time token and the files kept for it, less those the visitor removed (once per request)."""
+        state = getattr(request, "_wagtail_support_form", None)
+        if state is None:
+            token = submissions.posted_token(request) if request.method == "POST" else ""
+            if token:
+                submissions.discard_kept(token, request.POST.getlist(submissions.REMOVE_FIELD))
+            state = {"token": token, "kept": submissions.kept_files(token)}
+            request._wagtail_support_form = state
+        return state
+
+    def submit_once(self, request, form, kind, move, ticket=None):
+        """Run ``move`` once per form token, with the files kept for the token before the new ones."""
+        state = self.posted_form_state(request)
+        kept = submissions.opened(state["kept"])
+        if kept:
+            form.cleaned_data["attachments"] = kept + list(form.cleaned_data.get("attachments") or [])
+        try:
+            result = submissions.submit_once(state["token"], kind, submissions.digest(request), move, ticket=ticket)
+        finally:
+            submissions.close_all(kept)
+        submissions.release_kept(state["token"])
+        return result
+
+    def submit_ticket_once(self, request, form):
+        return self.submit_once(request, form, "ticket", lambda: (self.process_ticket_submission(request, form), None))[0]
+
+    def ticket_already_sent(self, request, ticket):
+        """The same ticket form sent again (a double click, the back button): the first post's confirmation."""
+        remember_link(request, ticket, access.make_link_token(ticket))
+        return redirect(self.url + self.reverse_subpage("confirmation", kwargs={"number": ticket.number}))
+
+    def form_sent_already(self, request, form, error):
+        # The form was changed after it was sent: say so, keep what was typed, and give it a new token.
+        form.add_error(None, error)
+        self.posted_form_state(request)["token"] = ""
+
+    def form_files_context(self, request, form):
+        """The form's token (the posted one, or a new one) and its kept files, with this post's kept too."""
+        state = self.posted_form_state(request)
+        if not state["token"]:
+            state["token"] = submissions.new_token()
+        kept = state["kept"]
+        if request.method == "POST" and form is not None and "attachments" in form.fields and not form.is_spam():
+            kept = kept + submissions.keep_files(state["token"], request.FILES.getlist(form.add_prefix("attachments")), kept)
+            state["kept"] = kept
+        return {"form_token": state["token"], "kept_files": kept, "upload_limits": submissions.upload_limits()}
 
     def _state_change(self, request, number, move, done_message):
         if request.method != "POST":
