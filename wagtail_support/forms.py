@@ -5,6 +5,7 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
@@ -55,11 +56,47 @@ class AttachmentsField(forms.FileField):
         return validate_attachments([f for f in files if f])
 
 
+class LimitedTextarea(forms.Textarea):
+    """A textarea whose ``maxlength`` is the site's ``WAGTAILSUPPORT_DESCRIPTION_MAX_LENGTH``, read when shown."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if support_settings.DESCRIPTION_MAX_LENGTH:
+            context["widget"]["attrs"]["maxlength"] = str(support_settings.DESCRIPTION_MAX_LENGTH)
+        return context
+
+
+class LongTextField(forms.CharField):
+    """A visitor's text (a description, a reply) of at most ``WAGTAILSUPPORT_DESCRIPTION_MAX_LENGTH`` characters.
+
+    Counted as the browser counts for ``maxlength``: a line break is one character, although the browser
+    sends it as two ("\\r\\n").
+    """
+
+    widget = LimitedTextarea
+
+    def validate(self, value):
+        super().validate(value)
+        limit = support_settings.DESCRIPTION_MAX_LENGTH
+        length = len(value.replace("\r\n", "\n")) if value else 0
+        if limit and length > limit:
+            raise ValidationError(
+                ngettext(
+                    "At most %(limit)s character: this text has %(length)s. Shorten it, or attach the long parts as a file.",
+                    "At most %(limit)s characters: this text has %(length)s. Shorten it, or attach the long parts as a file.",
+                    limit,
+                ),
+                code="max_length",
+                params={"limit": number_format(limit, force_grouping=True), "length": number_format(length, force_grouping=True)},
+            )
+
+
 class CatalogChoiceField(forms.TypedChoiceField):
     """A service catalog entry, offered in tree order ("Parent › Child"); cleans to the ``Category``.
 
     The choices come from a ``CatalogTree`` (``Category.objects.tree()``, one query), given with
-    ``set_tree``; ``keep`` is an entry shown even when it is no longer active (the one a ticket has).
+    ``set_tree``; ``keep`` is an entry shown even when it is no longer active (the one a ticket has), in
+    its place in the tree; ``entries``: the entries offered, in tree order (the active ones by default).
     """
 
     def __init__(self, *, empty_label="", **kwargs):
@@ -68,9 +105,11 @@ class CatalogChoiceField(forms.TypedChoiceField):
         self.empty_label = empty_label
         self.set_tree(CatalogTree([]))
 
-    def set_tree(self, tree, keep=None):
+    def set_tree(self, tree, keep=None, entries=None):
         self.tree = tree
-        self.choices = [("", self.empty_label)] + [(str(pk), name) for pk, name in tree.choices(keep=keep)]
+        self.choices = [("", self.empty_label)] + [
+            (str(pk), name) for pk, name in tree.choices(entries, keep=keep)
+        ]
 
     def clean(self, value):
         pk = super().clean(value)
@@ -101,10 +140,10 @@ class TicketForm(HoneypotMixin, forms.Form):
         help_text=_("A summary of your request."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    description = forms.CharField(
+    description = LongTextField(
         label=_("Description"),
         help_text=_("The details of the problem or of your request."),
-        widget=forms.Textarea(attrs={"rows": 8}),
+        widget=LimitedTextarea(attrs={"rows": 8}),
     )
     kind = forms.ChoiceField(label=_("Type"), choices=Ticket.Kind.choices, initial=Ticket.Kind.QUESTION)
     priority = forms.ChoiceField(
@@ -142,7 +181,7 @@ class TicketForm(HoneypotMixin, forms.Form):
 
 
 class ReplyForm(HoneypotMixin, forms.Form):
-    body = forms.CharField(label=_("Your message"), widget=forms.Textarea(attrs={"rows": 6}), required=False)
+    body = LongTextField(label=_("Your message"), widget=LimitedTextarea(attrs={"rows": 6}), required=False)
     attachments = AttachmentsField(label=_("Attach files"))
 
     def clean(self):
@@ -174,6 +213,14 @@ class TicketFilterForm(forms.Form):
     period = forms.ChoiceField(label=_("Date"), choices=PERIODS, required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and (data.get("date_from") or data.get("date_to")) and data.get("period") != "custom":
+            # Dates typed without choosing "Custom" are what the visitor asked for: the period is theirs
+            # (the select shows "Custom" too; the page's script switches it as they type).
+            data = data.copy()
+            data["period"] = "custom"
+        super().__init__(data, *args, **kwargs)
 
     def clean(self):
         cleaned = super().clean()

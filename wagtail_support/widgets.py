@@ -77,3 +77,55 @@ class QuickRadioSelect(forms.RadioSelect):
             label_for = format_html(' for="{}"', attrs["id"]) if attrs.get("id") else ""
             html = format_html("<label{}>{} {}</label>", label_for, html, option["label"])
         return html
+
+
+class FilteredCheckboxList(forms.CheckboxSelectMultiple):
+    """Checkboxes (a click never drops the others, as in a multiple ``<select>``) under a filter box that
+    hides the options whose label does not contain the typed text (``checkbox-filter.js``; without it,
+    every option stays shown). Rendered in Python, one ``<li>`` per option: a large desk has hundreds
+    of agents. ``filter_label`` names the filter box."""
+
+    def __init__(self, attrs=None, choices=(), filter_label="", count_text=""):
+        super().__init__(attrs, choices)
+        # count_text: "%(shown)s of %(total)s shown", said to screen readers while filtering.
+        self.filter_label, self.count_text = filter_label, count_text
+
+    class Media:
+        js = ["wagtail_support/admin/checkbox-filter.js"]
+        css = {"all": ["wagtail_support/admin/checkbox-filter.css"]}
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        list_id = widget["attrs"].get("id") or f"id_{name}"
+        items = []
+        for _group, options, _index in widget["optgroups"]:
+            for option in options:
+                option_attrs = {key: val for key, val in option["attrs"].items() if val is not False}
+                items.append(
+                    format_html(
+                        '<li class="wsw-checklist__item" data-wsw-checklist-text="{}">'
+                        '<label for="{}"><input type="checkbox" name="{}" value="{}"{}> {}</label></li>',
+                        str(option["label"]).casefold(),
+                        option_attrs.get("id", ""),
+                        option["name"],
+                        option["value"],
+                        flatatt(option_attrs),
+                        option["label"],
+                    )
+                )
+        return format_html(
+            '<div class="wsw-checklist" data-wsw-checklist data-wsw-checklist-count-text="{}">'
+            '<div class="wsw-checklist__filter" hidden data-wsw-checklist-filter>'
+            '<label class="w-field__label" for="{}_filter">{}</label>'
+            '<input type="search" id="{}_filter" autocomplete="off" aria-controls="{}">'
+            '<p class="wsw-checklist__count" aria-live="polite" data-wsw-checklist-count></p>'
+            "</div>"
+            '<ul class="wsw-checklist__list" id="{}">{}</ul></div>',
+            self.count_text,
+            list_id,
+            self.filter_label,
+            list_id,
+            list_id,
+            list_id,
+            mark_safe("".join(items)),
+        )

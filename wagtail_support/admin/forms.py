@@ -1,13 +1,22 @@
 """Fields and forms the agents' admin shares: who a ticket goes to (``AssigneeField``), which team
 (``TeamField``), and the forms of the inbox's bulk actions built on them. The workspace's forms
-(``admin.actions``) use the same fields, so a choice is offered and checked the same way everywhere."""
+(``admin.actions``) use the same fields, so a choice is offered and checked the same way everywhere.
+
+The configuration's forms are here too (``admin.viewsets`` uses them): a team's members chosen among
+the agents (``TeamForm``), a catalog entry's parent chosen in tree order (``CategoryForm``)."""
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
 
-from ..models import Team, Ticket, person_label
-from ..widgets import QuickSelect
+from ..access import PERM_WORK
+from ..forms import CatalogChoiceField
+from ..models import Category, Team, Ticket, person_label
+from ..widgets import FilteredCheckboxList, QuickSelect
 
 
 class AssigneeField(forms.ChoiceField):
@@ -97,3 +106,70 @@ class BulkTeamForm(TicketBulkForm):
 
 class BulkPriorityForm(forms.Form):
     priority = forms.ChoiceField(label=_("New priority"), choices=Ticket.Priority.choices)
+
+
+# The configuration's forms ------------------------------------------------------------------------------
+
+
+def agent_label(user):
+    """An agent as the members list shows them: "Ann Martin (ann)", else the username alone."""
+    ident = user.get_username()
+    full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    return f"{full_name} ({ident})" if full_name and full_name != ident else ident
+
+
+def team_member_candidates(team=None):
+    """The accounts a team may have as members: active accounts given the agent permission (through the
+    "Support agents" or "Support supervisors" group, another group or directly), and the team's current
+    members, whoever they are, so that saving the form never drops one silently. A superuser holds
+    every permission without being an agent: offered only when a group or the permission says so."""
+    User = get_user_model()
+    app_label, codename = PERM_WORK.split(".", 1)
+    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    in_groups = User.groups.through.objects.filter(
+        group_id__in=Group.objects.filter(permissions__in=permission).values("pk")
+    ).values("user_id")
+    direct = User.user_permissions.through.objects.filter(permission__in=permission).values("user_id")
+    wanted = Q(is_active=True, pk__in=in_groups.union(direct))
+    if team is not None and team.pk:
+        wanted |= Q(pk__in=Team.members.through.objects.filter(team_id=team.pk).values("user_id"))
+    return User._default_manager.filter(wanted).order_by("first_name", "last_name", User.USERNAME_FIELD)
+
+
+class TeamForm(WagtailAdminModelForm):
+    """A support team. Its members are ticked in a list of the agents, by full name, with a filter box:
+    a click never unticks the others, and no requester or editor who is no agent is offered (one posted
+    by hand is refused)."""
+
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"),
+        queryset=get_user_model()._default_manager.none(),
+        required=False,
+        widget=FilteredCheckboxList(
+            filter_label=_("Find an agent"), count_text=_("%(shown)s of %(total)s agents shown")
+        ),
+        help_text=_(
+            "Agents are the accounts in the groups \"Support agents\" or \"Support supervisors\" (or with "
+            "the permission to work on tickets). Members see the team's tickets and hear about new ones."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["members"]
+        field.label_from_instance = agent_label
+        field.queryset = team_member_candidates(self.instance)
+
+
+class CategoryForm(WagtailAdminModelForm):
+    """A service catalog entry. Its parent is chosen in tree order ("Parent › Child"); the entry itself
+    and the entries under it are not offered, so the catalog never becomes a loop."""
+
+    parent = CatalogChoiceField(label=_("Parent entry"), empty_label=_("None (a top-level entry)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tree = Category.objects.tree()
+        excluded = set(tree.descendants(self.instance.pk)) if self.instance.pk else set()
+        entries = [entry for entry in tree.entries if entry.pk not in excluded]
+        self.fields["parent"].set_tree(tree, entries=entries)

@@ -8,14 +8,17 @@ to Wagtail's ``ModelViewSet`` one day changes this module only.
 
 from functools import partial
 
+from django.db.models import Case, CharField, IntegerField, Value, When
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin
 
 from ..models import CannedResponse, Category, InboundMail, OutboundMail, ResolutionCode, Team
+from .forms import CategoryForm, TeamForm
 from .paths import ticket_url
 
 
@@ -31,16 +34,63 @@ class TeamAdmin(SupportModelAdmin):
     list_display = ("name", "contact_email", "inbound_email", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "contact_email", "inbound_email")
+    # The members: a filtered checkbox list of the agents by full name (``TeamForm``).
+    edit_handler = ObjectList(
+        [
+            FieldPanel("name"),
+            FieldPanel("slug"),
+            FieldPanel("members"),
+            FieldPanel("contact_email"),
+            FieldPanel("inbound_email"),
+            FieldPanel("is_active"),
+        ],
+        base_form_class=TeamForm,
+    )
 
 
 class CategoryAdmin(SupportModelAdmin):
+    """The service catalog in tree order (parents first, then their children), named "Parent › Child",
+    read from ``Category.objects.tree()``; its form offers the parent entry in the same order."""
+
     model = Category
     menu_label = _("Service catalog")
     menu_icon = "list-ul"
-    list_display = ("full_name", "default_team", "is_active")
+    list_display = ("tree_name", "default_team", "is_active")
     list_filter = ("is_active", "default_team")
     search_fields = ("name", "description")
-    ordering = ("parent__sort_order", "sort_order", "name")
+    ordering = ("tree_position",)
+    edit_handler = ObjectList(
+        [
+            FieldPanel("name"),
+            FieldPanel("parent"),
+            FieldPanel("default_team"),
+            FieldPanel("description"),
+            FieldPanel("sort_order"),
+            FieldPanel("is_active"),
+        ],
+        base_form_class=CategoryForm,
+    )
+
+    def get_queryset(self, request):
+        # The tree's order and names as annotations (one CASE per entry: a catalog has tens or hundreds
+        # of entries), so the listing's paging, filters and search work on them as on any column.
+        entries = Category.objects.tree().entries
+        position = [When(pk=entry.pk, then=Value(index)) for index, entry in enumerate(entries)]
+        label = [When(pk=entry.pk, then=Value(entry.full_name)) for entry in entries]
+        return (
+            Category.objects.select_related("default_team")
+            .annotate(
+                tree_position=Case(*position, default=Value(len(entries)), output_field=IntegerField()),
+                tree_label=Case(*label, default="name", output_field=CharField()),
+            )
+            .order_by(*self.get_ordering(request))
+        )
+
+    def tree_name(self, obj):
+        return obj.tree_label
+
+    tree_name.short_description = _("Name")
+    tree_name.admin_order_field = "tree_position"
 
 
 class ResolutionCodeAdmin(SupportModelAdmin):

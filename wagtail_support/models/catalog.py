@@ -1,6 +1,7 @@
 """Who works tickets and how they are sorted: support teams, the service catalog (a tree), resolution codes
 and canned responses."""
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -57,6 +58,12 @@ class Team(models.Model):
         return self.name
 
 
+def _reading_key(text):
+    """``text`` as sorted by people: accents and case aside."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
 @dataclass
 class CatalogEntry:
     """One entry of the service catalog as the tree shows it (see ``CategoryQuerySet.tree``)."""
@@ -81,7 +88,9 @@ class CatalogTree:
     name). ``entries`` lists every entry once (a cycle saved by hand cannot repeat one)."""
 
     def __init__(self, categories):
-        nodes = list(categories)
+        # Siblings by order, then by name as people read it (case and accents aside: "école" among the
+        # e's, not after "Zoom" as a byte-wise ORDER BY puts it on SQLite), whatever the database.
+        nodes = sorted(categories, key=lambda node: (node.sort_order, _reading_key(node.name), node.pk))
         by_id = {node.pk: node for node in nodes}
         children, roots = {}, []
         for node in nodes:
@@ -115,12 +124,14 @@ class CatalogTree:
         return shown
 
     def choices(self, entries=None, keep=None):
-        """``(pk, "Parent › Child")`` pairs in tree order; ``keep``: a pk shown even when inactive."""
+        """``(pk, "Parent › Child")`` pairs in tree order; ``keep``: a pk shown even when inactive (in its
+        place in the tree, not at the end)."""
         entries = self.active() if entries is None else entries
-        chosen = [(entry.pk, entry.full_name) for entry in entries]
-        if keep is not None and keep in self.by_id and keep not in {pk for pk, _name in chosen}:
-            chosen.append((keep, self.by_id[keep].full_name))
-        return chosen
+        shown = {entry.pk for entry in entries}
+        if keep is not None and keep in self.by_id and keep not in shown:
+            shown.add(keep)
+            entries = [entry for entry in self.entries if entry.pk in shown]
+        return [(entry.pk, entry.full_name) for entry in entries]
 
     def descendants(self, pk):
         """``pk`` and the ids of every entry under it."""

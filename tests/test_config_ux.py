@@ -1,0 +1,232 @@
+"""Configuration that fits people: a team's members ticked among the agents by full name, the service
+catalog in tree order wherever an entry is chosen or listed, and saved replies in the ticket's language
+first. (The mail logs' labels and preview are in ``test_admin_config``; the history in ``test_history``.)
+"""
+
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib.auth.models import Permission
+
+from tests import factories
+from wagtail_support.admin.viewsets import url_for
+from wagtail_support.forms import TicketForm
+from wagtail_support.models import Category, Team
+
+pytestmark = pytest.mark.django_db
+
+
+def soup(response):
+    assert response.status_code == 200, response.status_code
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def team_form_post(team, **overrides):
+    data = {
+        "name": team.name,
+        "slug": team.slug,
+        "contact_email": team.contact_email,
+        "inbound_email": team.inbound_email,
+        "is_active": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+# Team members: a filtered checkbox list of the agents ----------------------------------------------------
+
+
+@pytest.fixture
+def people(team, agent, colleague, supervisor, requester, django_user_model):
+    """Everyone a site has: agents, a supervisor, a requester, an editor, a superuser, a direct holder of
+    the agent permission and an agent whose account was closed."""
+    editor = factories.make_user("editor", first_name="Eddie", last_name="Editor")
+    editor.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    owner = django_user_model.objects.create_superuser("owner", "owner@example.com", factories.PASSWORD)
+    direct = factories.make_user("dina", first_name="Dina", last_name="Direct")
+    direct.user_permissions.add(Permission.objects.get(codename="work_on_tickets"))
+    gone = factories.make_agent("gone", first_name="Gus", last_name="Gone")
+    gone.is_active = False
+    gone.save()
+    return {"editor": editor, "owner": owner, "direct": direct, "gone": gone, "colleague": colleague}
+
+
+def member_boxes(page):
+    return {box["value"]: box for box in page.select('input[type="checkbox"][name="members"]')}
+
+
+def test_team_members_are_the_agents_ticked_by_full_name(client, supervisor, team, agent, colleague, people):
+    client.force_login(supervisor)
+
+    page = soup(client.get(url_for(Team, "edit", team.pk)))
+
+    boxes = member_boxes(page)
+    labels = {value: page.find("label", attrs={"for": box["id"]}).get_text(" ", strip=True) for value, box in boxes.items()}
+    assert labels == {
+        str(agent.pk): "Alice Agent (agent)",
+        str(colleague.pk): "Carl Colleague (colleague)",
+        str(supervisor.pk): "Sue Supervisor (supervisor)",
+        str(people["direct"].pk): "Dina Direct (dina)",
+    }
+    # The current members are ticked, the others not; no requester, editor, superuser or closed account.
+    assert {value for value, box in boxes.items() if box.has_attr("checked")} == {str(agent.pk), str(colleague.pk)}
+    # In the order people read names: by first name.
+    assert list(labels.values()) == sorted(labels.values())
+    # Checkboxes, not a multiple <select> where a plain click unselects everyone else.
+    assert not page.select('select[name="members"]')
+
+
+def test_the_members_list_has_a_labelled_filter_box(client, supervisor, team, agent):
+    client.force_login(supervisor)
+
+    page = soup(client.get(url_for(Team, "create")))
+
+    box = page.select_one('[data-wsw-checklist] input[type="search"]')
+    label = page.find("label", attrs={"for": box["id"]})
+    assert label.get_text(strip=True) == "Find an agent"
+    assert box["aria-controls"] == page.select_one(".wsw-checklist__list")["id"]
+    assert page.find("script", src=lambda src: src and src.endswith("wagtail_support/admin/checkbox-filter.js"))
+
+
+def test_ticking_members_saves_exactly_those(client, supervisor, team, agent, colleague, people):
+    client.force_login(supervisor)
+
+    response = client.post(
+        url_for(Team, "edit", team.pk), team_form_post(team, members=[colleague.pk, people["direct"].pk])
+    )
+
+    assert response.status_code == 302
+    assert set(team.members.all()) == {colleague, people["direct"]}
+
+
+@pytest.mark.parametrize("who", ["requester", "editor", "owner", "gone"])
+def test_a_non_agent_posted_by_hand_is_refused(client, supervisor, team, agent, requester, people, who):
+    outsider = requester if who == "requester" else people[who]
+    client.force_login(supervisor)
+
+    response = client.post(url_for(Team, "edit", team.pk), team_form_post(team, members=[agent.pk, outsider.pk]))
+
+    assert response.status_code == 200
+    errors = soup(response).select_one(".w-field--error, .error-message, .w-field__errors")
+    assert errors is not None and "valid choice" in response.content.decode()
+    assert set(team.members.all()) == {agent, people["colleague"]}  # unchanged
+
+
+def test_a_member_who_is_no_longer_an_agent_stays_offered_until_unticked(client, supervisor, team, agent, requester):
+    # Someone added before the rule (or whose group was taken away): shown ticked, so saving the
+    # form keeps them unless a supervisor unticks them.
+    team.members.add(requester)
+    client.force_login(supervisor)
+
+    boxes = member_boxes(soup(client.get(url_for(Team, "edit", team.pk))))
+    assert boxes[str(requester.pk)].has_attr("checked")
+
+    client.post(url_for(Team, "edit", team.pk), team_form_post(team, members=[agent.pk, requester.pk]))
+    assert set(team.members.all()) == {agent, requester}
+    client.post(url_for(Team, "edit", team.pk), team_form_post(team, members=[agent.pk]))
+    assert set(team.members.all()) == {agent}
+
+
+# The service catalog in tree order ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def catalog(team):
+    """A catalog created out of order: children before parents, names whose byte order differs."""
+    software = factories.make_category("Software", team, sort_order=2)
+    hardware = factories.make_category("Hardware", team, sort_order=1)
+    return {
+        "zoom": factories.make_category("Zoom", parent=software),
+        "ecole": factories.make_category("École en ligne", parent=software),
+        "excel": factories.make_category("excel", parent=software),
+        "software": software,
+        "printers": factories.make_category("Printers", parent=hardware),
+        "laptops": factories.make_category("Laptops", parent=hardware),
+        "hardware": hardware,
+        "old": factories.make_category("Old", parent=hardware, is_active=False),
+    }
+
+
+TREE_ORDER = [
+    "Hardware",
+    "Hardware › Laptops",
+    "Hardware › Printers",
+    "Software",
+    "Software › École en ligne",
+    "Software › excel",
+    "Software › Zoom",
+]
+
+# With the inactive entry, in its place.
+WITH_OLD = TREE_ORDER[:2] + ["Hardware › Old"] + TREE_ORDER[2:]
+
+
+def option_labels(select):
+    return [option.get_text(strip=True) for option in select.find_all("option") if option.get("value")]
+
+
+def test_the_visitor_topic_list_is_in_tree_order(catalog):
+    form = TicketForm()
+
+    assert [label for value, label in form.fields["category"].choices if value] == TREE_ORDER
+
+
+def test_the_parent_entry_select_is_in_tree_order_without_the_entry_and_its_children(client, supervisor, catalog):
+    client.force_login(supervisor)
+
+    page = soup(client.get(url_for(Category, "edit", catalog["hardware"].pk)))
+
+    # Neither Hardware nor what is under it (a loop); the inactive entry is under Hardware too.
+    assert option_labels(page.select_one('select[name="parent"]')) == [
+        "Software",
+        "Software › École en ligne",
+        "Software › excel",
+        "Software › Zoom",
+    ]
+    create_page = soup(client.get(url_for(Category, "create")))
+    assert option_labels(create_page.select_one('select[name="parent"]')) == WITH_OLD
+
+
+@pytest.mark.parametrize("parent", ["hardware", "laptops"])
+def test_an_entry_cannot_be_put_under_itself_or_its_children(client, supervisor, catalog, parent):
+    client.force_login(supervisor)
+    hardware = catalog["hardware"]
+
+    response = client.post(
+        url_for(Category, "edit", hardware.pk),
+        {"name": "Hardware", "parent": catalog[parent].pk, "sort_order": 1, "is_active": "on"},
+    )
+
+    assert response.status_code == 200 and "valid choice" in response.content.decode()
+    hardware.refresh_from_db()
+    assert hardware.parent is None
+
+
+def test_moving_an_entry_under_another_parent(client, supervisor, catalog):
+    client.force_login(supervisor)
+
+    response = client.post(
+        url_for(Category, "edit", catalog["printers"].pk),
+        {"name": "Printers", "parent": catalog["software"].pk, "sort_order": 0, "is_active": "on"},
+    )
+
+    assert response.status_code == 302
+    assert Category.objects.get(pk=catalog["printers"].pk).parent == catalog["software"]
+
+
+def test_the_catalog_listing_is_in_tree_order(client, supervisor, catalog):
+    client.force_login(supervisor)
+
+    page = soup(client.get(url_for(Category, "index")))
+
+    names = [row.select("td")[0].get_text(" ", strip=True) for row in page.select("table.listing tbody tr")]
+    assert [name.split(" Edit")[0] for name in names] == WITH_OLD
+
+
+def test_an_inactive_entry_kept_on_a_ticket_is_shown_in_its_place(catalog):
+    from wagtail_support.forms import CatalogChoiceField
+
+    field = CatalogChoiceField()
+    field.set_tree(Category.objects.tree(), keep=catalog["old"].pk)
+
+    labels = [label for value, label in field.choices if value]
+    assert labels == WITH_OLD
