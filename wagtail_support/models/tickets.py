@@ -65,6 +65,10 @@ class TicketQuerySet(models.QuerySet):
     def not_closed(self):
         return self.exclude(status=Ticket.Status.CLOSED)
 
+    def awaiting_agent(self):
+        """Not closed, and the requester's side wrote last: they wait for us."""
+        return self.not_closed().filter(awaiting_agent_since__isnull=False)
+
 
 class Ticket(models.Model):
     """A support request ("demande", "dossier d'assistance")."""
@@ -192,6 +196,12 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True, editable=False)
+    # Since when the requester's side waits for us: the time of their first public message after our last
+    # public reply (the opening message counts), ``None`` once we answered. Kept by the workflow with each
+    # message, so the inbox marks and sorts waiting tickets without reading the messages.
+    awaiting_agent_since = models.DateTimeField(
+        _("waiting for the support team since"), null=True, blank=True, editable=False
+    )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
     close_reason = models.CharField(
         _("reason for closing"), max_length=30, choices=CloseReason.choices, blank=True, editable=False
@@ -247,6 +257,13 @@ class Ticket(models.Model):
             models.Index(
                 fields=["-updated_at", "-number"],
                 name="ws_ticket_backlog_updated",
+                condition=~models.Q(status="closed"),
+            ),
+            # "Waiting for us": the backlog's waiting tickets, longest waiting first (the inbox's sort and
+            # its "Waiting for us" view); tickets that wait for nobody come last (NULLs sort last).
+            models.Index(
+                fields=["awaiting_agent_since", "number"],
+                name="ws_ticket_backlog_waiting",
                 condition=~models.Q(status="closed"),
             ),
             # On PostgreSQL, migration 0011 adds trigram indexes for the inbox search (subject, requester
