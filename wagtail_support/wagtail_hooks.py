@@ -8,6 +8,7 @@ from wagtail.snippets.models import register_snippet
 from .admin import menu, urls, viewsets
 from .admin.bulk_actions import BULK_ACTIONS
 from .admin.faq import FAQViewSetGroup
+from .admin.first_run import FirstRunPanel
 from .admin.history import register_ticket_log_actions
 from .admin.panels import SupportNotificationsPanel, TicketsForMyTeamsPanel
 from .groups import REGISTERED_PERMISSIONS
@@ -45,6 +46,13 @@ def register_support_notifications_panel(request, user, profile):
 def add_tickets_for_my_teams_panel(request, panels):
     if TicketsForMyTeamsPanel.is_shown_to(request.user):
         panels.append(TicketsForMyTeamsPanel(request))
+
+
+@hooks.register("construct_homepage_panels")
+def add_first_run_panel(request, panels):
+    # Supervisors only, and it renders nothing once the site lacks nothing.
+    if FirstRunPanel.is_shown_to(request.user):
+        panels.append(FirstRunPanel(request))
 
 
 for _bulk_action in BULK_ACTIONS:
