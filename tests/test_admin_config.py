@@ -492,3 +492,154 @@ def test_site_owner_lets_agents_edit_canned_responses_in_the_group_editor(client
     client.force_login(agent)
     assert client.get(url("cannedresponse", "edit", canned.pk)).status_code == 200
     assert refused_to_admin_home(client.get(url("team", "edit", agent.support_teams.get().pk)))
+
+
+# The mail logs: labels, not codes, and a preview of the mail ------------------------------------------------
+
+
+from wagtail_support import access, workflow  # noqa: E402
+from wagtail_support.admin.mail_preview import SIGNED_VALUE  # noqa: E402
+from wagtail_support.models import InboundMail, Message, OutboundMail  # noqa: E402
+from wagtail_support.notifications.render import build_email  # noqa: E402
+
+HOSTILE = '<script>alert("x")</script><img src="https://tracker.example/pixel.gif" onerror="alert(1)">'
+
+
+@pytest.fixture
+def reply_mail(ticket, agent, support_page):
+    """The mail of Alice's reply to Rita, with markup typed in the reply."""
+    workflow.reply(ticket, by=agent, body=f"Try again now. {HOSTILE}")
+    return OutboundMail.objects.get(event="agent_reply")
+
+
+def main_text(response):
+    return soup(response).select_one("main").get_text(" ", strip=True)
+
+
+def inspect_fields(response):
+    page = soup(response)
+    return {dt.get_text(strip=True): dt.find_next_sibling("dd").get_text(" ", strip=True) for dt in page.select("main dl dt")}
+
+
+def test_outgoing_mail_list_speaks_in_labels(client, supervisor, reply_mail):
+    client.force_login(supervisor)
+
+    response = client.get(url_for(OutboundMail, "index"))
+
+    text = main_text(response)
+    assert "Reply from the support team" in text  # the event, in the list and in its filter
+    assert "agent_reply" not in text
+    filters = [link.get_text(strip=True) for link in soup(response).select("main a[href*='audience=']")]
+    assert filters == ["Requester", "Agent"]
+    # Column headings as people write them.
+    headings = [th.get_text(" ", strip=True) for th in soup(response).select("main table thead th")]
+    assert all(heading[:1].isupper() for heading in headings if heading), headings
+
+
+def test_outgoing_mail_filter_by_event_label(client, supervisor, reply_mail, ticket, agent):
+    workflow.reply(ticket, by=agent, body="A note for the team.", internal=True)
+    client.force_login(supervisor)
+
+    response = client.get(url_for(OutboundMail, "index"), {"event": "agent_reply"})
+
+    rows = soup(response).select("main table tbody tr")
+    assert len(rows) == OutboundMail.objects.filter(event="agent_reply").count() >= 1
+    assert "Internal note" in main_text(client.get(url_for(OutboundMail, "index")))
+
+
+def test_outgoing_mail_inspect_shows_labels(client, supervisor, reply_mail):
+    client.force_login(supervisor)
+
+    fields = inspect_fields(client.get(url_for(OutboundMail, "inspect", reply_mail.pk)))
+
+    assert fields["Event"] == "Reply from the support team"
+    assert fields["Audience"] == "Requester"
+    assert fields["Recipient"] == "requester@example.com"
+    assert fields["Language"] in {"English", ""} or fields["Language"] == "-"
+    assert all(label[:1].isupper() for label in fields), list(fields)
+
+
+def test_outgoing_mail_preview_shows_the_mail_as_sent_in_a_sandbox(client, supervisor, reply_mail):
+    client.force_login(supervisor)
+    sent = build_email(reply_mail)
+
+    response = client.get(url_for(OutboundMail, "inspect", reply_mail.pk))
+
+    page = soup(response)
+    preview = page.select_one(".wsw-mail-preview")
+    text = preview.get_text(" ", strip=True)
+    assert sent.subject in text and "requester@example.com" in text and sent.from_email in text
+    assert "Try again now." in preview.select_one(".wsw-mail-preview__text").get_text()
+    (frame,) = preview.select("iframe")
+    assert frame.has_attr("sandbox") and not frame["sandbox"]  # empty: no script, no form, no same origin
+    assert "Try again now." in frame["srcdoc"]
+    # The markup typed in the reply is text in the mail and never markup in the admin page.
+    assert not [s for s in page.find_all("script") if "alert" in s.get_text()]
+    assert not page.find("img", src="https://tracker.example/pixel.gif")
+    assert "<script>alert" not in response.content.decode()
+
+
+def test_the_preview_hides_the_requesters_signed_link(client, supervisor, reply_mail):
+    client.force_login(supervisor)
+    sent = build_email(reply_mail)
+    tokens = SIGNED_VALUE.findall(sent.body)
+    # The real mail carries the requester's link (else this test proves nothing).
+    assert tokens and access.read_link_token(tokens[0].replace("%3A", ":")) is not None
+
+    body = client.get(url_for(OutboundMail, "inspect", reply_mail.pk)).content.decode()
+
+    assert not [t for t in SIGNED_VALUE.findall(body) if access.read_link_token(t.replace("%3A", ":"))]
+    assert "…" in body
+
+
+def test_a_mail_record_that_would_leak_a_note_has_no_preview(client, supervisor, ticket, agent, support_page):
+    # A record pointing a requester at an internal note (made by hand: the workflow never writes one).
+    workflow.reply(ticket, by=agent, body="Secret: the SSO key leaked again.", internal=True)
+    note = Message.objects.get(body__startswith="Secret")
+    forged = OutboundMail.objects.create(
+        ticket=ticket, message=note, event="agent_reply", audience="requester",
+        recipient="requester@example.com", internet_message_id="<forged@example.com>",
+    )
+    client.force_login(supervisor)
+
+    response = client.get(url_for(OutboundMail, "inspect", forged.pk))
+
+    assert response.status_code == 200
+    assert "SSO key" not in response.content.decode()
+    assert "has no preview" in main_text(response)
+
+
+RAW_INBOUND = (
+    "From: Mallory <mallory@example.net>\r\n"
+    "To: support@example.com\r\n"
+    "Subject: Invoice overdue\r\n"
+    "MIME-Version: 1.0\r\n"
+    'Content-Type: multipart/alternative; boundary="b1"\r\n\r\n'
+    "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nPlease pay the attached invoice.\r\n"
+    "--b1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+    f"<p>Please <b>pay</b> now.</p>{HOSTILE}\r\n"
+    "--b1--\r\n"
+)
+
+
+def test_incoming_mail_preview_shows_its_html_as_text_only(client, supervisor):
+    record = InboundMail.objects.create(
+        dedupe_key="mallory-1", from_email="mallory@example.net", subject="Invoice overdue",
+        status=InboundMail.Status.QUARANTINED, reason=InboundMail.Reason.UNKNOWN_SENDER, raw=RAW_INBOUND,
+    )
+    client.force_login(supervisor)
+
+    response = client.get(url_for(InboundMail, "inspect", record.pk))
+
+    page = soup(response)
+    preview = page.select_one(".wsw-mail-preview")
+    text = preview.get_text(" ", strip=True)
+    assert "Invoice overdue" in text and "mallory@example.net" in text and "support@example.com" in text
+    assert "Please pay the attached invoice." in text
+    assert "Please pay now." in text  # the HTML part, as text
+    assert not preview.find("iframe") and not preview.find("b")
+    assert not page.find("img", src="https://tracker.example/pixel.gif")
+    assert not [s for s in page.find_all("script") if "alert" in s.get_text()]
+    fields = inspect_fields(response)
+    assert fields["Reason"] == "The sender takes no part in the ticket" and fields["Status"] == "Quarantined"
+    assert "Sender" in fields and "Received" in fields

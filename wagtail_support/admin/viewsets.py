@@ -8,17 +8,21 @@ to Wagtail's ``ModelViewSet`` one day changes this module only.
 
 from functools import partial
 
+from django.contrib.admin import SimpleListFilter
 from django.db.models import Case, CharField, IntegerField, Value, When
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy
+from django.utils.text import capfirst
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin
+from wagtail_modeladmin.views import InspectView
 
 from ..models import CannedResponse, Category, InboundMail, OutboundMail, ResolutionCode, Team
 from .forms import CategoryForm, TeamForm
+from .mail_preview import inbound_preview, outbound_preview
 from .paths import ticket_url
 
 
@@ -123,9 +127,78 @@ class ReadOnlyPermissionHelper(PermissionHelper):
         return False
 
 
+# The mail logs speak in labels, not codes: every event of ``notifications`` and both audiences.
+EVENT_LABELS = {
+    **OutboundMail.EVENT_LABELS,
+    "internal_note": _("Internal note"),
+    "team_changed": _("Moved to another team"),
+    "closed_by_requester": _("Closed by the requester"),
+}
+AUDIENCE_LABELS = {"requester": _("Requester"), "agent": _("Agent")}
+
+
+def event_label(code):
+    return EVENT_LABELS.get(code, code)
+
+
+def language_label(code):
+    if not code:
+        return ""
+    try:
+        return capfirst(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
+class LabelledListFilter(SimpleListFilter):
+    """A filter on a code field without choices (``event``, ``audience``), offering its labels."""
+
+    labels = {}
+
+    def lookups(self, request, model_admin):
+        return [(code, capfirst(label)) for code, label in self.labels.items()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.parameter_name: self.value()})
+        return queryset
+
+
+class EventFilter(LabelledListFilter):
+    title = _("event")
+    parameter_name = "event"
+    labels = EVENT_LABELS
+
+
+class AudienceFilter(LabelledListFilter):
+    title = _("audience")
+    parameter_name = "audience"
+    labels = AUDIENCE_LABELS
+
+
+class MailInspectView(InspectView):
+    """A mail record: its fields under their names as people write them ("Recipient", not "recipient"),
+    codes as labels, and a preview of the mail (``admin.mail_preview``)."""
+
+    DISPLAY = {"event": event_label, "audience": lambda code: AUDIENCE_LABELS.get(code, code), "language": language_label}
+
+    def get_field_label(self, field_name, field=None):
+        return capfirst(super().get_field_label(field_name, field))
+
+    def get_field_display_value(self, field_name, field=None):
+        if field_name in self.DISPLAY:
+            value = self.DISPLAY[field_name](getattr(self.instance, field_name))
+            return value or self.model_admin.get_empty_value_display(field_name)
+        return super().get_field_display_value(field_name, field)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(preview=self.model_admin.preview(self.instance), **kwargs)
+
+
 class MailAdminMixin:
     permission_helper_class = ReadOnlyPermissionHelper
     inspect_view_enabled = True
+    inspect_view_class = MailInspectView
     list_per_page = 50
 
     def ticket_link(self, obj):
@@ -142,8 +215,8 @@ class OutboundMailAdmin(MailAdminMixin, SupportModelAdmin):
     model = OutboundMail
     menu_label = gettext_lazy("Outgoing mail")
     menu_icon = "mail"
-    list_display = ("created_at", "recipient", "event_label", "ticket_link", "status", "attempts", "error")
-    list_filter = ("status", "event", "audience")
+    list_display = ("created_at", "recipient", "event_label", "subject", "ticket_link", "status", "attempts", "error")
+    list_filter = ("status", EventFilter, AudienceFilter)
     search_fields = ("recipient", "internet_message_id", "esp_message_id", "subject")
     inspect_view_fields = (
         "ticket", "message", "event", "audience", "recipient", "language", "subject", "internet_message_id",
@@ -152,9 +225,12 @@ class OutboundMailAdmin(MailAdminMixin, SupportModelAdmin):
     inspect_template_name = "wagtail_support/admin/outbound_mail_inspect.html"
 
     def event_label(self, obj):
-        return obj.event_label
+        return event_label(obj.event)
 
     event_label.short_description = gettext_lazy("Event")
+
+    def preview(self, mail):
+        return outbound_preview(mail)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("ticket")
@@ -172,6 +248,9 @@ class InboundMailAdmin(MailAdminMixin, SupportModelAdmin):
         "status", "reason", "note", "ticket", "message",
     )
     inspect_template_name = "wagtail_support/admin/inbound_mail_inspect.html"
+
+    def preview(self, record):
+        return inbound_preview(record)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("ticket").defer("raw")
