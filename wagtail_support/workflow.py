@@ -163,6 +163,7 @@ def open_ticket(
             came_from=came_from,
             language=language or "",
             follows=follows,
+            awaiting_agent_since=timezone.now(),  # the requester's opening message waits for us
         )
         message = Message.objects.create(
             ticket=ticket,
@@ -280,6 +281,12 @@ def _add_message_row(row, actor, body, *, internal, set_pending, channel, attach
         channel=channel,
         unverified=unverified,
     )
+    if not internal:
+        # The inbox's "Waiting for us": since the requester's side's first message after our last reply.
+        waiting = None if staff else (row.awaiting_agent_since or message.created_at)
+        if waiting != row.awaiting_agent_since:
+            row.awaiting_agent_since = waiting
+            fields.add("awaiting_agent_since")
     stored = store_attachments(message, attachments, saved_files)
     _save(row, fields, "note" if internal else "reply", actor)
     _announce(signals.message_added, sender=Message, message=message, ticket=row, actor=actor.log_user)
