@@ -297,8 +297,9 @@ def test_inbox_page_shows_wagtail_furniture(agent, ticket):
     assert 'data-bulk-action-footer="TICKET"' in content
     assert "wagtailadmin/js/bulk-actions.js" in content
     assert f'id="ticket_{ticket.pk}_title"' in content
-    for view in ("mine", "teams", "unassigned", "open"):
+    for view in ("mine", "teams", "unassigned", "waiting", "all"):
         assert f"?view={view}" in content
+    assert "?view=open" not in content  # "Every team" is a supervisor's view
     assert reverse("wagtail_bulk_action", args=["wagtail_support", "ticket", "assign"]) in content
 
 
@@ -377,9 +378,10 @@ def test_filter_assignee(agent, colleague, assorted):
 def test_filter_team(supervisor, team, assorted, other_ticket, settings):
     settings.WAGTAILSUPPORT_DEFAULT_TEAM = None
     client = login(supervisor)
-    assert pks(inbox(client, team=str(team.pk))) == {
+    assert pks(inbox(client, team=str(team.pk), view="all")) == {
         t.pk for k, t in assorted.items() if k != "child_category"
     }
+    assert assorted["closed"].pk not in pks(inbox(client, team=str(team.pk)))  # the default view: not closed
     assert pks(inbox(client, team=str(other_ticket.team_id))) == {other_ticket.pk}
     lost = factories.open_ticket(requester_email="lost@example.com", subject="No team at all")
     assert lost.team_id is None
@@ -390,7 +392,8 @@ def test_filter_category_includes_the_entries_below(agent, category, assorted):
     client = login(agent)
     assert pks(inbox(client, category=str(assorted["child_category"].pk))) == {assorted["billing_high"].pk}
     assert assorted["billing_high"].pk in pks(inbox(client, category=str(category.pk)))
-    assert len(pks(inbox(client, category=str(category.pk)))) == 5
+    assert len(pks(inbox(client, category=str(category.pk), view="all"))) == 5
+    assert len(pks(inbox(client, category=str(category.pk)))) == 4  # not closed
 
 
 def test_filter_created_date_range(agent, category):
@@ -468,8 +471,10 @@ def test_view_teams_of_a_supervisor_is_their_teams(other_team, assorted, other_t
 def test_view_links_show_counts_and_the_active_view(agent, assorted):
     response = inbox(login(agent), view="mine")
     links = {link["value"]: link for link in response.context["view_links"]}
-    assert links["mine"]["active"] and not links["open"]["active"]
-    assert (links["mine"]["count"], links["unassigned"]["count"], links["open"]["count"]) == (1, 2, 4)
+    assert links["mine"]["active"] and not links["teams"]["active"]
+    assert (links["mine"]["count"], links["unassigned"]["count"], links["teams"]["count"]) == (1, 2, 4)
+    assert "open" not in links  # "Every team" is the same as "My teams" for an agent: not offered
+    assert not response.context["all_link"]["active"] and response.context["all_link"]["count"] is None
 
 
 def test_views_combine_with_filters(agent, assorted):
@@ -579,7 +584,7 @@ def test_default_order_is_newest_activity_first(agent, category):
     "ordering", ["password", "requester_user__password", "-", "", "?", "assignee__password", "__str__"]
 )
 def test_unknown_sort_is_ignored(agent, assorted, ordering):
-    response = inbox(login(agent), ordering=ordering)
+    response = inbox(login(agent), ordering=ordering, view="all")
     assert response.context["ordering"] == "-updated_at"
     assert len(listed(response)) == 5
 
@@ -942,3 +947,217 @@ def test_a_long_listing_counts_only_up_to_the_limit(agent, category, monkeypatch
     assert "More than" not in page
     assert "6 tickets" in page
     assert "There are 6 matches" in inbox(client, q="Printer").content.decode()
+
+
+# Built for triage: the default view, "Waiting for us", counts that match, the menu's count, one-line rows ---
+
+
+def test_the_inbox_opens_on_my_teams_not_closed_newest_activity_first(agent, assorted, other_ticket):
+    response = inbox(login(agent))
+    not_closed = {t.pk for k, t in assorted.items() if k not in ("closed", "child_category")}
+    assert pks(response) == not_closed
+    assert response.context["view"].current_view == "teams"
+    assert response.context["ordering"] == "-updated_at"
+    updated = [t.updated_at for t in listed(response)]
+    assert updated == sorted(updated, reverse=True)
+    # The default view is no "active filter": no pill, no "There are n matches".
+    assert not response.context["is_filtering"]
+    content = response.content.decode()
+    assert 'data-ws-view="teams"' in content and 'aria-current="page"' in content
+    assert "There are" not in content
+
+
+def test_all_tickets_is_a_view_of_its_own_with_the_closed_ones(agent, assorted):
+    client = login(agent)
+    response = inbox(client, view="all")
+    assert assorted["closed"].pk in pks(response)
+    assert response.context["all_link"]["active"]
+    # An empty or unknown view is the default one.
+    assert assorted["closed"].pk not in pks(inbox(client, view=""))
+    assert assorted["closed"].pk not in pks(inbox(client, view="everything"))
+
+
+def test_a_status_or_a_search_looks_at_every_status_within_the_view(agent, assorted):
+    client = login(agent)
+    closed = assorted["closed"]
+    assert pks(inbox(client, status="closed")) == {closed.pk}
+    assert pks(inbox(client, view="teams", status="closed")) == {closed.pk}
+    assert pks(inbox(client, q=closed.reference)) == {closed.pk}
+    assert pks(inbox(client, q="old problem")) == {closed.pk}
+    # "Assigned to me" + "Closed": my closed tickets (none).
+    assert pks(inbox(client, view="mine", status="closed")) == set()
+
+
+def test_the_default_view_of_an_agent_of_no_team_is_what_they_may_see(team, ticket, anon_ticket):
+    loner = factories.make_agent("loner", first_name="Lone", last_name="Agent")
+    assign_then_leave_team(loner, ticket)
+    assert pks(inbox(login(loner))) == {ticket.pk}
+
+
+def test_a_supervisor_opens_on_their_teams_and_may_see_every_team(other_team, assorted, other_ticket, supervisor):
+    boss = factories.make_supervisor("boss", other_team)
+    client = login(boss)
+    assert pks(inbox(client)) == {other_ticket.pk}
+    response = inbox(client, view="open")
+    assert other_ticket.pk in pks(response) and assorted["pending"].pk in pks(response)
+    assert assorted["closed"].pk not in pks(response)
+    assert {link["value"] for link in response.context["view_links"]} >= {"teams", "open"}
+    # A supervisor of no team: every team's tickets that are not closed.
+    assert pks(inbox(login(supervisor))) == {other_ticket.pk} | {
+        t.pk for k, t in assorted.items() if k not in ("closed", "child_category")
+    }
+
+
+@pytest.mark.parametrize("who", ["agent", "boss", "supervisor"])
+def test_each_view_count_is_the_number_of_tickets_its_listing_shows(
+    who, agent, colleague, other_team, category, assorted, other_ticket, supervisor
+):
+    users = {"agent": agent, "boss": factories.make_supervisor("boss", other_team), "supervisor": supervisor}
+    workflow.reply(assorted["billing_high"], by=agent, body="Answered: no longer waits for us.")
+    workflow.reply(assorted["pending"], by=colleague, body="Asked something.", set_pending=True)
+    client = login(users[who])
+    links = inbox(client).context["view_links"]
+    assert {link["value"] for link in links} >= {"teams", "mine", "unassigned", "waiting"}
+    for link in links:
+        response = client.get(link["url"])
+        assert response.context["paginator"].count == link["count"], link["value"]
+        assert all(t.status != "closed" for t in listed(response))
+
+
+def test_the_view_names_say_what_they_count(agent, assorted):
+    content = inbox(login(agent)).content.decode()
+    assert "Open and pending:" in content
+    assert "All open" not in content
+    assert "All tickets, closed included" in content
+
+
+# Waiting for us
+
+
+def waiting_since(ticket):
+    return Ticket.objects.values_list("awaiting_agent_since", flat=True).get(pk=ticket.pk)
+
+
+def test_a_new_ticket_waits_for_us_and_a_public_reply_answers_it(agent, requester, category):
+    ticket = factories.open_ticket(requester, category=category)
+    opened = waiting_since(ticket)
+    assert opened is not None and abs((opened - ticket.created_at).total_seconds()) < 1
+    workflow.reply(ticket, by=agent, body="Internal: checking.", internal=True)
+    assert waiting_since(ticket) == opened  # a note answers nobody
+    workflow.reply(ticket, by=agent, body="Could you send a screenshot?", set_pending=True)
+    assert waiting_since(ticket) is None
+    workflow.reply(ticket, by=requester, body="Here it is.")
+    answered = waiting_since(ticket)
+    assert answered is not None and answered > opened
+    workflow.reply(ticket, by=requester, body="And another one.")
+    assert waiting_since(ticket) == answered  # waiting since the first unanswered message
+    workflow.reply(ticket, by=agent, body="Thanks, fixed.")
+    assert waiting_since(ticket) is None
+
+
+def test_the_waiting_marker_view_and_sort(agent, requester, category):
+    client = login(agent)
+    answered, old_wait, new_wait = (
+        factories.open_ticket(requester, subject=s, category=category) for s in ("Answered", "Old wait", "New wait")
+    )
+    workflow.reply(answered, by=agent, body="Done.")
+    now = timezone.now()
+    Ticket.objects.filter(pk=old_wait.pk).update(awaiting_agent_since=now - datetime.timedelta(hours=3, minutes=2))
+    Ticket.objects.filter(pk=new_wait.pk).update(awaiting_agent_since=now - datetime.timedelta(minutes=20))
+    workflow.change_details(old_wait, priority="high", by=agent)  # newest activity, yet waiting longest
+
+    response = inbox(client)
+    content = response.content.decode()
+    assert content.count('class="w-status ws-waiting"') == 2
+    assert "Waiting 3 h" in content and "Waiting 20 min" in content
+    assert pks(inbox(client, view="waiting")) == {old_wait.pk, new_wait.pk}
+    assert [t.pk for t in listed(inbox(client, ordering="waiting"))] == [old_wait.pk, new_wait.pk, answered.pk]
+    assert [t.pk for t in listed(inbox(client, ordering="-waiting"))] == [new_wait.pk, old_wait.pk, answered.pk]
+    # A closed ticket waits for nobody, whatever its field says.
+    workflow.abandon(old_wait, by=agent)
+    assert pks(inbox(client, view="waiting")) == {new_wait.pk}
+    closed_row = inbox(client, view="all", ordering="reference").content.decode()
+    assert closed_row.count('class="w-status ws-waiting"') == 1
+
+
+def test_the_migration_fills_in_who_waits_from_the_stored_conversations(agent, requester, category):
+    import importlib
+
+    from django.apps import apps
+
+    fill = importlib.import_module("wagtail_support.migrations.0015_ticket_awaiting_agent_since")
+    new = factories.open_ticket(requester, category=category)
+    answered = factories.open_ticket(requester, category=category)
+    workflow.reply(answered, by=agent, body="Done.")
+    again = factories.open_ticket(requester, category=category)
+    workflow.reply(again, by=agent, body="Question?")
+    workflow.reply(again, by=agent, body="Internal.", internal=True)
+    workflow.reply(again, by=requester, body="Answer.")
+    expected = {t.pk: waiting_since(t) for t in (new, answered, again)}
+    Ticket.objects.update(awaiting_agent_since=None)
+
+    class SchemaEditor:
+        connection = connection
+
+    fill.fill_awaiting_agent_since(apps, SchemaEditor())
+    filled = {t.pk: waiting_since(t) for t in (new, answered, again)}
+    assert filled[answered.pk] is None and expected[answered.pk] is None
+    # The workflow takes the time as it opens the ticket, the migration its first message's: the same second.
+    for ticket in (new, again):
+        assert abs((filled[ticket.pk] - expected[ticket.pk]).total_seconds()) < 1
+
+
+# The Support menu's count
+
+
+def sidebar_labels(response):
+    """The labels of the Wagtail sidebar's menu, from the props it is rendered from."""
+    import json
+    import re as regex
+
+    props = regex.search(r'<script id="wagtail-sidebar-props" type="application/json">(.*?)</script>', response.content.decode(), regex.S)
+    return regex.findall(r'"label": "([^"]*)"', json.dumps(json.loads(props.group(1))))
+
+
+def test_the_top_level_support_item_shows_the_unassigned_count(agent, colleague, category, editor):
+    tickets = make_tickets(3, category)
+    workflow.assign(tickets[0], to=colleague, by=colleague)
+    client = login(agent)
+    for response in (inbox(client), client.get(reverse("wagtailadmin_account"))):
+        labels = sidebar_labels(response)
+        assert "Support (2)" in labels and "Inbox (2)" in labels
+    for ticket in tickets[1:]:
+        workflow.assign(ticket, to=colleague, by=colleague)
+    labels = sidebar_labels(client.get(reverse("wagtailadmin_account")))
+    assert "Support" in labels and "Inbox" in labels  # no "(0)"
+
+
+def test_the_menu_counts_with_one_query_and_none_on_the_inbox(agent, category):
+    make_tickets(3, category)
+    client = login(agent)
+    account = reverse("wagtailadmin_account")
+    client.get(account)  # warm caches
+
+    def unassigned_counts(url):
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        return sum(1 for q in queries if "COUNT(" in q["sql"].upper() and "wagtail_support_ticket" in q["sql"])
+
+    assert unassigned_counts(account) == 1  # one for "Support (3)" and "Inbox (3)"
+    # The inbox counts its views in one query and the menu reuses it: the page still runs one COUNT of them,
+    # and the paginator's.
+    assert unassigned_counts(reverse(INBOX)) == 2
+
+
+# One line per ticket
+
+
+def test_rows_hold_their_whole_texts_in_titles(agent, category):
+    subject = "A very long subject " * 10
+    factories.open_ticket(
+        requester_name="Rosa Long-Name", requester_email="rosa@example.com", subject=subject.strip(), category=category
+    )
+    content = inbox(login(agent)).content.decode()
+    assert f'<td class="ws-col-subject" title="{subject.strip()}">' in content
+    assert 'title="Rosa Long-Name &lt;rosa@example.com&gt;"' in content
+    assert "ws-inbox-email" not in content  # the address no longer takes a second line

@@ -2,6 +2,9 @@
 
 Each cell is rendered in Python with the markup of Wagtail's own cell templates: a page of 50 tickets has
 500 cells, and rendering a template for each one took about 100 ms of the inbox's time.
+
+Rows are one line (``inbox.css``): a text that does not fit ends with an ellipsis and its cell's ``title``
+holds it whole.
 """
 
 from functools import lru_cache
@@ -14,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.timesince import timesince
 from django.utils.timezone import template_localtime
+from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import (
@@ -34,11 +38,20 @@ def ticket_age(ticket):
     return timesince(ticket.created_at, depth=1)
 
 
-def _td(column, inner, extra_class=""):
+def short_duration(since, now=None):
+    """How long since ``since``, short enough for a badge: "5 min", "3 h", "4 d"."""
+    minutes = int(max(0, ((now or timezone.now()) - since).total_seconds()) // 60)
+    if minutes < 60:
+        return gettext("%(count)s min") % {"count": max(minutes, 1)}
+    if minutes < 48 * 60:
+        return gettext("%(count)s h") % {"count": minutes // 60}
+    return gettext("%(count)s d") % {"count": minutes // (24 * 60)}
+
+
+def _td(column, inner, extra_class="", title=None):
     classes = " ".join(name for name in (column.classname, extra_class) if name)
-    if classes:
-        return format_html('<td class="{}">{}</td>', classes, inner)
-    return format_html("<td>{}</td>", inner)
+    attrs = flatatt({"class": classes or None, "title": title or None})
+    return format_html("<td{}>{}</td>", attrs, inner)
 
 
 def status_tag(label, classname=""):
@@ -91,9 +104,12 @@ class PythonCellMixin:
 
 
 class TextColumn(PythonCellMixin, Column):
+    """A text on one line; the whole text in the cell's ``title`` (where it may be cut)."""
+
     def cell_html(self, instance):
         value = self.get_value(instance)
-        return _td(self, "" if value is None else value)
+        value = "" if value is None else str(value)
+        return _td(self, value, title=value)
 
 
 class CheckboxColumn(PythonCellMixin, BulkActionsCheckboxColumn):
@@ -117,7 +133,6 @@ class ReferenceColumn(PythonCellMixin, TitleColumn):
             sort_key="reference",
             get_url=ticket_url,
             get_title_id=lambda ticket: f"ticket_{ticket.pk}_title",
-            width="9%",
             **kwargs,
         )
 
@@ -132,10 +147,11 @@ class RequesterColumn(PythonCellMixin, Column):
         super().__init__("requester", label=_("Requester"), accessor="requester_display", **kwargs)
 
     def cell_html(self, ticket):
+        # One line: the name, and the address on hover.
         name = ticket.requester_display
         if ticket.requester_email and ticket.requester_email != name:
-            return _td(self, format_html('{}<div class="w-help-text ws-inbox-email">{}</div>', name, ticket.requester_email))
-        return _td(self, name)
+            return _td(self, name, title=f"{name} <{ticket.requester_email}>")
+        return _td(self, name, title=name)
 
 
 class PriorityColumn(PythonCellMixin, Column):
@@ -177,7 +193,35 @@ class AssigneeColumn(PythonCellMixin, Column):
 
     def cell_html(self, ticket):
         name = person_label(ticket.assignee)
-        return _td(self, name or format_html('<span class="w-help-text">{}</span>', gettext("Unassigned")))
+        if name:
+            return _td(self, name, title=name)
+        return _td(self, format_html('<span class="w-help-text">{}</span>', gettext("Unassigned")))
+
+
+class WaitingColumn(PythonCellMixin, Column):
+    """"Waiting 3 h": the requester's side wrote last and waits for us (not on a closed ticket); sorted
+    longest waiting first."""
+
+    def __init__(self, **kwargs):
+        super().__init__("waiting", label=_("Waiting"), accessor="awaiting_agent_since", sort_key="waiting", **kwargs)
+
+    def cell_html(self, ticket):
+        since = ticket.awaiting_agent_since
+        if since is None or ticket.status == Ticket.Status.CLOSED:
+            return _td(self, "")
+        tooltip, iso = _date_and_iso(since)
+        duration = short_duration(since)
+        badge = format_html(
+            '<span class="w-status ws-waiting" data-ws-waiting="{}"><time datetime="{}">{}</time></span>',
+            iso,
+            iso,
+            gettext("Waiting %(duration)s") % {"duration": duration},
+        )
+        title = gettext("The requester wrote last, on %(date)s: waiting for us for %(duration)s.") % {
+            "date": tooltip,
+            "duration": duration,
+        }
+        return _td(self, badge, title=title)
 
 
 class UpdatedColumn(PythonCellMixin, DateColumn):
@@ -214,16 +258,18 @@ class PythonRowsTable(Table):
 
 
 def ticket_columns(*, sortable=True, checkboxes=True):
+    # Each column's class sets its width in inbox.css; the subject takes what is left.
     columns = [
-        ReferenceColumn(),
-        TextColumn("subject", label=_("Subject"), sort_key="subject"),
-        RequesterColumn(),
-        TextColumn("team", label=_("Team"), accessor=lambda t: t.team.name if t.team_id else ""),
-        PriorityColumn(),
-        StatusColumn(),
-        AssigneeColumn(),
-        UpdatedColumn("updated_at", label=_("Updated"), sort_key="updated_at", classname="ws-nowrap"),
-        AgeColumn(classname="ws-nowrap"),
+        ReferenceColumn(classname="ws-col-reference"),
+        TextColumn("subject", label=_("Subject"), sort_key="subject", classname="ws-col-subject"),
+        RequesterColumn(classname="ws-col-requester"),
+        TextColumn("team", label=_("Team"), accessor=lambda t: t.team.name if t.team_id else "", classname="ws-col-team"),
+        PriorityColumn(classname="ws-col-priority"),
+        StatusColumn(classname="ws-col-status"),
+        AssigneeColumn(classname="ws-col-assignee"),
+        WaitingColumn(classname="ws-col-waiting"),
+        UpdatedColumn("updated_at", label=_("Updated"), sort_key="updated_at", classname="ws-nowrap ws-col-updated"),
+        AgeColumn(classname="ws-nowrap ws-col-age"),
     ]
     if checkboxes:
         columns.insert(0, CheckboxColumn("bulk_actions", obj_type="ticket"))

@@ -13,7 +13,7 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from ..conf import support_settings
 from ..models import Category, Ticket, person_label
 from ..widgets import QuickRadioSelect, QuickSelect
-from .scope import VIEW_CHOICES, AgentScope
+from .scope import DEFAULT_VIEW, VIEW_CHOICES, AgentScope
 
 #: A search longer than this is cut, and only its first words are used.
 MAX_SEARCH_LENGTH = 200
@@ -43,12 +43,15 @@ class TicketFilterSet(WagtailFilterSet):
     one of them is invalid, and the inbox then ignores that one filter (see ``InboxView.filters``).
     """
 
+    # Always one of the views ("My teams" when the address names none, see ``InboxView``): its initial value is
+    # the default, so the default view is no "active filter" and "All tickets" is a view like the others.
     view = django_filters.ChoiceFilter(
         label=_("View"),
         choices=VIEW_CHOICES,
         method="filter_view",
         widget=QuickRadioSelect,
-        empty_label=_("All"),
+        empty_label=None,
+        initial=DEFAULT_VIEW,
     )
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=Ticket.Status.choices, widget=QuickRadioSelect, empty_label=_("All")
@@ -85,6 +88,7 @@ class TicketFilterSet(WagtailFilterSet):
         super().__init__(data, queryset, request=request, prefix=prefix)
         self.scope = AgentScope.for_request(request)
         user = request.user
+        self.filters["view"].extra["choices"] = self.scope.view_choices()
         self.filters["team"].extra["choices"] = [(self.NO_TEAM, _("No team"))] + [
             (str(team.pk), team.name) for team in self.scope.teams()
         ]
@@ -96,7 +100,11 @@ class TicketFilterSet(WagtailFilterSet):
         self.filters["category"].extra["choices"] = [(str(pk), name) for pk, name in self.catalog.choices(self.catalog.entries)]
 
     def filter_view(self, queryset, name, value):
-        q = self.scope.view_q(value)
+        # A view holds the tickets that are not closed, unless a status is chosen or a search typed: then
+        # it holds them whatever their status ("My teams" + "Closed" is my teams' closed tickets, and a
+        # reference searched is found once its ticket is closed).
+        any_status = bool(self.form.cleaned_data.get("status")) or bool((self.data.get("q") or "").strip())
+        q = self.scope.view_q(value, any_status=any_status)
         return queryset if q is None else queryset.filter(q)
 
     def filter_team(self, queryset, name, value):
@@ -150,6 +158,8 @@ ORDERINGS = {
     "updated_at": ({}, ["updated_at"]),
     "created_at": ({}, ["created_at"]),
     "assignee": ({}, ["assignee__first_name", "assignee__last_name", "assignee__username"]),
+    # Longest waiting first; the tickets that wait for nobody after them, in either direction.
+    "waiting": ({}, ["awaiting_agent_since"]),
 }
 ORDERING_ALIASES = {"number": "reference", "updated": "updated_at", "created": "created_at"}
 DEFAULT_ORDERING = "-updated_at"
@@ -167,6 +177,10 @@ def order_tickets(queryset, ordering):
         order_by = [
             F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_first=True) for field in fields
         ]
+    elif key == "waiting":
+        # Tickets that wait for nobody come last both ways (the ws_ticket_backlog_waiting index serves the
+        # ascending order, NULLs last being PostgreSQL's default for it).
+        order_by = [F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True) for field in fields]
     else:
         # Columns that are never null: a plain order, which the (-updated_at, -number) and
         # (-created_at, -number) indexes serve read forwards or backwards.

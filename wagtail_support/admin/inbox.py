@@ -5,6 +5,10 @@ columns with sortable headers, a django-filter ``FilterSet`` shown in the slim h
 with the "active filter" pills, the header search box, results refreshed in place through a results-only
 URL, and Wagtail's paginator. Every query runs through ``AgentScope`` (the rule lives in ``access``) and
 the page runs a fixed number of queries whatever the number of tickets.
+
+It opens on "My teams": the tickets of the agent's teams that are not closed, newest activity first. Any
+of its addresses with ``?export=csv`` or ``?export=xlsx`` downloads every ticket of that view
+(``admin.export``).
 """
 
 from functools import cached_property
@@ -20,9 +24,10 @@ from wagtail.admin.widgets.button import HeaderButton
 
 from ..access import ticket_policy
 from .columns import PythonRowsTable, ticket_columns
+from .export import TicketExportMixin
 from .filters import ORDERING_ALIASES, ORDERINGS, DEFAULT_ORDERING, TicketFilterSet, order_tickets, search_tickets
 from .paths import NAMESPACE, admin_url, inbox_url
-from .scope import LISTING_DEFERRED, VIEW_CHOICES, AgentScope
+from .scope import COUNTED_VIEWS, DEFAULT_VIEW, LISTING_DEFERRED, VIEW_ALL, AgentScope
 
 #: Tickets per page of the inbox.
 PAGE_SIZE = 50
@@ -53,8 +58,17 @@ class CappedPaginator(WagtailPaginator):
         return super().items_count_label
 
 
-class InboxView(PermissionCheckedMixin, BaseListingView):
-    """The tickets an agent works: paged, sortable, filtered, searchable, with bulk actions."""
+def with_default_view(data):
+    """The inbox's query with its view: "My teams" when it names none."""
+    if data.get("view"):
+        return data
+    data = data.copy()
+    data["view"] = DEFAULT_VIEW
+    return data
+
+
+class InboxView(PermissionCheckedMixin, TicketExportMixin, BaseListingView):
+    """The tickets an agent works: paged, sortable, filtered, searchable, with bulk actions and an export."""
 
     permission_policy = ticket_policy
     permission_required = "work"
@@ -91,9 +105,18 @@ class InboxView(PermissionCheckedMixin, BaseListingView):
     def search_queryset(self, queryset):
         return search_tickets(queryset, self.search_query)
 
+    def get(self, request, *args, **kwargs):
+        if self.is_export:
+            return self.export_response()
+        return super().get(request, *args, **kwargs)
+
+    def get_filterset_kwargs(self):
+        return {"data": with_default_view(self.request.GET), "request": self.request}
+
     @cached_property
     def filters(self):
-        """The filter set, without the filters whose values are invalid: each one is ignored alone."""
+        """The filter set, without the filters whose values are invalid: each one is ignored alone (an
+        invalid view is the default one)."""
         filterset = self.filterset_class(**self.get_filterset_kwargs())
         if not filterset.is_valid():
             data = self.request.GET.copy()
@@ -101,10 +124,16 @@ class InboxView(PermissionCheckedMixin, BaseListingView):
                 for key in list(data):
                     if key == name or key.startswith(f"{name}_"):
                         del data[key]
-            filterset = self.filterset_class(data=data, request=self.request)
+            filterset = self.filterset_class(data=with_default_view(data), request=self.request)
             if not filterset.is_valid():
-                filterset = self.filterset_class(data=None, request=self.request)
+                filterset = self.filterset_class(data=with_default_view({}), request=self.request)
         return filterset
+
+    @cached_property
+    def category_names(self):
+        """``{pk: "Parent › Child"}`` of the service catalog (read once already, for the category filter)."""
+        catalog = self.filters.catalog
+        return {entry.pk: entry.full_name for entry in catalog.entries}
 
     def get_valid_orderings(self):
         return [key for name in ORDERINGS for key in (name, f"-{name}")]
@@ -123,35 +152,40 @@ class InboxView(PermissionCheckedMixin, BaseListingView):
     def get_base_queryset(self):
         return self.scope.tickets().select_related("team", "assignee").defer(*LISTING_DEFERRED)
 
-    def get_header_buttons(self):
+    @cached_property
+    def header_buttons(self):
+        # "New ticket"; the export's "Download XLSX" and "Download CSV" go in the "More" menu beside it.
         return [HeaderButton(gettext("New ticket"), url=admin_url("ticket_create"), icon_name="plus")]
 
     @cached_property
     def current_view(self):
         filters = self.filters
         if filters is not None and filters.is_valid():
-            return filters.form.cleaned_data.get("view") or ""
-        return ""
+            return filters.form.cleaned_data.get("view") or DEFAULT_VIEW
+        return DEFAULT_VIEW
 
     def view_links(self):
-        """The one-click views above the listing, with their counts."""
+        """The one-click views above the listing; each but "All tickets" with its count, the number of
+        tickets its listing shows."""
         counts = self.scope.counts
         return [
             {
                 "value": value,
                 "label": label,
-                "count": counts[value],
+                "count": counts[value] if value in COUNTED_VIEWS else None,
                 "url": inbox_url(view=value),
                 "active": self.current_view == value,
             }
-            for value, label in VIEW_CHOICES
+            for value, label in self.scope.view_choices()
         ]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["view_links"] = self.view_links()
+        links = self.view_links()
+        context["view_links"] = [link for link in links if link["value"] != VIEW_ALL]
+        context["all_link"] = next(link for link in links if link["value"] == VIEW_ALL)
         paginator = context.get("paginator")
         context["count_capped"] = bool(getattr(paginator, "capped", False))
         context["count_limit"] = COUNT_LIMIT
-        context["all_url"] = inbox_url()
+        context["all_url"] = inbox_url(view=VIEW_ALL)
         return context

@@ -1,6 +1,10 @@
 """The Support menu, built with Wagtail's own menu classes: the inbox (with the count of unassigned
 tickets) and "New ticket" for agents, then the configuration and mail screens (``admin.viewsets``) for
-those allowed to list them. Sites add items with the ``register_wagtail_support_menu_item`` hook."""
+those allowed to list them. Sites add items with the ``register_wagtail_support_menu_item`` hook.
+
+The top-level "Support" item shows the same count, so an agent sees it with the menu folded: "Support (3)".
+Both share one count query per request, and none on the inbox and the admin home, which count it anyway.
+"""
 
 from functools import partial
 
@@ -16,6 +20,11 @@ from .scope import unassigned_count
 MENU_HOOK = "register_wagtail_support_menu_item"
 
 
+def _with_count(label, number):
+    # "Inbox (3)": the number of unassigned tickets this agent works; nothing when there are none.
+    return _("%(label)s (%(count)s)") % {"label": label, "count": number} if number else label
+
+
 class AgentMenuItem(MenuItem):
     """A menu item for agents (the ticket permission policy's "work"), with an optional count."""
 
@@ -29,10 +38,17 @@ class AgentMenuItem(MenuItem):
     def render_component(self, request):
         component = super().render_component(request)
         if self.count is not None:
-            number = self.count(request)
-            if number:
-                # "Inbox (3)": the number of unassigned tickets this agent can see.
-                component.label = _("%(label)s (%(count)s)") % {"label": self.label, "count": number}
+            component.label = _with_count(self.label, self.count(request))
+        return component
+
+
+class SupportMenuItem(SubmenuMenuItem):
+    """The top-level "Support" item, with the count of unassigned tickets for an agent."""
+
+    def render_component(self, request):
+        component = super().render_component(request)
+        if ticket_policy.user_has_permission(request.user, "work"):
+            component.label = _with_count(self.label, unassigned_count(request))
         return component
 
 
@@ -50,5 +66,5 @@ support_menu = Menu(register_hook_name=MENU_HOOK, construct_hook_name="construct
 
 def support_menu_item():
     """The top-level "Support" item of Wagtail's menu (shown when any of its items is)."""
-    return SubmenuMenuItem(_("Support"), support_menu, icon_name="help", name="support", order=150)
+    return SupportMenuItem(_("Support"), support_menu, icon_name="help", name="support", order=150)
 

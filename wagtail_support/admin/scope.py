@@ -17,14 +17,25 @@ LISTING_DEFERRED = ("description", "solution")
 VIEW_MINE = "mine"
 VIEW_TEAMS = "teams"
 VIEW_UNASSIGNED = "unassigned"
+VIEW_WAITING = "waiting"
 VIEW_OPEN = "open"
+VIEW_ALL = "all"
 
+#: The inbox opens on it: the work of the agent's teams that is not closed.
+DEFAULT_VIEW = VIEW_TEAMS
+
+# The one-click views. Each but "All tickets" is of the tickets that are not closed (open and pending), and its
+# count in the inbox is the number of tickets its listing shows.
 VIEW_CHOICES = [
-    (VIEW_MINE, _("Assigned to me")),
     (VIEW_TEAMS, _("My teams")),
+    (VIEW_MINE, _("Assigned to me")),
     (VIEW_UNASSIGNED, _("Unassigned")),
-    (VIEW_OPEN, _("All open")),
+    (VIEW_WAITING, _("Waiting for us")),
+    (VIEW_OPEN, _("Every team")),
+    (VIEW_ALL, _("All tickets, closed included")),
 ]
+#: Views with a count (every one but "All tickets": counting a desk's whole history on each page grows with it).
+COUNTED_VIEWS = [VIEW_TEAMS, VIEW_MINE, VIEW_UNASSIGNED, VIEW_WAITING, VIEW_OPEN]
 
 
 class AgentScope:
@@ -33,11 +44,13 @@ class AgentScope:
     Every queryset starts from ``access.worked_tickets(user)``: an agent gets the tickets of their
     teams and those assigned to them; a supervisor (``view_all_tickets``) gets every ticket.
 
-    "My teams" is the work of the agent's own teams: tickets of a team they belong to, and tickets
-    assigned to them. For an agent that is everything they work. A supervisor who belongs to teams
-    gets their teams' tickets (not every team's, which is what "All open" is for); a supervisor who
+    "My teams" (the inbox's default) is the work of the agent's own teams: tickets of a team they belong
+    to, and tickets assigned to them. For an agent that is everything they work, so only a supervisor is
+    offered "Every team". A supervisor who belongs to teams gets their teams' tickets; a supervisor who
     belongs to no team has no team of their own to narrow to, so "My teams" (and the admin home panel)
-    shows every open ticket.
+    shows every ticket that is not closed. An agent of no team gets what is assigned to them.
+
+    "Waiting for us" is "My teams" where the requester's side wrote last (``awaiting_agent_since``).
     """
 
     def __init__(self, user):
@@ -73,29 +86,47 @@ class AgentScope:
             return None
         return Q(team_id__in=self.team_ids) | Q(assignee=self.user)
 
-    def view_q(self, view):
-        """The Q of a one-click view, or ``None`` for an unknown view (which is ignored)."""
-        not_closed = ~Q(status=Ticket.Status.CLOSED)
+    def view_choices(self):
+        """The views this user is offered: "Every team" only to those who see every team."""
+        return [(value, label) for value, label in VIEW_CHOICES if value != VIEW_OPEN or self.sees_all]
+
+    def whose_q(self, view):
+        """Whose tickets a view holds, whatever their status: a Q, ``Q()`` for all, ``None`` if unknown."""
         if view == VIEW_MINE:
-            return not_closed & Q(assignee=self.user)
+            return Q(assignee=self.user)
         if view == VIEW_UNASSIGNED:
-            return not_closed & Q(assignee__isnull=True)
-        if view == VIEW_OPEN:
-            return not_closed
-        if view == VIEW_TEAMS:
+            return Q(assignee__isnull=True)
+        if view in (VIEW_OPEN, VIEW_ALL):
+            return Q()
+        if view in (VIEW_TEAMS, VIEW_WAITING):
             teams = self.my_teams_q()
-            return not_closed if teams is None else not_closed & teams
+            teams = Q() if teams is None else teams
+            return teams & Q(awaiting_agent_since__isnull=False) if view == VIEW_WAITING else teams
         return None
+
+    def view_q(self, view, *, any_status=False):
+        """The Q of a one-click view, or ``None`` for an unknown view (which is ignored).
+
+        Every view but "All tickets" holds the tickets that are not closed; with ``any_status`` (the inbox
+        passes it when a status is chosen or a search typed) it holds them whatever their status, except
+        "Waiting for us", which a closed ticket never is.
+        """
+        whose = self.whose_q(view)
+        if whose is None or view == VIEW_ALL or (any_status and view != VIEW_WAITING):
+            return whose
+        return whose & ~Q(status=Ticket.Status.CLOSED)
 
     @cached_property
     def counts(self):
-        """Open tickets per one-click view, in one query: ``{"mine": 3, "teams": 12, ...}``."""
+        """Tickets that are not closed per one-click view, in one query: ``{"mine": 3, "teams": 12, ...}``."""
         teams = self.my_teams_q()
+        waiting = Q(awaiting_agent_since__isnull=False)
         return self.tickets().not_closed().aggregate(
             **{
                 VIEW_MINE: Count("pk", filter=Q(assignee=self.user)),
                 VIEW_TEAMS: Count("pk", filter=teams) if teams is not None else Count("pk"),
                 VIEW_UNASSIGNED: Count("pk", filter=Q(assignee__isnull=True)),
+                VIEW_WAITING: Count("pk", filter=waiting & teams if teams is not None else waiting),
                 VIEW_OPEN: Count("pk"),
             }
         )
@@ -127,10 +158,21 @@ class AgentScope:
         return Team.objects.filter(Q(pk__in=self.team_ids) | Q(pk__in=assigned_teams))
 
 
+UNASSIGNED_ATTRIBUTE = "_wagtail_support_unassigned"
+
+
 def unassigned_count(request):
-    """The unassigned, not closed tickets ``request.user`` works (the Support menu's count)."""
-    # The inbox and the admin home have counted it already, with the other counts of their views.
+    """The unassigned, not closed tickets ``request.user`` works (the Support menu's counts).
+
+    At most one query per request, shared by the "Support" item and its "Inbox" item; none on the inbox and
+    the admin home, which have counted it with the other counts of their views.
+    """
     scope = getattr(request, AgentScope.REQUEST_ATTRIBUTE, None)
     if scope is not None and scope.user is request.user and "counts" in scope.__dict__:
         return scope.counts[VIEW_UNASSIGNED]
-    return access.worked_tickets(request.user).not_closed().filter(assignee__isnull=True).count()
+    counted = getattr(request, UNASSIGNED_ATTRIBUTE, None)
+    if counted is None or counted[0] is not request.user:
+        number = access.worked_tickets(request.user).not_closed().filter(assignee__isnull=True).count()
+        counted = (request.user, number)
+        setattr(request, UNASSIGNED_ATTRIBUTE, counted)
+    return counted[1]
