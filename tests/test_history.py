@@ -71,7 +71,7 @@ def test_agent_reply_waiting_on_the_requester(ticket, agent):
 
     assert summary(new_entries(ticket, before)) == [
         ("reply", agent, "replied to the requester"),
-        ("status", agent, "status: open -> pending"),
+        ("status", agent, "status: open → pending"),
     ]
 
 
@@ -91,7 +91,7 @@ def test_requester_reply_to_a_pending_ticket(ticket, agent, requester):
 
     assert summary(new_entries(ticket, before)) == [
         ("reply", requester, "the requester replied"),
-        ("status", requester, "status: pending -> open"),
+        ("status", requester, "status: pending → open"),
     ]
 
 
@@ -104,7 +104,7 @@ def test_requester_reply_reopening_a_closed_ticket(ticket, agent, requester, res
     entries = new_entries(ticket, before)
     assert summary(entries) == [
         ("reply", requester, "the requester replied"),
-        ("status", requester, "status: closed -> open"),
+        ("status", requester, "status: closed → open"),
     ]
     assert entries[1].data["move"] == "reopen"
 
@@ -122,7 +122,7 @@ def test_set_pending(ticket, agent):
 
     workflow.set_pending(ticket, by=agent)
 
-    assert summary(new_entries(ticket, before)) == [("status", agent, "status: open -> pending")]
+    assert summary(new_entries(ticket, before)) == [("status", agent, "status: open → pending")]
 
 
 def test_self_assign(ticket, agent):
@@ -140,8 +140,8 @@ def test_assign_to_someone_else_and_unassign(ticket, agent, supervisor):
     workflow.assign(ticket, to=None, by=supervisor)
 
     assert summary(new_entries(ticket, before)) == [
-        ("assign", supervisor, "assigned the ticket to alice agent"),
-        ("assign", supervisor, "unassigned the ticket (was alice agent)"),
+        ("assign", supervisor, "assignee: — → alice agent"),
+        ("assign", supervisor, "assignee: alice agent → —"),
     ]
 
 
@@ -152,8 +152,8 @@ def test_change_team_logs_the_team_and_the_removed_assignee(ticket, agent, other
     workflow.change_team(ticket, team=other_team, by=agent)
 
     assert summary(new_entries(ticket, before)) == [
-        ("team", agent, "team: helpdesk -> billing"),
-        ("assign", agent, "unassigned the ticket (was alice agent)"),
+        ("team", agent, "support team: helpdesk → billing"),
+        ("assign", agent, "assignee: alice agent → —"),
     ]
 
 
@@ -164,8 +164,8 @@ def test_change_details(ticket, agent):
 
     ((action, user, message),) = summary(new_entries(ticket, before))
     assert (action, user) == ("update", agent)
-    assert "priority: normal -> high" in message
-    assert "subject: cannot log in -> login loop" in message
+    assert "priority: normal → high" in message
+    assert "subject: cannot log in → login loop" in message
 
 
 def test_resolve(ticket, agent, resolution_code):
@@ -175,7 +175,7 @@ def test_resolve(ticket, agent, resolution_code):
 
     assert summary(new_entries(ticket, before)) == [
         ("resolve", agent, "resolved the ticket (fixed)"),
-        ("status", agent, "status: open -> closed"),
+        ("status", agent, "status: open → closed"),
     ]
 
 
@@ -187,7 +187,7 @@ def test_abandon(ticket, agent):
 
     assert summary(new_entries(ticket, before)) == [
         ("abandon", agent, "abandoned the ticket (closed with no follow-up)"),
-        ("status", agent, "status: pending -> closed"),
+        ("status", agent, "status: pending → closed"),
     ]
 
 
@@ -198,7 +198,7 @@ def test_close_by_the_requester(ticket, requester):
 
     assert summary(new_entries(ticket, before)) == [
         ("close", requester, "the requester closed the ticket"),
-        ("status", requester, "status: open -> closed"),
+        ("status", requester, "status: open → closed"),
     ]
 
 
@@ -213,7 +213,7 @@ def test_reopen(ticket, agent, requester, resolution_code, who):
     entries = new_entries(ticket, before)
     assert summary(entries) == [
         ("reopen", actor, "reopened the ticket"),
-        ("status", actor, "status: closed -> open"),
+        ("status", actor, "status: closed → open"),
     ]
     assert entries[0].data["previous"] == {"reason": "resolved", "code": "fixed"}
 
@@ -256,3 +256,94 @@ def test_a_refused_move_leaves_no_entry(ticket, agent, requester, resolution_cod
         REFUSED[refusal](ticket, {"agent": agent, "requester": requester, "code": resolution_code})
 
     assert history(ticket) == before
+
+
+# One row per action, in the workspace and on the history page ------------------------------------------
+
+
+from bs4 import BeautifulSoup  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from wagtail_support.admin.history import history_rows  # noqa: E402
+
+
+def workspace_rows(client, ticket):
+    page = BeautifulSoup(client.get(reverse("wagtail_support_admin:ticket", args=[ticket.pk])).content, "html.parser")
+    return [li.select_one(".wsw-history__what").get_text(strip=True) for li in page.select(".wsw-history__entry")]
+
+
+def history_page_rows(client, ticket, **params):
+    response = client.get(reverse("wagtail_support_admin:ticket_history", args=[ticket.pk]), params)
+    assert response.status_code == 200
+    page = BeautifulSoup(response.content, "html.parser")
+    return [row.select("td")[0].get_text(" ", strip=True) for row in page.select("table tbody tr")]
+
+
+def test_a_requester_reply_that_reopens_is_one_row_with_an_arrow(ticket, agent, requester):
+    # Outside the admin (no request log context): the entries of one move share its version.
+    workflow.set_pending(ticket, by=agent)
+    workflow.reply(ticket, by=requester, body="Firefox 140.")
+
+    rows = history_rows(list(reversed(history(ticket))))
+
+    assert [row.message for row in rows] == [
+        "The requester replied, Status: Pending → Open",
+        "Status: Open → Pending",
+        "Ticket opened (Web)",
+    ]
+    assert rows[0].user == requester and rows[0].action == f"{PREFIX}reply"
+
+
+def test_the_workspace_and_the_history_page_show_one_row_per_action(client, ticket, agent, supervisor, colleague, resolution_code):
+    client.force_login(agent)
+    workflow.change_details(ticket, by=agent, priority=Ticket.Priority.HIGH)
+    workflow.reply(ticket, by=agent, body="Which browser?", set_pending=True)
+    workflow.assign(ticket, to=colleague, by=supervisor)
+    workflow.resolve(ticket, code=resolution_code, solution=SOLUTION, by=agent)
+
+    expected = [
+        "Resolved the ticket (Fixed), Status: Pending → Closed",
+        "Assignee: — → Carl Colleague",
+        "Replied to the requester, Status: Open → Pending",
+        "Priority: Normal → High",
+        "Ticket opened (Web)",
+    ]
+    assert workspace_rows(client, ticket) == expected
+    assert history_page_rows(client, ticket) == expected
+    assert len(history(ticket)) == 7  # the entries themselves stay one per change (filters use them)
+
+
+def test_two_changes_in_one_admin_request_read_as_one_row(client, ticket, agent, other_team):
+    # The workspace posts one form that may make several moves: Wagtail's request log context ties them.
+    from wagtail.log_actions import LogContext
+
+    workflow.assign_to_self(ticket, by=agent)
+    with LogContext(user=agent):
+        workflow.change_details(ticket, by=agent, priority=Ticket.Priority.URGENT)
+        workflow.change_team(ticket, team=other_team, by=agent)
+    client.force_login(agent)
+
+    rows = history_rows(list(reversed(history(ticket))))
+
+    assert rows[0].message == (
+        "Priority: Normal → Urgent, Support team: Helpdesk → Billing, Assignee: Alice Agent → —"
+    )
+    assert [row.message for row in rows[1:]] == ["Assigned the ticket to themselves", "Ticket opened (Web)"]
+
+
+def test_filtering_the_history_by_action_shows_each_entry(client, ticket, agent):
+    workflow.reply(ticket, by=agent, body="Which browser?", set_pending=True)
+    client.force_login(agent)
+
+    assert history_page_rows(client, ticket, action=f"{PREFIX}status") == ["Status: Open → Pending"]
+    assert history_page_rows(client, ticket, action=f"{PREFIX}reply") == ["Replied to the requester"]
+
+
+def test_display_values_not_codes(ticket, agent, category):
+    other = factories.make_category("Invoices", parent=category)
+    workflow.change_details(ticket, by=agent, kind=Ticket.Kind.BUG, category=other)
+
+    message = str(history(ticket)[-1].message)
+
+    assert "Type: Question → Bug" in message
+    assert "Accounts › Invoices" in message and "->" not in message and "bug" not in message.split("→")[0]

@@ -1,19 +1,98 @@
 """A ticket's history: Wagtail's generic history view over the ticket's log entries, with its filters
-(action, user, date), and the formatters that tell each logged move as a person would."""
+(action, user, date), and the formatters that tell each logged move as a person would.
+
+One action is one row: a move logs one entry per thing it changed (a reply and the status it set, a team
+and the assignee it removed, every step of the workspace's one submit), and the rows put them back
+together, "Replied to the requester, Status: Open → Waiting for the requester". The entries of one action
+share the log context of the admin request (Wagtail's ``uuid``), else the ticket version the move left
+(``data["version"]``, written by the workflow).
+"""
+
+from dataclasses import dataclass, field
 
 from django.core.exceptions import FieldDoesNotExist
-from django.utils.translation import gettext_lazy as _
+from django.db.models import Exists, OuterRef, Q
 from django.utils.functional import cached_property
+from django.utils.text import capfirst
 from django.utils.translation import gettext
-from wagtail.admin.ui.tables import DateColumn
-from wagtail.admin.views.generic.history import ActionColumn, HistoryView, LogEntryUserColumn
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.views.generic.history import HistoryView, LogEntryUserColumn
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.log_actions import LogFormatter
+from wagtail.log_actions import registry as log_registry
+from wagtail.models import ModelLogEntry
 
 from ..models import Ticket
 from ..workflow import LOG_PREFIX
 from .paths import NAMESPACE, ticket_url
 from .workspace import TicketMixin
+
+# Between the parts of one row, and the arrow of a change.
+JOIN = ", "
+NOTHING = "—"
+
+
+# One row per action -------------------------------------------------------------------------------------
+
+
+def action_key(entry):
+    """What the entries of one action share: the admin request's log context, else the version the move
+    left; an entry with neither (written before versions were logged) is an action of its own."""
+    if entry.uuid:
+        return ("uuid", str(entry.uuid))
+    version = (entry.data or {}).get("version")
+    if version is not None:
+        return ("version", version)
+    return ("entry", entry.pk)
+
+
+@dataclass
+class HistoryRow:
+    """One action: its entries, oldest first. Reads like a log entry (``user``, ``timestamp``,
+    ``message``...) so a template shows either."""
+
+    entries: list = field(default_factory=list)
+
+    @property
+    def first(self):
+        return self.entries[0]
+
+    def __getattr__(self, name):
+        # user, user_id, user_display_name, timestamp, action, data, label: the first entry's.
+        if name == "entries":
+            raise AttributeError(name)
+        return getattr(self.first, name)
+
+    @cached_property
+    def message(self):
+        parts = []
+        for entry in self.entries:
+            text = str(entry.message)
+            if text and text not in parts:
+                parts.append(text)
+        return JOIN.join(parts)
+
+
+def history_rows(entries):
+    """``entries`` (newest first, as listed) made into one ``HistoryRow`` per action, newest first."""
+    rows = {}
+    for entry in entries:
+        rows.setdefault(action_key(entry), HistoryRow()).entries.append(entry)
+    for row in rows.values():
+        row.entries.sort(key=lambda entry: (entry.timestamp, entry.pk))
+    return list(rows.values())
+
+
+def first_of_each_action(queryset):
+    """Only the first entry of each action (the row's own): a later entry of the same request, or of the
+    same version outside a request, is part of that row."""
+    same_object = ModelLogEntry.objects.filter(
+        content_type_id=OuterRef("content_type_id"), object_id=OuterRef("object_id"), pk__lt=OuterRef("pk")
+    )
+    same_request = same_object.filter(uuid=OuterRef("uuid"))
+    same_version = same_object.filter(uuid__isnull=True, data__version=OuterRef("data__version"))
+    return queryset.exclude(Exists(same_request)).exclude(Q(uuid__isnull=True) & Exists(same_version))
 
 
 class ActorColumn(LogEntryUserColumn):
@@ -45,10 +124,42 @@ class TicketHistoryView(TicketMixin, HistoryView):
     @cached_property
     def columns(self):
         return [
-            ActionColumn("message", label=_("Action"), object=self.object, url_names={}, user_can_unschedule=False),
+            Column("row_message", label=_("Action")),
             ActorColumn("user", label=_("By"), width="25%"),
             DateColumn("timestamp", label=_("Date"), width="15%"),
         ]
+
+    def get_base_queryset(self):
+        # Every entry: Wagtail's own view keeps only the latest entry of each action within a request,
+        # and would drop the first assignment of a request that assigns twice.
+        return self._annotate_queryset(log_registry.get_logs_for_instance(self.object))
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        # Filtered (an action, a person, dates), each entry found is a row; else one row per action.
+        return queryset if self.is_filtering else first_of_each_action(queryset)
+
+    def get_table(self, object_list):
+        object_list = list(object_list)
+        if self.is_filtering:
+            for entry in object_list:
+                entry.row_message = entry.message
+        else:
+            self.attach_rows(object_list)
+        return super().get_table(object_list)
+
+    def attach_rows(self, firsts):
+        """Give each first entry the message of its whole action (one query for the page)."""
+        keys = {action_key(entry) for entry in firsts}
+        uuids = [value for kind, value in keys if kind == "uuid"]
+        versions = [value for kind, value in keys if kind == "version"]
+        others = log_registry.get_logs_for_instance(self.object).filter(
+            Q(uuid__in=uuids) | Q(uuid__isnull=True, data__version__in=versions)
+        ) if uuids or versions else []
+        by_key = {row.entries[0].pk: row for row in history_rows(list(others))}
+        for entry in firsts:
+            row = by_key.get(entry.pk)
+            entry.row_message = row.message if row is not None else entry.message
 
     @cached_property
     def header_buttons(self):
@@ -66,7 +177,7 @@ class TicketHistoryView(TicketMixin, HistoryView):
 
 def _name(data):
     if not data:
-        return _("nobody")
+        return NOTHING
     return data.get("name") or "?"
 
 
@@ -74,7 +185,7 @@ def _choice_label(choices, value):
     try:
         return choices(value).label
     except ValueError:
-        return value or "-"
+        return value or NOTHING
 
 
 def _status_label(value):
@@ -83,6 +194,11 @@ def _status_label(value):
 
 def _channel_label(value):
     return _choice_label(Ticket.Channel, value)
+
+
+def _change(label, old, new):
+    """ "Priority: Normal → High" (an empty side is "—")."""
+    return _("%(field)s: %(old)s → %(new)s") % {"field": capfirst(label), "old": old or NOTHING, "new": new or NOTHING}
 
 
 def _field_change(field, change):
@@ -95,7 +211,7 @@ def _field_change(field, change):
     if model_field is not None and model_field.choices:
         choices = {str(k): v for k, v in model_field.flatchoices}
         old, new = choices.get(old, old), choices.get(new, new)
-    return _("%(field)s: %(old)s -> %(new)s") % {"field": label, "old": old or "-", "new": new or "-"}
+    return _change(label, old, new)
 
 
 def register_ticket_log_actions(actions):
@@ -134,9 +250,7 @@ def register_ticket_log_actions(actions):
             data = log_entry.data
             if data.get("self_assigned"):
                 return _("Assigned the ticket to themselves")
-            if not data.get("new"):
-                return _("Unassigned the ticket (was %(old)s)") % {"old": _name(data.get("old"))}
-            return _("Assigned the ticket to %(new)s") % {"new": _name(data.get("new"))}
+            return _change(Ticket._meta.get_field("assignee").verbose_name, _name(data.get("old")), _name(data.get("new")))
 
     @actions.register_action(f"{LOG_PREFIX}.team")
     class TeamFormatter(LogFormatter):
@@ -144,7 +258,7 @@ def register_ticket_log_actions(actions):
 
         def format_message(self, log_entry):
             data = log_entry.data
-            return _("team: %(old)s -> %(new)s") % {"old": data.get("old") or "-", "new": data.get("new") or "-"}
+            return _change(Ticket._meta.get_field("team").verbose_name, data.get("old"), data.get("new"))
 
     @actions.register_action(f"{LOG_PREFIX}.status")
     class StatusFormatter(LogFormatter):
@@ -152,10 +266,9 @@ def register_ticket_log_actions(actions):
 
         def format_message(self, log_entry):
             data = log_entry.data
-            return _("status: %(old)s -> %(new)s") % {
-                "old": _status_label(data.get("old")),
-                "new": _status_label(data.get("new")),
-            }
+            return _change(
+                Ticket._meta.get_field("status").verbose_name, _status_label(data.get("old")), _status_label(data.get("new"))
+            )
 
     @actions.register_action(f"{LOG_PREFIX}.update")
     class UpdateFormatter(LogFormatter):
@@ -163,7 +276,7 @@ def register_ticket_log_actions(actions):
 
         def format_message(self, log_entry):
             changes = log_entry.data.get("changes") or {}
-            return "; ".join(str(_field_change(field, change)) for field, change in changes.items())
+            return JOIN.join(str(_field_change(field, change)) for field, change in changes.items())
 
     @actions.register_action(f"{LOG_PREFIX}.people")
     class PeopleFormatter(LogFormatter):
@@ -172,13 +285,10 @@ def register_ticket_log_actions(actions):
         def format_message(self, log_entry):
             old, new = log_entry.data.get("old") or {}, log_entry.data.get("new") or {}
             parts = []
-            if old.get("requester") != new.get("requester"):
-                parts.append(_("requester: %(old)s -> %(new)s") % {"old": old.get("requester") or "-", "new": new.get("requester") or "-"})
-            if old.get("beneficiary") != new.get("beneficiary"):
-                parts.append(
-                    _("beneficiary: %(old)s -> %(new)s") % {"old": old.get("beneficiary") or "-", "new": new.get("beneficiary") or "-"}
-                )
-            return "; ".join(str(p) for p in parts) or _("Requester or beneficiary changed")
+            for name, label in (("requester", _("requester")), ("beneficiary", _("beneficiary"))):
+                if old.get(name) != new.get(name):
+                    parts.append(_change(label, old.get(name), new.get(name)))
+            return JOIN.join(str(p) for p in parts) or _("Requester or beneficiary changed")
 
     @actions.register_action(f"{LOG_PREFIX}.resolve")
     class ResolveFormatter(LogFormatter):
