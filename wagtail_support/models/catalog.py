@@ -263,6 +263,25 @@ class ResolutionCode(models.Model):
         return code
 
 
+class CannedResponseQuerySet(models.QuerySet):
+    def offered_for(self, ticket):
+        """The active saved replies for ``ticket``: those of every team and of its team, the ones in the
+        ticket's language first (the language it was opened in, else the site's), then those for any
+        language, then the others; each group in the replies' own order."""
+        team_q = models.Q(team__isnull=True)
+        if ticket.team_id:
+            team_q |= models.Q(team_id=ticket.team_id)
+        language = (ticket.language or settings.LANGUAGE_CODE or "").lower()
+        same = [language, language.split("-")[0]]
+        rank = models.Case(
+            models.When(language__in=same, then=models.Value(0)),
+            models.When(language="", then=models.Value(1)),
+            default=models.Value(2),
+            output_field=models.IntegerField(),
+        )
+        return self.filter(team_q, is_active=True).annotate(language_rank=rank).order_by("language_rank", "sort_order", "title", "pk")
+
+
 class CannedResponse(models.Model):
     """A saved reply an agent inserts in the composer, with placeholders filled from the ticket.
 
@@ -288,8 +307,16 @@ class CannedResponse(models.Model):
         related_name="canned_responses",
         help_text=_("Empty: offered to every team."),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=12,
+        blank=True,
+        help_text=_("Offered first on tickets in this language. Empty: any language."),
+    )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = CannedResponseQuerySet.as_manager()
 
     class Meta:
         ordering = ["sort_order", "title"]
