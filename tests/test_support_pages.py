@@ -481,8 +481,8 @@ def test_third_submission_in_the_window_is_refused(client, support_page, tight_l
 
     response = client.post(support_page.url, ticket_data(subject="One too many"))
 
-    assert response.status_code == 200
-    assert "Too many requests from your address. Please wait a while and try again." in text(response)
+    assert response.status_code == 429
+    assert "Too many requests from your address. Try again in" in text(response)
     assert Ticket.objects.count() == 2
     assert not Ticket.objects.filter(subject="One too many").exists()
     assert soup(response).select_one('input[name="subject"]')["value"] == "One too many"
@@ -506,7 +506,7 @@ def test_third_reply_in_the_window_is_refused(client, support_page, ticket, requ
 
     response = client.post(reply_url, {"body": "And more"})
 
-    assert response.status_code == 400
+    assert response.status_code == 429
     assert "Too many requests from your address" in text(response)
     assert not ticket.messages.filter(body="And more").exists()
     assert ticket.messages.count() == 3
@@ -559,7 +559,7 @@ def test_list_tabs_count_each_status(client, support_page, requester, my_tickets
     response = client.get(route(support_page, "tickets"))
 
     assert response.status_code == 200
-    assert tab_counts(response) == {"All": 6, "Open": 3, "Pending": 2, "Closed": 1}
+    assert tab_counts(response) == {"All": 6, "Open": 3, "Awaiting your reply": 2, "Closed": 1}
     assert sorted(listed_subjects(response)) == sorted(t.subject for t in my_tickets.values())
     assert "Otto's own ticket" not in text(response)
     current = soup(response).select_one('nav.ws-tabs a[aria-current="page"]')
@@ -581,7 +581,7 @@ def test_each_tab_lists_its_tickets(client, support_page, requester, my_tickets,
 
     assert set(listed_subjects(response)) == expected
     # The counts of the other tabs stay visible.
-    assert tab_counts(response) == {"All": 6, "Open": 3, "Pending": 2, "Closed": 1}
+    assert tab_counts(response) == {"All": 6, "Open": 3, "Awaiting your reply": 2, "Closed": 1}
     current = soup(response).select_one('nav.ws-tabs a[aria-current="page"]')
     assert current["href"] == f"?status={status}"
 
@@ -610,7 +610,7 @@ def test_list_filters_by_kind_and_counts_follow(client, support_page, requester,
     response = client.get(route(support_page, "tickets"), {"kind": "bug"})
 
     assert set(listed_subjects(response)) == {"Open bug", "Pending bug"}
-    assert tab_counts(response) == {"All": 2, "Open": 1, "Pending": 1, "Closed": 0}
+    assert tab_counts(response) == {"All": 2, "Open": 1, "Awaiting your reply": 1, "Closed": 0}
     # Tabs keep the filter.
     pending_tab = soup(response).select("nav.ws-tabs a.ws-tab")[2]
     pending = client.get(route(support_page, "tickets") + pending_tab["href"].replace("&amp;", "&"))
@@ -684,7 +684,7 @@ def test_list_filters_by_custom_range(client, support_page, requester, dated_tic
     )
 
     assert listed_subjects(response) == ["Created 8 days ago"]
-    assert tab_counts(response) == {"All": 1, "Open": 1, "Pending": 0, "Closed": 0}
+    assert tab_counts(response) == {"All": 1, "Open": 1, "Awaiting your reply": 0, "Closed": 0}
     # The chosen dates stay in the filter form.
     assert soup(response).select_one('input[name="date_from"]')["value"] == (today - datetime.timedelta(days=15)).isoformat()
 

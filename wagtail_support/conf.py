@@ -76,16 +76,26 @@ DEFAULTS = {
     "INBOUND_HOURLY_LIMIT": 30,
     # The task queue that mail tasks are enqueued on.
     "TASK_QUEUE": "default",
-    # Requests allowed per client address: action -> (count, window in seconds). None disables a limit.
+    # Accepted posts allowed per client address: action -> (count, window in seconds); a missing action or
+    # None lifts its limit. A post the page turns down (a mistake in the form) does not count against its
+    # action but against "invalid", a higher limit; "find_recipient" is per recipient address (whatever
+    # the client): at most this many "find my tickets" mails to one mailbox. See wagtail_support.limits.
     "RATE_LIMITS": {
         "submit": (5, 60 * 60),
         "reply": (30, 60 * 60),
         "find": (5, 60 * 60),
+        "invalid": (30, 60 * 60),
+        "find_recipient": (3, 60 * 60),
     },
     # The cache alias that keeps the counts (share one cache between web servers).
     "RATE_LIMIT_CACHE": "default",
     # The request.META key with the client address behind a proxy, e.g. "HTTP_X_FORWARDED_FOR".
     "CLIENT_IP_HEADER": None,
+    # The longest description of a ticket (and visitor's reply), in characters: checked in the browser
+    # (maxlength) and on the server. Longer text belongs in an attached file. A post larger than Django's
+    # DATA_UPLOAD_MAX_MEMORY_SIZE is still answered with the form and this error when
+    # wagtail_support.middleware.OversizedFormMiddleware is installed (the text cut to this length).
+    "DESCRIPTION_MAX_LENGTH": 20_000,
     # Tickets per page in "My tickets".
     "TICKETS_PER_PAGE": 20,
     # A ticket page shows the first message and this many of the newest; a link shows the ones between.

@@ -30,7 +30,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, Site
 
-from . import access, ratelimit, submissions, workflow
+from . import access, limits, submissions, workflow
 from .conf import support_settings
 from .conversation import conversation_window, earlier_messages
 from .forms import FindTicketsForm, ReplyForm, TicketFilterForm, TicketForm
@@ -179,16 +179,18 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
     # Routes -----------------------------------------------------------------------------------------------
 
     def serve(self, request, *args, **kwargs):
-        return _no_store(super().serve(request, *args, **kwargs))
+        # A post the page turned down gives back its count of the rate limit; a refused one answers 429.
+        return _no_store(limits.settle(request, super().serve(request, *args, **kwargs)))
 
     @path("", name="index")
     def index_route(self, request):
         form = self.get_ticket_form(request)
         if request.method == "POST":
+            limits.note_cut_fields(request, form)
             if form.is_spam():
                 form.add_error(None, _("Your request could not be sent. Please try again."))
-            elif not ratelimit.allow(request, "submit"):
-                form.add_error(None, _("Too many requests from your address. Please wait a while and try again."))
+            elif (refusal := limits.reserve(request, "submit")) is not None:
+                limits.refuse(request, form, refusal)
             elif form.is_valid():
                 try:
                     ticket = self.submit_ticket_once(request, form)
@@ -246,7 +248,8 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
         tabs = [
             ("", pgettext("ticket list tab", "All"), counts["all"]),
             (Ticket.Status.OPEN, pgettext("ticket list tab", "Open"), counts["open"]),
-            (Ticket.Status.PENDING, pgettext("ticket list tab", "Pending"), counts["pending"]),
+            # The requester's words for a ticket waiting for them (agents say "Pending").
+            (Ticket.Status.PENDING, pgettext("ticket list tab", "Awaiting your reply"), counts["pending"]),
             (Ticket.Status.CLOSED, pgettext("ticket list tab", "Closed"), counts["closed"]),
         ]
         return self.render(
@@ -273,12 +276,12 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
         sent = False
         if form.is_spam():
             form.add_error(None, _("Your request could not be sent. Please try again."))
-        elif not ratelimit.allow(request, "find"):
-            form.add_error(None, _("Too many requests from your address. Please wait a while and try again."))
+        elif (refusal := limits.reserve(request, "find")) is not None:
+            limits.refuse(request, form, refusal)
         elif form.is_valid():
-            outbox.send_ticket_links(form.cleaned_data["email"], self.pk, get_language() or "")
+            limits.accepted(request)
             sent = True
-        return self.render(
+        response = self.render(
             request,
             template=self.ticket_list_template,
             context_overrides={
@@ -287,6 +290,31 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
                 "links_sent_to": form.cleaned_data["email"] if sent else "",
             },
         )
+        if sent:
+            self.send_ticket_links_after(response, form.cleaned_data["email"])
+        return response
+
+    def send_ticket_links_after(self, response, email):
+        """Have the "find my tickets" mail built and sent once ``response`` has gone, in a task.
+
+        The request looks up no ticket: the task does (``tasks.send_ticket_links_mail``), so the answer
+        takes the same time whether the address has tickets or not, and says the same. It is enqueued
+        when the server closes the response, after sending it, so even the default backend, which runs
+        tasks at once, does not hold the answer. At most ``RATE_LIMITS["find_recipient"]`` such mails go to
+        one address per window, whoever asks; over that, nothing is sent, and the answer is the same.
+        """
+        if not limits.allow_recipient(email):
+            return
+        page_id, language = self.pk, get_language() or ""
+        close = response.close
+
+        def send_then_close():
+            try:
+                outbox.send_ticket_links(email, page_id, language)
+            finally:
+                close()
+
+        response.close = send_then_close
 
     def _ticket_for(self, request, number):
         """The ticket and the visitor's link token, or an answer that reveals nothing."""
@@ -360,10 +388,11 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
         if refusal is not None:
             return refusal
         form = self.get_reply_form_class()(request.POST, request.FILES)
+        limits.note_cut_fields(request, form)
         if form.is_spam():
             form.add_error(None, _("Your request could not be sent. Please try again."))
-        elif not ratelimit.allow(request, "reply"):
-            form.add_error(None, _("Too many requests from your address. Please wait a while and try again."))
+        elif (refusal := limits.reserve(request, "reply")) is not None:
+            limits.refuse(request, form, refusal)
         elif form.is_valid():
             try:
                 self.submit_once(request, form, "reply", lambda: self.process_reply(request, ticket, token, form), ticket=ticket)

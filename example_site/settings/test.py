@@ -1,4 +1,4 @@
-"""Settings for the test suite: SQLite in memory unless DATABASE_URL is set, Anymail's test backend."""
+"""Settings for the test suite: SQLite in a temporary file unless DATABASE_URL is set, Anymail's test backend."""
 
 import os
 import tempfile
@@ -17,10 +17,22 @@ EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
 ANYMAIL = {"WEBHOOK_SECRET": "tests:webhook-secret", "MAILGUN_WEBHOOK_SIGNING_KEY": "tests-mailgun-signing-key"}
 WAGTAILSUPPORT_INBOUND_ADDRESS = "support@reply.example.com"
 
-if not os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
-
 _TMP = tempfile.mkdtemp(prefix="wagtail-support-tests-")
+
+if not os.environ.get("DATABASE_URL"):
+    # The test database is a file (not ":memory:"), with the example site's OPTIONS: threads and the
+    # live server then open connections of their own to it, as requests do on a real site, and writers
+    # wait their turn (tests/test_concurrency.py). In memory where the system has a RAM disk, and never
+    # synced to disk: as fast as ":memory:", and nothing to keep.
+    _DB_DIR = tempfile.mkdtemp(prefix="wagtail-support-tests-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.path.join(_DB_DIR, "db.sqlite3"),
+            "TEST": {"NAME": os.path.join(_DB_DIR, "test.sqlite3")},
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA synchronous=OFF;"},
+        }
+    }
 MEDIA_ROOT = os.path.join(_TMP, "media")
 STORAGES = {
     **STORAGES,
