@@ -261,7 +261,7 @@ def test_logged_in_requester_sees_their_tickets_by_status(
     expect(page.get_by_role("heading", level=1)).to_have_text("My tickets")
 
     tabs = page.get_by_role("navigation", name="Ticket status")
-    counts = [r"All\s+5", r"Open\s+2", r"Pending\s+1", r"Closed\s+2"]
+    counts = [r"All\s+5", r"Open\s+2", r"Awaiting your reply\s+1", r"Closed\s+2"]
     expect(tabs.get_by_role("link")).to_have_text([re.compile(count) for count in counts])
     rows = page.locator(".ws-table tbody tr")
     expect(rows).to_have_count(5)
@@ -269,15 +269,15 @@ def test_logged_in_requester_sees_their_tickets_by_status(
     tab.check()
     screenshot(page, "my-tickets.png")
 
-    tabs.get_by_role("link", name=re.compile("^Pending")).click()
+    tabs.get_by_role("link", name=re.compile("^Awaiting your reply")).click()
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Change the address on my invoices")
-    expect(rows.first).to_contain_text("Pending")
+    expect(rows.first).to_contain_text("Awaiting your reply")
 
     # A row opens its ticket.
     rows.first.get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Change the address on my invoices")
-    assert status_shown(page) == "Pending"
+    assert status_shown(page) == "Awaiting your reply"
     tab.check()
 
 

@@ -272,7 +272,7 @@ def test_pending_tells_the_requester(ticket, agent, requester, support_page, on_
 
     assert recipients() == [requester.email]
     m = only(requester.email)
-    assert m.subject == f"[{ticket.reference}] We are waiting for you: Cannot log in"
+    assert m.subject == f"[{ticket.reference}] Awaiting your reply: Cannot log in"
     check_sent(m, event="pending", ticket=ticket, audience="requester")
     in_both(
         m,

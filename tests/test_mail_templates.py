@@ -311,7 +311,7 @@ def test_links_text_mail_is_what_it_was(context_of):
     assert text == (
         "Hello,\n\nYou asked for the links to your support tickets. "
         "Each link opens one ticket; keep them to yourself.\n"
-        f"\n{first.reference} - {SUBJECT} (Pending)\n{URL}\n"
+        f"\n{first.reference} - {SUBJECT} (Awaiting your reply)\n{URL}\n"
         f"\n{second.reference} - Second <i>one</i> (Open)\n\n"
         "\nIf you did not ask for these links, you can ignore this mail.\n\n-- \nThe support team\n\n"
     )

@@ -28,6 +28,8 @@ from wagtail.rich_text import get_text_for_indexing
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
+from .links import first_support_page
+
 ANSWER_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 
 # What a visitor types is cut to this many characters and words before it reaches the search backend.
@@ -283,9 +285,16 @@ class AbstractFAQPage(Page):
         """The entries of this page matching ``query``, the most relevant first."""
         return search_entries(query, limit=self.search_results_limit, queryset=self.get_entries())
 
+    def get_support_page(self, request):
+        """The support page where a visitor who found no answer opens a ticket (the first of the site's)."""
+        return first_support_page(Site.find_for_request(request))
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["topics"] = self.get_topic_groups()
+        support_page = self.get_support_page(request)
+        # Where "Open a ticket" leads when no question matches (what was searched becomes the subject).
+        context["open_ticket_url"] = support_page.get_url(request) if support_page is not None else ""
         query = " ".join((request.GET.get("q") or "").split())[:MAX_QUERY_LENGTH]
         if query:
             context["query"] = query

@@ -39,13 +39,18 @@ def support_page_for(ticket):
         page = ticket.submitted_from.specific
         if isinstance(page, SupportPageLinks) and page.live:
             return page
+    return first_support_page(ticket.site if ticket.site_id else None)
+
+
+def first_support_page(site=None):
+    """The first live support page of ``site`` (in tree order), else of any site; ``None`` when there is none."""
     models = support_page_models()
     if not models:
         return None
     pages = Page.objects.live().type(*models).order_by("path")
     page = None
-    if ticket.site_id:
-        page = pages.descendant_of(ticket.site.root_page, inclusive=True).first()
+    if site is not None:
+        page = pages.descendant_of(site.root_page, inclusive=True).first()
     page = page or pages.first()
     return page.specific if page is not None else None
 

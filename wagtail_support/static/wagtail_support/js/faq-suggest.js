@@ -5,7 +5,9 @@
  *    templates/wagtail_support/includes/faq_suggestions.html) asks that JSON view for the FAQ entries
  *    matching the subject (#id_subject), and a few words of the description (#id_description) while the
  *    subject is short, and lists them as links. Server data only ever goes through textContent and
- *    validated link addresses, never through innerHTML.
+ *    validated link addresses, never through innerHTML. When nothing matches and the box has
+ *    data-open-ticket-url (the FAQ page's search), it offers "Open a ticket" with what was typed as the
+ *    ticket's subject.
  * 2. On the FAQ page ([data-faq-page]): opens the question named in the address (#faq-...), which some
  *    browsers leave folded inside its <details>.
  *
@@ -45,7 +47,12 @@
   function setUpSuggestions(container) {
     var endpoint = container.getAttribute("data-faq-suggest-url");
     var list = container.querySelector("ul") || container.appendChild(document.createElement("ul"));
-    var newTabLabel = container.getAttribute("data-new-tab-label") || "";
+    // Without a label, the answers open in the same tab (no form is being written there).
+    var newTabLabel = container.getAttribute("data-new-tab-label");
+    var title = container.querySelector(".ws-faq-suggest__title");
+    var none = container.querySelector(".ws-faq-suggest__none");
+    var openTicket = none ? none.querySelector("a") : null;
+    var openTicketUrl = safeHref(container.getAttribute("data-open-ticket-url"));
     var subject = document.getElementById(container.getAttribute("data-subject-field") || "id_subject");
     var description = document.getElementById(container.getAttribute("data-description-field") || "id_description");
     if (!endpoint || !subject) {
@@ -69,8 +76,29 @@
       list.replaceChildren();
     }
 
+    function showNoAnswer() {
+      // Nothing matches: a way on, with what the visitor typed as the subject of a new ticket.
+      if (!none || !openTicket || !openTicketUrl) {
+        hide();
+        return;
+      }
+      var typed = subject.value.trim().slice(0, 255);
+      openTicket.href = openTicketUrl + (openTicketUrl.indexOf("?") === -1 ? "?" : "&") + "subject=" + encodeURIComponent(typed);
+      if (title) {
+        title.hidden = true;
+      }
+      none.hidden = false;
+      container.hidden = false;
+    }
+
     function render(results) {
       list.replaceChildren();
+      if (title) {
+        title.hidden = false;
+      }
+      if (none) {
+        none.hidden = true;
+      }
       results.forEach(function (result) {
         if (!result || typeof result.question !== "string") {
           return;
@@ -78,26 +106,28 @@
         var item = document.createElement("li");
         item.className = "ws-faq-suggest__item";
         var href = safeHref(result.url);
-        var title;
+        var question;
         if (href) {
-          title = document.createElement("a");
-          title.href = href;
-          // A new tab, so what the visitor typed in the form stays where it is.
-          title.target = "_blank";
-          title.rel = "noopener";
-          title.textContent = result.question;
+          question = document.createElement("a");
+          question.href = href;
+          if (newTabLabel !== null) {
+            // A new tab, so what the visitor typed in the form stays where it is.
+            question.target = "_blank";
+            question.rel = "noopener";
+          }
+          question.textContent = result.question;
           if (newTabLabel) {
             var hint = document.createElement("span");
             hint.className = "ws-visually-hidden";
             hint.textContent = " " + newTabLabel;
-            title.appendChild(hint);
+            question.appendChild(hint);
           }
         } else {
-          title = document.createElement("strong");
-          title.textContent = result.question;
+          question = document.createElement("strong");
+          question.textContent = result.question;
         }
-        title.classList.add("ws-faq-suggest__question");
-        item.appendChild(title);
+        question.classList.add("ws-faq-suggest__question");
+        item.appendChild(question);
         if (typeof result.excerpt === "string" && result.excerpt) {
           var excerpt = document.createElement("p");
           excerpt.className = "ws-faq-suggest__excerpt";
@@ -106,7 +136,11 @@
         }
         list.appendChild(item);
       });
-      container.hidden = list.children.length === 0;
+      if (list.children.length === 0) {
+        showNoAnswer();
+      } else {
+        container.hidden = false;
+      }
     }
 
     function lookUp() {
@@ -175,8 +209,9 @@
     subject.addEventListener("keydown", dismissOnEscape);
     container.addEventListener("keydown", dismissOnEscape);
 
-    // A form shown again with its subject filled (after an error) gets its suggestions at once.
-    if (subject.value) {
+    // A form shown again with its subject filled (after an error) gets its suggestions at once; not a
+    // page that already shows the results of that text (data-skip-initial, the FAQ page's search).
+    if (subject.value && !container.hasAttribute("data-skip-initial")) {
       lookUp();
     }
   }
