@@ -32,7 +32,17 @@ PREFIX = "wagtail_support.ticket."
 ACTIONS = [
     "reply", "note", "assign_self", "assign", "team", "details", "people", "pending", "resolve", "abandon", "reopen",
 ]
-FORM_PREFIX = {"reply": "composer", "note": "composer"}
+# What used to be a form of its own is now a way to send the one form of the workspace ("Submit as",
+# tests/test_admin_submit.py): a public reply, a note, a property change alone, a status after it.
+ONE_FORM = {
+    "reply": {"mode": "public"},
+    "note": {"mode": "internal"},
+    "assign": {"only": "1"},
+    "team": {"only": "1"},
+    "details": {"only": "1"},
+    "pending": {"then": "pending"},
+    "resolve": {"then": "resolve"},
+}
 
 
 # Helpers ----------------------------------------------------------------------------------------------------
@@ -47,12 +57,20 @@ def workspace_url(ticket_or_pk, **query):
 
 
 def action_url(ticket_or_pk, action):
+    action = "submit" if action in ONE_FORM else action
     return reverse("wagtail_support_admin:ticket_action", args=[getattr(ticket_or_pk, "pk", ticket_or_pk), action])
 
 
 def form_data(ticket, action, version=None, **fields):
-    """The POST of ``action``'s form as the page sends it: prefixed fields and the ticket's version."""
-    prefix = FORM_PREFIX.get(action, action)
+    """The POST of ``action``'s form as the page sends it: prefixed fields and the ticket's version (the one
+    form: its fields unprefixed, what it is sent as, and no ``seen``: any change meanwhile is then refused)."""
+    if action in ONE_FORM:
+        data = {"version": ticket.version if version is None else version, **ONE_FORM[action]}
+        if fields.pop("set_pending", None):
+            data["then"] = "pending"
+        data.update(fields)
+        return data
+    prefix = action
     data = {f"{prefix}-version": ticket.version if version is None else version}
     data.update({f"{prefix}-{name}": value for name, value in fields.items()})
     return data
@@ -301,22 +319,31 @@ def test_full_history_page(agent_client, agent, ticket):
 # The composer -----------------------------------------------------------------------------------------------
 
 
-def test_composer_has_two_distinct_buttons_and_no_default(agent_client, ticket):
+def test_one_form_sends_the_message_and_the_properties(agent_client, ticket):
     page = text(agent_client.get(workspace_url(ticket)))
-    start = page.rindex("<form", 0, page.index('id="wsw-composer-form"'))
+    start = page.rindex("<form", 0, page.index('id="wsw-ticket-form"'))
     form = page[start : page.index("</form>", start)]
 
-    assert f'formaction="{action_url(ticket, "reply")}"' in form
-    assert f'formaction="{action_url(ticket, "note")}"' in form
-    assert "Send reply to requester" in form and "Add internal note" in form
+    assert f'action="{action_url(ticket, "submit")}"' in form
+    # One click per status after it; the resolution fields are hidden until "Resolve…".
+    for then in ("open", "pending", "resolve"):
+        assert f'name="then" value="{then}"' in form
+    assert re.search(r'id="wsw-resolve" data-wsw-resolve hidden', form)
+    assert 'aria-controls="wsw-resolve" aria-expanded="false"' in form
+    # "Send as": a public reply or an internal note, public by default.
+    assert re.search(r'<input type="radio" name="mode" value="public"[^>]*checked', form)
+    assert 'name="mode" value="internal"' in form
     # The first submit button is disabled: Enter sends nothing.
-    assert form.index('<input type="submit" hidden disabled') < form.index("formaction=")
-    # The form itself posts to the page, which accepts no POST.
-    assert f'action="{workspace_url(ticket)}"' in form
-    assert agent_client.post(workspace_url(ticket), {"composer-body": "x"}).status_code == 405
-    # Cancel only leads back to the page.
-    cancel = f'<a href="{workspace_url(ticket)}" class="button button-secondary" data-wsw-cancel>Cancel</a>'
-    assert cancel in form
+    assert form.index('<input type="submit" hidden disabled') < form.index('name="then"')
+    # The properties beside it belong to the same form; the separate forms are gone.
+    for name in ("assignee", "team", "kind", "priority", "category", "subject"):
+        assert re.search(rf'name="{name}"[^>]*form="wsw-ticket-form"|form="wsw-ticket-form"[^>]*name="{name}"', page), name
+    for gone in ("assign-assignee", "team-team", "details-subject", "pending-version", "resolve-code"):
+        assert gone not in page
+    # Cancel discards the draft (a POST to the draft's address), never the ticket.
+    draft_url = reverse("wagtail_support_admin:ticket_draft", args=[ticket.pk])
+    assert re.search(rf'formaction="{draft_url}" name="discard" value="1"[^>]*data-wsw-cancel>Cancel<', form)
+    assert agent_client.post(workspace_url(ticket), {"body": "x"}).status_code == 405
 
 
 def test_reply_to_the_requester(agent_client, agent, requester, ticket):
@@ -324,10 +351,11 @@ def test_reply_to_the_requester(agent_client, agent, requester, ticket):
 
     response = post(agent_client, ticket, "reply", body="Which browser do you use?")
 
-    assert response.status_code == 302
-    assert response.url == workspace_url(ticket) + "#conversation-end"
-    assert "Reply sent to the requester of ticket" in flashes(response)[0]
     message = ticket.messages.last()
+    assert response.status_code == 302
+    # After sending, the page comes back at the new message.
+    assert response.url == workspace_url(ticket) + f"#message-{message.pk}"
+    assert "Reply sent to the requester of ticket" in flashes(response)[0]
     assert (message.body, message.visibility, message.author_user) == ("Which browser do you use?", "public", agent)
     assert message in access.messages_for(requester, ticket)
     ticket.refresh_from_db()
@@ -342,11 +370,12 @@ def test_reply_that_waits_for_the_requester(agent_client, ticket):
     response = post(agent_client, ticket, "reply", body="Which browser?", set_pending="on")
 
     assert response.status_code == 302
-    assert "now waits for their answer" in flashes(response)[0]
+    assert "now waits for the requester" in flashes(response)[0]
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.PENDING
     assert actions_since(ticket, before) == ["reply", "status"]
-    assert "Status: Open -> Pending" in str(history(ticket)[-1].message)
+    # (The history's arrow is "->" or "→", as its wording is being reworked.)
+    assert re.search(r"Status: Open (->|→) Pending", str(history(ticket)[-1].message))
 
 
 def test_internal_note_is_never_shown_to_the_requester(agent_client, requester, ticket):
@@ -365,15 +394,20 @@ def test_internal_note_is_never_shown_to_the_requester(agent_client, requester, 
     assert actions_since(ticket, before) == ["note"]
 
 
-def test_note_with_set_pending_is_refused_and_keeps_the_draft(agent_client, ticket):
-    before = snapshot(ticket)
+def test_note_submitted_as_pending_waits_without_mailing_the_note(
+    agent_client, ticket, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(agent_client, ticket, "note", body="MY-NOTE: waiting for the logs", set_pending="on")
 
-    response = post(agent_client, ticket, "note", body="MY-DRAFT", set_pending="on")
-
-    assert response.status_code == 400
-    assert "Only a public reply from the support team can set the ticket to pending." in text(response)
-    assert "MY-DRAFT" in text(response)
-    assert snapshot(ticket) == before
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.PENDING
+    assert ticket.messages.last().is_internal
+    # The requester hears that we wait for them, never the note.
+    assert any("requester@example.com" in sent.to for sent in mail.outbox)
+    assert not any("MY-NOTE" in sent.body or "MY-NOTE" in str(sent.alternatives) for sent in mail.outbox)
 
 
 def test_reply_with_attachments(agent_client, agent, requester, ticket):
@@ -381,7 +415,7 @@ def test_reply_with_attachments(agent_client, agent, requester, ticket):
         action_url(ticket, "reply"),
         {
             **form_data(ticket, "reply", body="Here is the screenshot."),
-            "composer-attachments": [png_upload("screen.png"), SimpleUploadedFile("steps.txt", b"1. log in\n")],
+            "attachments": [png_upload("screen.png"), SimpleUploadedFile("steps.txt", b"1. log in\n")],
         },
     )
 
@@ -408,7 +442,7 @@ def test_refused_attachment_keeps_the_draft(agent_client, ticket):
         action_url(ticket, "reply"),
         {
             **form_data(ticket, "reply", body="MY-DRAFT"),
-            "composer-attachments": [SimpleUploadedFile("page.html", b"<html><script>alert(1)</script></html>")],
+            "attachments": [SimpleUploadedFile("page.html", b"<html><script>alert(1)</script></html>")],
         },
     )
 
@@ -420,13 +454,13 @@ def test_refused_attachment_keeps_the_draft(agent_client, ticket):
     assert snapshot(ticket) == before
 
 
-def test_empty_composer_is_refused(agent_client, ticket):
+def test_empty_composer_changes_nothing(agent_client, ticket):
     before = snapshot(ticket)
 
     response = post(agent_client, ticket, "reply", body="   ")
 
-    assert response.status_code == 400
-    assert "Write a message or attach a file." in text(response)
+    assert response.status_code == 302
+    assert "Nothing to change" in flashes(response)[0]
     assert snapshot(ticket) == before
 
 
@@ -463,7 +497,7 @@ def test_canned_responses_offered_for_the_ticket(agent_client, ticket, canned):
 def test_canned_response_prefills_the_composer_with_placeholders(agent_client, ticket, canned):
     response = agent_client.get(workspace_url(ticket, canned=canned["all"].pk))
 
-    textarea = re.search(r'<textarea name="composer-body"[^>]*>(.*?)</textarea>', response.content.decode(), re.S)
+    textarea = re.search(r'<textarea name="body"[^>]*>(.*?)</textarea>', response.content.decode(), re.S)
     assert textarea.group(1).strip() == (
         f"Hello Rita Requester,\nabout {ticket.reference} (Cannot log in), could you tell us more?\n"
         "Alice Agent, Helpdesk {unknown}"
@@ -473,7 +507,7 @@ def test_canned_response_prefills_the_composer_with_placeholders(agent_client, t
 def test_canned_response_of_another_team_is_not_prefilled(agent_client, ticket, canned):
     for key in ("other", "inactive"):
         response = agent_client.get(workspace_url(ticket, canned=canned[key].pk))
-        textarea = re.search(r'<textarea name="composer-body"[^>]*>(.*?)</textarea>', response.content.decode(), re.S)
+        textarea = re.search(r'<textarea name="body"[^>]*>(.*?)</textarea>', response.content.decode(), re.S)
         assert textarea.group(1).strip() == ""
 
 
@@ -526,7 +560,7 @@ def test_assign_to_me_twice_changes_nothing(agent_client, agent, ticket):
 @pytest.mark.usefixtures("colleague", "supervisor", "outsider_agent", "wagtail_editor")
 def test_assign_offers_the_team_and_supervisors(agent_client, ticket):
     page = text(agent_client.get(workspace_url(ticket)))
-    select = page[page.index('name="assign-assignee"') : page.index("</select>", page.index('name="assign-assignee"'))]
+    select = page[page.index('name="assignee"') : page.index("</select>", page.index('name="assignee"'))]
 
     assert "Nobody (unassigned)" in select
     assert "Alice Agent" in select and "Bob Colleague" in select and "Sue Supervisor" in select
@@ -538,17 +572,17 @@ def test_assign_to_a_colleague_and_unassign(agent_client, ticket, colleague):
 
     response = post(agent_client, ticket, "assign", assignee=colleague.pk)
 
-    assert "assigned to Bob Colleague" in flashes(response)[0]
+    assert "Properties of ticket" in flashes(response)[0]
     ticket.refresh_from_db()
     assert ticket.assignee == colleague
 
     response = post(agent_client, ticket, "assign", assignee="")
 
-    assert "is now unassigned" in flashes(response)[-1]
+    assert "Properties of ticket" in flashes(response)[-1]
     ticket.refresh_from_db()
     assert ticket.assignee is None
     assert actions_since(ticket, before) == ["assign", "assign"]
-    assert "Unassigned the ticket (was Bob Colleague)" in str(history(ticket)[-1].message)
+    assert "Bob Colleague" in str(history(ticket)[-1].message)
 
 
 def test_assign_to_someone_outside_the_team_is_refused(agent_client, ticket, outsider_agent, requester):
@@ -556,8 +590,8 @@ def test_assign_to_someone_outside_the_team_is_refused(agent_client, ticket, out
 
     for user in (outsider_agent, requester):
         response = post(agent_client, ticket, "assign", assignee=user.pk)
-        assert response.status_code == 302
-        assert any("not changed" in flash for flash in flashes(response))
+        assert response.status_code == 400
+        assert "was not changed" in text(response)
 
     assert snapshot(ticket) == before
 
@@ -569,12 +603,12 @@ def test_change_team(client, supervisor, ticket, other_team):
     response = post(client, ticket, "team", team=other_team.pk)
 
     assert response.status_code == 302
-    assert response.url == workspace_url(ticket)
-    assert "moved to team Billing" in flashes(response)[0]
+    assert response.url == workspace_url(ticket) + "#composer"
+    assert "Properties of ticket" in flashes(response)[0]
     ticket.refresh_from_db()
     assert ticket.team == other_team
     assert actions_since(ticket, before) == ["team"]
-    assert str(history(ticket)[-1].message) == "Team: Helpdesk -> Billing"
+    assert re.search(r"Helpdesk (->|→) Billing$", str(history(ticket)[-1].message))
 
 
 def test_moving_a_ticket_out_of_my_teams_leaves_the_page(agent_client, ticket, other_team):
@@ -602,7 +636,7 @@ def test_change_details(agent_client, ticket, team):
     )
 
     assert response.status_code == 302
-    assert "Details of ticket" in flashes(response)[0]
+    assert "Properties of ticket" in flashes(response)[0]
     ticket.refresh_from_db()
     assert (ticket.subject, ticket.kind, ticket.priority, ticket.category) == (
         "Login refused on Safari",
@@ -612,6 +646,7 @@ def test_change_details(agent_client, ticket, team):
     )
     assert actions_since(ticket, before) == ["update"]
     logged = str(history(ticket)[-1].message).lower()  # PostgreSQL's jsonb orders the changes its own way
+    logged = logged.replace("→", "->")
     assert "priority: normal -> urgent" in logged and "type: question -> bug" in logged
 
 
@@ -621,7 +656,7 @@ def test_details_list_the_catalog_as_a_tree(agent_client, ticket, team):
     factories.make_category("Retired", team, is_active=False)
 
     page = text(agent_client.get(workspace_url(ticket)))
-    start = page.index('name="details-category"')
+    start = page.index('name="category"')
     select = page[start : page.index("</select>", start)]
 
     assert "Billing › Invoices" in select
@@ -633,8 +668,8 @@ def test_details_with_an_unknown_value_are_refused(agent_client, ticket):
 
     response = post(agent_client, ticket, "details", subject="x", kind="nonsense", priority="normal", category="")
 
-    assert response.status_code == 302
-    assert any("Type:" in flash for flash in flashes(response))
+    assert response.status_code == 400
+    assert "was not changed" in text(response)
     assert snapshot(ticket) == before
 
 
@@ -704,13 +739,23 @@ def test_set_pending(agent_client, ticket):
     assert actions_since(ticket, before) == ["status"]
 
 
+def test_submit_as_open_takes_a_pending_ticket_back(agent_client, agent, ticket):
+    workflow.set_pending(ticket, by=agent)
+
+    response = post(agent_client, ticket, "reply", body="", then="open")
+
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.OPEN
+
+
 def test_set_pending_on_a_closed_ticket_is_refused(agent_client, closed_ticket):
     before = snapshot(closed_ticket)
 
     response = post(agent_client, closed_ticket, "pending")
 
-    assert response.status_code == 302
-    assert "Only an open ticket can be set to pending (current status: Closed)." in flashes(response)
+    assert response.status_code == 400
+    assert "Only an open ticket can be set to pending (current status: Closed)." in text(response)
     assert snapshot(closed_ticket) == before
 
 
@@ -735,7 +780,7 @@ def test_resolve(agent_client, agent, ticket, resolution_code, django_capture_on
 
 def test_resolve_form_says_the_solution_is_mailed(agent_client, ticket, resolution_code):
     page = text(agent_client.get(workspace_url(ticket)))
-    resolve = page[page.index('id="wsw-resolve-section"') :]
+    resolve = page[page.index('id="wsw-resolve"') :]
 
     assert "The requester receives the solution by email" in resolve
     assert ResolutionCode.no_follow_up().label not in resolve[: resolve.index("</select>")]
@@ -873,8 +918,7 @@ def test_stale_reply_is_not_sent_and_keeps_the_draft(agent_client, requester, ti
     assert f"Ticket {ticket.reference} changed while you were working on it." in page
     assert "MY-DRAFT-REPLY" in page  # the draft is still in the composer
     assert "REQUESTER-ADDED" in page  # and the agent sees what changed
-    assert f'name="composer-version" value="{ticket.version}"' in page
-    assert re.search(r'name="composer-set_pending"[^>]*checked', page)
+    assert f'name="version" value="{ticket.version}"' in page
     assert snapshot(ticket) == before
 
     # Sent again from the page shown, it goes through.
@@ -1081,7 +1125,7 @@ def test_ticket_without_a_team_for_a_supervisor(client, settings, supervisor, ag
     page = text(client.get(workspace_url(ticket)))
 
     assert "No team" in page
-    start = page.index('name="assign-assignee"')
+    start = page.index('name="assignee"')
     select = page[start : page.index("</select>", start)]
     # Anyone who works tickets may take a ticket no team owns.
     assert "Alice Agent" in select and "Oscar Outsider" in select and "Sue Supervisor" in select
@@ -1097,9 +1141,9 @@ def test_workspace_in_french(agent_client, agent, ticket):
 
     page = text(agent_client.get(workspace_url(ticket)))
 
-    for french in ("Ajouter une note interne", "Envoyer la réponse au demandeur", "Journal d'intervenant", "Abandonner"):
+    for french in ("Annuler", "Journal d'intervenant", "Abandonner"):
         assert french.replace("'", "&#x27;") in page or french in page, french
-    assert "Add internal note" not in page and "Send reply to requester" not in page
+    assert "Abandon the ticket" not in page and "Discards the draft" not in page
 
 
 def test_history_names_a_requester_without_an_account(agent_client, agent, anon_ticket):

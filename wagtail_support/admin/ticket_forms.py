@@ -1,16 +1,18 @@
 """The workspace's forms: one per move of the workflow, each carrying the version of the ticket it was
 shown for. ``apply()`` makes the move through the workflow and returns the sentence to show the agent."""
 
+import json
+
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import access, workflow
 from ..forms import AttachmentsField, CatalogChoiceField
-from ..models import Category, ResolutionCode, Ticket, person_label
-from ..widgets import QuickSelect
+from ..models import Category, ReplyDraft, ResolutionCode, Ticket
+from ..widgets import QuickRadioSelect, QuickSelect
 from .forms import AssigneeField, TeamField
 
 
@@ -51,50 +53,188 @@ class TicketActionForm(forms.Form):
         raise NotImplementedError
 
 
-class ComposerForm(TicketActionForm):
-    """The composer: the same text becomes a public reply or an internal note, by the button pressed."""
+class SubmitForm(TicketActionForm):
+    """The workspace's one form ("Submit as"): the composer and the ticket's properties, sent together
+    through ``workflow.submit``, with the status after it chosen by the button pressed (``then``).
 
-    prefix = "composer"
+    A property absent from the post is left as it is (a script may send only a message); ``seen`` is
+    what the page showed, so a change made meanwhile by someone else is told apart from the agent's
+    own. ``only`` ("Save changes only") applies the properties and keeps the text as a draft.
+    """
+
+    prefix = None
     keeps_draft = True
 
+    MODE_PUBLIC, MODE_INTERNAL = ReplyDraft.Mode.PUBLIC, ReplyDraft.Mode.INTERNAL
+    PROPERTY_FIELDS = workflow.PROPERTY_FIELDS
+    FORM_ID = "wsw-ticket-form"
+
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
     body = forms.CharField(
         label=gettext_lazy("Message"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 8, "data-wsw-composer-body": ""}),
     )
-    attachments = AttachmentsField()
-    set_pending = forms.BooleanField(
-        label=gettext_lazy("Wait for the requester (set pending)"),
-        required=False,
-        help_text=gettext_lazy("Replies only: the ticket waits for the requester's answer."),
+    mode = forms.ChoiceField(
+        label=gettext_lazy("Send as"),
+        choices=ReplyDraft.Mode.choices,
+        initial=ReplyDraft.Mode.PUBLIC,
+        required=False,  # a post without it (a script's) is a public reply
+        widget=QuickRadioSelect(attrs={"class": "wsw-mode-switch"}),
     )
+    attachments = AttachmentsField()
+    team = TeamField(required=False, empty_label=gettext_lazy("No team"))
+    assignee = AssigneeField()
+    kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=Ticket.Kind.choices, widget=QuickSelect, required=False)
+    priority = forms.ChoiceField(
+        label=gettext_lazy("Priority"), choices=Ticket.Priority.choices, widget=QuickSelect, required=False
+    )
+    category = CatalogChoiceField(
+        label=gettext_lazy("Service catalog entry"), empty_label=gettext_lazy("None"), widget=QuickSelect
+    )
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=255, required=False)
+    then = forms.ChoiceField(
+        choices=[("open", "open"), ("pending", "pending"), ("resolve", "resolve")], required=False
+    )
+    only = forms.BooleanField(required=False)
+    code = forms.ModelChoiceField(
+        label=gettext_lazy("Resolution code"),
+        queryset=ResolutionCode.objects.none(),
+        empty_label=gettext_lazy("Choose a resolution code"),
+        widget=QuickSelect,
+        required=False,
+    )
+    solution = forms.CharField(
+        label=gettext_lazy("Solution"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        help_text=gettext_lazy("The requester receives the solution by email, and the ticket is closed."),
+    )
+
+    def __init__(self, *args, catalog_tree=None, draft=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        ticket = self.ticket
+        # The properties sit beside the conversation, outside the <form> element: HTML's form attribute.
+        for name in self.PROPERTY_FIELDS:
+            self.fields[name].widget.attrs["form"] = self.FORM_ID
+        self.fields["team"].set_current(ticket.team_id)
+        self.fields["assignee"].set_candidates(self.user, _assignable(ticket))
+        tree = catalog_tree if catalog_tree is not None else Category.objects.tree()
+        self.fields["category"].set_tree(tree, keep=ticket.category_id)
+        self.fields["code"].queryset = ResolutionCode.objects.filter(is_active=True).exclude(
+            code=ResolutionCode.NO_FOLLOW_UP
+        )
+        if draft is not None and not self.is_bound:
+            self.initial["mode"] = draft.mode
+
+    def get_initial(self, ticket):
+        seen = workflow.seen_values(ticket)
+        return {**seen, "seen": json.dumps(seen)}
+
+    @property
+    def resolving(self):
+        """The resolution fields are shown: the agent chose to resolve (or the post did)."""
+        return self.is_bound and self.data.get("then") == "resolve"
+
+    @property
+    def internal(self):
+        value = self.data.get("mode") if self.is_bound else self.initial.get("mode")
+        return value == self.MODE_INTERNAL
+
+    def clean_seen(self):
+        raw = self.cleaned_data.get("seen") or ""
+        if not raw:
+            return None
+        try:
+            seen = json.loads(raw)
+        except ValueError:
+            return None
+        if not isinstance(seen, dict):
+            return None
+        return {name: seen.get(name) for name in (*self.PROPERTY_FIELDS, "status")}
 
     def clean(self):
         cleaned = super().clean()
-        if not (cleaned.get("body") or "").strip() and not cleaned.get("attachments") and not self.errors:
-            self.add_error("body", _("Write a message or attach a file."))
+        if cleaned.get("then") == "resolve" and not cleaned.get("only"):
+            if not cleaned.get("code") and "code" not in self.errors:
+                self.add_error("code", _("Choose a resolution code."))
+            if not (cleaned.get("solution") or "").strip():
+                self.add_error("solution", _("Describe the solution: the requester will receive it."))
         return cleaned
 
+    def posted_properties(self):
+        """The properties the post carries (a field left out of the post is not changed)."""
+        return {
+            name: self.cleaned_data.get(name)
+            for name in self.PROPERTY_FIELDS
+            if self.add_prefix(name) in self.data
+        }
+
+    def changes(self):
+        """The properties the agent changed, against what the page showed them."""
+        seen = self.cleaned_data.get("seen") or workflow.seen_values(self.ticket)
+        changed = {}
+        for name, value in self.posted_properties().items():
+            if name == "subject" and not (value or "").strip():
+                continue  # an emptied subject is refused by the workflow; here it means "no change"
+            if name in ("kind", "priority") and not value:
+                continue
+            if getattr(value, "pk", value) != seen.get(name):
+                changed[name] = value
+        return changed
+
     def apply(self, action):
-        internal = action == "note"
         data = self.cleaned_data
-        workflow.reply(
+        only = data.get("only")
+        internal = data.get("mode") == self.MODE_INTERNAL
+        self.submitted = workflow.submit(
             self.ticket,
             by=self.user,
-            body=data["body"],
-            internal=internal,
-            set_pending=data["set_pending"],
-            channel=Ticket.Channel.ADMIN,
-            attachments=data["attachments"],
             expected_version=self.expected_version,
+            seen=data.get("seen"),
+            changes=self.changes(),
+            body="" if only else data.get("body", ""),
+            internal=internal,
+            attachments=[] if only else data.get("attachments") or [],
+            then=None if only else data.get("then") or None,
+            code=data.get("code"),
+            solution=data.get("solution", ""),
+            channel=Ticket.Channel.ADMIN,
         )
-        if internal:
-            message = _("Internal note added to ticket %(reference)s. The requester does not see it.")
-        elif data["set_pending"]:
-            message = _("Reply sent to the requester of ticket %(reference)s. The ticket now waits for their answer.")
-        else:
-            message = _("Reply sent to the requester of ticket %(reference)s.")
-        return message % {"reference": self.ticket.reference}
+        return self.success_message(self.submitted, internal)
+
+    def success_message(self, submitted, internal):
+        reference = {"reference": self.ticket.reference}
+        sentences = []
+        done = set(submitted.done)
+        if submitted.message is not None and internal:
+            sentences.append(_("Internal note added to ticket %(reference)s. The requester does not see it.") % reference)
+        elif submitted.message is not None:
+            sentences.append(_("Reply sent to the requester of ticket %(reference)s.") % reference)
+        if done & {"team", "assignee", "details"}:
+            sentences.append(_("Properties of ticket %(reference)s saved.") % reference)
+        if "status" in done:
+            status = self.ticket.status
+            if status == Ticket.Status.CLOSED:
+                sentences.append(_("Ticket %(reference)s resolved. The requester receives the solution by email.") % reference)
+            elif status == Ticket.Status.PENDING:
+                sentences.append(_("The ticket now waits for the requester's answer."))
+            else:
+                sentences.append(_("The ticket is open."))
+        return " ".join(sentences)
+
+
+def _assignable(ticket):
+    """The agents the ticket may go to: its team's and the supervisors, and its current assignee."""
+    # The ids first (a handful, found through the membership tables), then the accounts by primary
+    # key: an OR with the current assignee in one query made PostgreSQL read every account.
+    ids = set(access.assignable_agents(ticket.team).values_list("pk", flat=True))
+    if ticket.assignee_id:
+        ids.add(ticket.assignee_id)
+    user_model = get_user_model()
+    # Sorted by name where the user model has one (a custom user model may not).
+    names = [name for name in ("first_name", "last_name") if _has_field(user_model, name)]
+    return user_model._default_manager.filter(pk__in=sorted(ids)).order_by(*names, user_model.USERNAME_FIELD)
 
 
 class AssignSelfForm(TicketActionForm):
@@ -103,95 +243,6 @@ class AssignSelfForm(TicketActionForm):
     def apply(self, action):
         workflow.assign_to_self(self.ticket, by=self.user, expected_version=self.expected_version)
         return _("You are now the assignee of ticket %(reference)s.") % {"reference": self.ticket.reference}
-
-
-class AssignForm(TicketActionForm):
-    prefix = "assign"
-
-    assignee = AssigneeField()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        ticket = self.ticket
-        # The ids first (a handful, found through the membership tables), then the accounts by primary
-        # key: an OR with the current assignee in one query made PostgreSQL read every account.
-        ids = set(access.assignable_agents(ticket.team).values_list("pk", flat=True))
-        if ticket.assignee_id:
-            ids.add(ticket.assignee_id)
-        user_model = get_user_model()
-        # Sorted by name where the user model has one (a custom user model may not).
-        names = [name for name in ("first_name", "last_name") if _has_field(user_model, name)]
-        candidates = user_model._default_manager.filter(pk__in=sorted(ids)).order_by(*names, user_model.USERNAME_FIELD)
-        self.fields["assignee"].set_candidates(self.user, candidates)
-
-    def get_initial(self, ticket):
-        return {"assignee": ticket.assignee_id}
-
-    def apply(self, action):
-        assignee = self.cleaned_data["assignee"]
-        workflow.assign(self.ticket, to=assignee, by=self.user, expected_version=self.expected_version)
-        if assignee is None:
-            return _("Ticket %(reference)s is now unassigned.") % {"reference": self.ticket.reference}
-        return _("Ticket %(reference)s assigned to %(name)s.") % {
-            "reference": self.ticket.reference,
-            "name": person_label(assignee),
-        }
-
-
-class TeamForm(TicketActionForm):
-    prefix = "team"
-
-    team = TeamField()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["team"].set_current(self.ticket.team_id)
-
-    def get_initial(self, ticket):
-        return {"team": ticket.team_id}
-
-    def apply(self, action):
-        team = self.cleaned_data["team"]
-        workflow.change_team(self.ticket, team=team, by=self.user, expected_version=self.expected_version)
-        return _("Ticket %(reference)s moved to team %(team)s.") % {"reference": self.ticket.reference, "team": team}
-
-
-class DetailsForm(TicketActionForm):
-    prefix = "details"
-
-    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=255)
-    kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=Ticket.Kind.choices, widget=QuickSelect)
-    priority = forms.ChoiceField(label=gettext_lazy("Priority"), choices=Ticket.Priority.choices, widget=QuickSelect)
-    category = CatalogChoiceField(
-        label=gettext_lazy("Service catalog entry"), empty_label=gettext_lazy("None"), widget=QuickSelect
-    )
-
-    def __init__(self, *args, catalog_tree=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The catalog in tree order; an entry no longer active stays offered on the ticket it is on.
-        tree = catalog_tree if catalog_tree is not None else Category.objects.tree()
-        self.fields["category"].set_tree(tree, keep=self.ticket.category_id)
-
-    def get_initial(self, ticket):
-        return {
-            "subject": ticket.subject,
-            "kind": ticket.kind,
-            "priority": ticket.priority,
-            "category": ticket.category_id,
-        }
-
-    def apply(self, action):
-        data = self.cleaned_data
-        workflow.change_details(
-            self.ticket,
-            by=self.user,
-            expected_version=self.expected_version,
-            subject=data["subject"],
-            kind=data["kind"],
-            priority=data["priority"],
-            category=data["category"],
-        )
-        return _("Details of ticket %(reference)s saved.") % {"reference": self.ticket.reference}
 
 
 class PeopleForm(TicketActionForm):
@@ -268,56 +319,6 @@ class PeopleForm(TicketActionForm):
         return _("Requester and beneficiary of ticket %(reference)s saved.") % {"reference": self.ticket.reference}
 
 
-class PendingForm(TicketActionForm):
-    prefix = "pending"
-
-    def apply(self, action):
-        workflow.set_pending(self.ticket, by=self.user, expected_version=self.expected_version)
-        return _("Ticket %(reference)s now waits for the requester.") % {"reference": self.ticket.reference}
-
-
-class ResolveForm(TicketActionForm):
-    prefix = "resolve"
-    keeps_draft = True
-
-    code = forms.ModelChoiceField(
-        label=gettext_lazy("Resolution code"),
-        queryset=ResolutionCode.objects.none(),
-        empty_label=gettext_lazy("Choose a resolution code"),
-        widget=QuickSelect,
-    )
-    solution = forms.CharField(
-        label=gettext_lazy("Solution"),
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=gettext_lazy("The requester receives this text by email."),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["code"].queryset = ResolutionCode.objects.filter(is_active=True).exclude(
-            code=ResolutionCode.NO_FOLLOW_UP
-        )
-
-    def clean_solution(self):
-        solution = (self.cleaned_data.get("solution") or "").strip()
-        if not solution:
-            raise ValidationError(_("Describe the solution: the requester will receive it."))
-        return solution
-
-    def apply(self, action):
-        data = self.cleaned_data
-        workflow.resolve(
-            self.ticket,
-            code=data["code"],
-            solution=data["solution"],
-            by=self.user,
-            expected_version=self.expected_version,
-        )
-        return _("Ticket %(reference)s resolved. The requester receives the solution by email.") % {
-            "reference": self.ticket.reference
-        }
-
-
 class AbandonForm(TicketActionForm):
     """Abandon is confirmed: without ``confirm`` the view asks first and changes nothing."""
 
@@ -344,17 +345,12 @@ class ReopenForm(TicketActionForm):
 
 # The actions of ``wagtail_support_ticket_action``: action name -> form.
 ACTION_FORMS = {
-    "reply": ComposerForm,
-    "note": ComposerForm,
+    "submit": SubmitForm,
     "assign_self": AssignSelfForm,
-    "assign": AssignForm,
-    "team": TeamForm,
-    "details": DetailsForm,
     "people": PeopleForm,
-    "pending": PendingForm,
-    "resolve": ResolveForm,
     "abandon": AbandonForm,
     "reopen": ReopenForm,
 }
 
-WORKSPACE_FORMS = {form_class.prefix: form_class for form_class in ACTION_FORMS.values()}
+# The forms of the page, by the name the templates use (``forms.submit``, ``forms.people``...).
+WORKSPACE_FORMS = dict(ACTION_FORMS)

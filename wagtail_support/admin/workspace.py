@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
@@ -27,9 +28,10 @@ from wagtail.log_actions import registry as log_registry
 
 from ..access import ticket_policy
 from ..conversation import conversation_window, earlier_messages
-from ..models import CannedResponse, Category, Message, Ticket
+from ..models import CannedResponse, Category, Message, ReplyDraft, Ticket
 from .paths import admin_url, inbox_url, other_tickets_url, page_edit_url, ticket_url
-from .ticket_forms import ACTION_FORMS, WORKSPACE_FORMS, ComposerForm, DetailsForm
+from . import presence
+from .ticket_forms import ACTION_FORMS, WORKSPACE_FORMS, SubmitForm
 
 # The conversation filter of the timeline (``?show=``); anything else shows everything.
 SHOW_ALL, SHOW_PUBLIC, SHOW_INTERNAL = "all", "public", "internal"
@@ -135,19 +137,29 @@ class TicketWorkspaceView(TicketMixin, View):
         return value if value in SHOW_CHOICES else SHOW_ALL
 
     def build_forms(self, catalog_tree, canned_responses, posted=None):
-        """Every form of the page, unbound, except ``posted`` (a form the agent sent, shown again)."""
+        """Every form of the page, unbound, except ``posted`` (a form the agent sent, shown again).
+
+        The one form starts from the agent's draft (saved on the server while they typed), with a saved
+        reply asked for by ``?canned=`` after it.
+        """
         built = {}
-        for prefix, form_class in WORKSPACE_FORMS.items():
-            if posted is not None and posted.prefix == prefix:
-                built[prefix] = posted
+        for name, form_class in WORKSPACE_FORMS.items():
+            if posted is not None and type(posted) is form_class:
+                built[name] = posted
                 continue
             kwargs = {"ticket": self.ticket, "user": self.request.user}
-            if form_class is DetailsForm:
-                kwargs["catalog_tree"] = catalog_tree
-            if form_class is ComposerForm:
-                kwargs["initial"] = {"body": self.canned_text(canned_responses)}
-            built[prefix] = form_class(**kwargs)
+            if form_class is SubmitForm:
+                draft = self.draft
+                canned = self.canned_text(canned_responses)
+                body = "\n\n".join(text for text in (draft.body if draft else "", canned) if text)
+                kwargs.update(catalog_tree=catalog_tree, draft=draft, initial={"body": body})
+            built[name] = form_class(**kwargs)
         return built
+
+    @cached_property
+    def draft(self):
+        """The agent's draft on this ticket, or ``None`` (one query)."""
+        return ReplyDraft.objects.filter(ticket=self.ticket, user=self.request.user).first()
 
     def canned_text(self, canned_responses):
         """The saved reply ``?canned=<id>`` filled in for this ticket: inserting one without JavaScript.
@@ -241,6 +253,10 @@ class TicketWorkspaceView(TicketMixin, View):
                 "action_urls": {
                     name: admin_url("ticket_action", ticket.pk, name) for name in ACTION_FORMS
                 },
+                "draft_url": admin_url("ticket_draft", ticket.pk),
+                "draft": self.draft,
+                # Who else has the ticket open (from the cache, no query); this agent is counted in.
+                "presence": presence.page_context(ticket, user),
             }
         )
         return context
