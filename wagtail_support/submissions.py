@@ -111,6 +111,7 @@ def submit_once(token, kind, post_digest, move, *, ticket=None):
             _purge_submissions()
             return created_ticket, message
         earlier = _winner(token)
+        logger.info("Two posts with one form token at once: the later one answers with the first one's result.")
     same = earlier.kind == kind and earlier.digest == post_digest
     if ticket is not None and earlier.ticket_id != ticket.pk:
         same = False
