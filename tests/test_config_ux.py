@@ -4,6 +4,7 @@ first. (The mail logs' labels and preview are in ``test_admin_config``; the hist
 """
 
 import pytest
+from django.test import override_settings
 from bs4 import BeautifulSoup
 from django.contrib.auth.models import Permission
 
@@ -230,3 +231,77 @@ def test_an_inactive_entry_kept_on_a_ticket_is_shown_in_its_place(catalog):
 
     labels = [label for value, label in field.choices if value]
     assert labels == WITH_OLD
+
+
+# Saved replies in the ticket's language first ----------------------------------------------------------
+
+
+from django.urls import reverse  # noqa: E402
+
+from wagtail_support.models import CannedResponse, Ticket  # noqa: E402
+
+
+@pytest.fixture
+def saved_replies(team, other_team):
+    def make(title, language="", **kwargs):
+        return CannedResponse.objects.create(title=title, body=f"{title} text", language=language, **kwargs)
+
+    return [
+        make("Anglais", "en", sort_order=1),
+        make("Any language"),
+        make("Français", "fr", sort_order=2),
+        make("Français B", "fr", sort_order=1),
+        make("Other team", "fr", team=other_team),
+        make("Retired", "fr", is_active=False),
+    ]
+
+
+def offered_titles(client, ticket):
+    page = soup(client.get(reverse("wagtail_support_admin:ticket", args=[ticket.pk])))
+    return [option.get_text(strip=True) for option in page.select("#wsw-canned-select option") if option.get("value")]
+
+
+def test_a_french_ticket_offers_the_french_replies_first(client, agent, requester, category, saved_replies):
+    ticket = factories.open_ticket(requester, category=category, language="fr")
+    client.force_login(agent)
+
+    assert offered_titles(client, ticket) == ["Français B", "Français", "Any language", "Anglais"]
+
+
+def test_an_english_ticket_offers_the_english_replies_first(client, agent, requester, category, saved_replies):
+    ticket = factories.open_ticket(requester, category=category, language="en-gb")
+    client.force_login(agent)
+
+    assert offered_titles(client, ticket) == ["Anglais", "Any language", "Français B", "Français"]
+
+
+@override_settings(LANGUAGE_CODE="fr")
+def test_a_ticket_without_a_language_uses_the_sites(agent, requester, category, saved_replies):
+    ticket = factories.open_ticket(requester, category=category)
+    Ticket.objects.filter(pk=ticket.pk).update(language="")
+    ticket.refresh_from_db()
+
+    assert [r.title for r in CannedResponse.objects.offered_for(ticket)] == ["Français B", "Français", "Any language", "Anglais"]
+
+
+def test_the_language_of_a_saved_reply_is_chosen_among_the_sites(client, supervisor, team):
+    client.force_login(supervisor)
+
+    page = soup(client.get(url_for(CannedResponse, "create")))
+    options = [(o["value"], o.get_text(strip=True)) for o in page.select('select[name="language"] option')]
+    assert options == [("", "Any language"), ("en", "English"), ("fr", "French")]
+
+    response = client.post(
+        url_for(CannedResponse, "create"),
+        {"title": "Bonjour", "body": "Bonjour {requester_name}", "language": "fr", "sort_order": 0, "is_active": "on"},
+    )
+    assert response.status_code == 302
+    assert CannedResponse.objects.get(title="Bonjour").language == "fr"
+    listing = soup(client.get(url_for(CannedResponse, "index"))).get_text(" ", strip=True)
+    assert "French" in listing
+
+    refused = client.post(
+        url_for(CannedResponse, "create"),
+        {"title": "Hola", "body": "Hola", "language": "xx-evil", "sort_order": 0, "is_active": "on"},
+    )
+    assert refused.status_code == 200 and not CannedResponse.objects.filter(title="Hola").exists()

@@ -6,16 +6,17 @@ The configuration's forms are here too (``admin.viewsets`` uses them): a team's 
 the agents (``TeamForm``), a catalog entry's parent chosen in tree order (``CategoryForm``)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import get_language_info, gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from ..access import PERM_WORK
 from ..forms import CatalogChoiceField
-from ..models import Category, Team, Ticket, person_label
+from ..models import CannedResponse, Category, Team, Ticket, person_label
 from ..widgets import FilteredCheckboxList, QuickSelect
 
 
@@ -173,3 +174,31 @@ class CategoryForm(WagtailAdminModelForm):
         excluded = set(tree.descendants(self.instance.pk)) if self.instance.pk else set()
         entries = [entry for entry in tree.entries if entry.pk not in excluded]
         self.fields["parent"].set_tree(tree, entries=entries)
+
+
+def language_choices():
+    """The site's languages (``LANGUAGES``), by their names in the reader's language."""
+    choices = []
+    for code, name in settings.LANGUAGES:
+        try:
+            name = get_language_info(code)["name_translated"]
+        except KeyError:
+            pass
+        choices.append((code, str(name)))
+    return choices
+
+
+class CannedResponseForm(WagtailAdminModelForm):
+    """A saved reply; its language is one of the site's (offered first on tickets in that language)."""
+
+    language = forms.ChoiceField(label=_("Language"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["language"]
+        field.help_text = CannedResponse._meta.get_field("language").help_text
+        choices = [("", gettext("Any language"))] + language_choices()
+        current = self.instance.language
+        if current and current not in {code for code, _name in choices}:
+            choices.append((current, current))  # a language the site no longer lists stays as it is
+        field.choices = choices

@@ -21,7 +21,7 @@ from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import InspectView
 
 from ..models import CannedResponse, Category, InboundMail, OutboundMail, ResolutionCode, Team
-from .forms import CategoryForm, TeamForm
+from .forms import CannedResponseForm, CategoryForm, TeamForm
 from .mail_preview import inbound_preview, outbound_preview
 from .paths import ticket_url
 
@@ -109,9 +109,26 @@ class CannedResponseAdmin(SupportModelAdmin):
     model = CannedResponse
     menu_label = _("Canned responses")
     menu_icon = "openquote"
-    list_display = ("title", "team", "is_active")
+    list_display = ("title", "team", "language_name", "is_active")
     list_filter = ("is_active", "team")
     search_fields = ("title", "body")
+    edit_handler = ObjectList(
+        [
+            FieldPanel("title"),
+            FieldPanel("body"),
+            FieldPanel("team"),
+            FieldPanel("language"),
+            FieldPanel("sort_order"),
+            FieldPanel("is_active"),
+        ],
+        base_form_class=CannedResponseForm,
+    )
+
+    def language_name(self, obj):
+        return language_label(obj.language) or gettext_lazy("Any language")
+
+    language_name.short_description = _("Language")
+    language_name.admin_order_field = "language"
 
 
 class ReadOnlyPermissionHelper(PermissionHelper):
