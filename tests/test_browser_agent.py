@@ -197,7 +197,7 @@ def test_agent_works_a_ticket_from_the_admin_home_to_its_resolution(
     expect(reply.locator(".wsw-message__kind")).not_to_contain_text("Internal note")
     switch = page.get_by_role("navigation", name="Show in the conversation")
     expect(switch.get_by_role("link")).to_have_text(
-        [re.compile(r"Everything\s+3"), re.compile(r"Requester's journal\s+2"), re.compile(r"Agent journal\s+1")]
+        [re.compile(r"Everything\s+3"), re.compile(r"Public replies\s+2"), re.compile(r"Internal notes\s+1")]
     )
     tab.check()
     screenshot(page, "workspace.png")
