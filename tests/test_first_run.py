@@ -2,6 +2,8 @@
 with a link that works; an agent never sees it; once the site lacks nothing, it is gone; it costs a fixed
 number of queries."""
 
+import os
+
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth.models import Permission
@@ -12,6 +14,7 @@ from django.urls import reverse
 from wagtail.models import Site
 
 from tests import factories
+from tests.browser_support import CHROMIUM, DESKTOP, Tab, browser  # noqa: F401 - browser is a fixture
 from wagtail_support.admin.first_run import FirstRunPanel
 from wagtail_support.models import ResolutionCode
 
@@ -189,8 +192,8 @@ PANEL_QUERIES = 3
 def panel_queries(rf, user):
     request = rf.get("/admin/")
     request.user = user
+    FirstRunPanel(request).render_html({})  # warm the caches (permissions, content types), as any page does
     panel = FirstRunPanel(request)
-    user.has_perm("wagtail_support.change_team")  # the permission cache, which the admin home fills anyway
     with CaptureQueriesContext(connection) as queries:
         html = panel.render_html({})
     return len(queries), html
@@ -233,3 +236,43 @@ def test_the_sender_example_is_the_site_s_domain(fresh_site, settings, superuser
     assert "support@help.example.net" in item.get_text()
     item = panel_items(login(superuser).get(reverse(HOME), HTTP_HOST="127.0.0.1:8000"))["sender"]
     assert "support@example.org" in item.get_text()
+
+
+# In the browser: readable in Wagtail's light and dark themes -------------------------------------------------
+
+AXE_FAILING_IMPACTS = ("critical", "serious")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_panel_passes_axe_in_both_themes(fresh_site, superuser, theme, browser, live_server):
+    from axe_playwright_python.base import AXE_SCRIPT
+    from django.conf import settings
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(superuser)
+    profile.theme = theme
+    profile.save(update_fields=["theme"])
+    tab = Tab(browser, live_server.url, DESKTOP)
+    tab.page.emulate_media(color_scheme=theme)
+    client = login(superuser)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    tab.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    page = tab.page
+    assert page.goto("/admin/").status == 200
+    page.wait_for_load_state("networkidle")
+    assert f"w-theme-{theme}" in page.evaluate("() => document.documentElement.className")
+    panel = page.locator("#wagtail-support-first-run-section")
+    assert panel.is_visible()
+    assert panel.locator("[data-ws-missing]").count() == len(EVERY_ITEM)
+    page.evaluate(AXE_SCRIPT)
+    results = page.evaluate("() => window.axe.run('#wagtail-support-first-run-section', {resultTypes: ['violations']})")
+    failing = [
+        (violation["id"], [node["html"][:120] for node in violation["nodes"]])
+        for violation in results["violations"]
+        if violation["impact"] in AXE_FAILING_IMPACTS
+    ]
+    assert failing == []
+    tab.check()

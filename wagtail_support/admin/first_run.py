@@ -144,7 +144,7 @@ class FirstRunPanel(Component):
             items.append(
                 MissingItem(
                     "site",
-                    _("The site's hostname is still %(hostname)s") % {"hostname": self._site_address(site)},
+                    _("The site's address is still %(address)s") % {"address": self._site_address(site)},
                     _("Links in the mail to requesters point to %(address)s, not to this site.")
                     % {"address": self._site_address(site)},
                     url=reverse("wagtailsites:edit", args=[site.pk]) if user.has_perm("wagtailcore.change_site") else "",
@@ -178,6 +178,7 @@ class FirstRunPanel(Component):
                 has_support_page=Exists(support_pages.filter(path__startswith=OuterRef("root_page__path"))),
             )
             .only("pk", "hostname", "port", "root_page_id")
+            .order_by("pk")  # not Site's default ordering (two LOWER()s): there is one default site
             .first()
         )
 
