@@ -799,19 +799,19 @@ def test_a_reply_and_a_resolution_in_the_workspace_survive_a_failing_esp(
     ticket.refresh_from_db()
     with on_commit():
         reply = agent_client.post(
-            reverse("wagtail_support_admin:ticket_action", args=[ticket.pk, "reply"]),
-            {"composer-version": ticket.version, "composer-body": "Answer sent while the ESP is down."},
+            reverse("wagtail_support_admin:ticket_action", args=[ticket.pk, "submit"]),
+            {"version": ticket.version, "body": "Answer sent while the ESP is down."},
         )
     assert reply.status_code == 302
-    assert reply["Location"] == reverse("wagtail_support_admin:ticket", args=[ticket.pk]) + "#conversation-end"
     message = ticket.messages.get(body="Answer sent while the ESP is down.")
+    assert reply["Location"] == reverse("wagtail_support_admin:ticket", args=[ticket.pk]) + f"#message-{message.pk}"
     assert message.visibility == Message.Visibility.PUBLIC
 
     ticket.refresh_from_db()
     with on_commit():
         resolve = agent_client.post(
-            reverse("wagtail_support_admin:ticket_action", args=[ticket.pk, "resolve"]),
-            {"resolve-version": ticket.version, "resolve-code": resolution_code.pk, "resolve-solution": SOLUTION},
+            reverse("wagtail_support_admin:ticket_action", args=[ticket.pk, "submit"]),
+            {"version": ticket.version, "then": "resolve", "code": resolution_code.pk, "solution": SOLUTION},
         )
     assert resolve.status_code == 302
     ticket.refresh_from_db()

@@ -77,7 +77,7 @@ def test_a_new_site_can_resolve_on_day_one(ticket, agent, client):
 
     client.force_login(agent)
     page = client.get(reverse("wagtail_support_admin:ticket", args=[ticket.pk])).content.decode()
-    resolve = page[page.index('name="resolve-code"') :]
+    resolve = page[page.index('name="code"') :]
     resolve = resolve[: resolve.index("</select>")]
     for code, (english, _french) in STARTERS.items():
         assert english in resolve, code

@@ -45,11 +45,12 @@ CATEGORY_SELECT_RE = re.compile(r'<select[^>]*\sname="category"[^>]*>(.*?)</sele
 OPTION_RE = re.compile(r'<option value="(\d+)"')
 SUBMITTED_RE = re.compile(r"/submitted/(\d+)/$")
 INBOX_TICKET_RE = re.compile(r'href="/admin/support/tickets/(\d+)/"')
-COMPOSER_VERSION_RE = re.compile(r'name="composer-version" value="(\d+)"')
+# The workspace's one form (its fields are not prefixed).
+COMPOSER_VERSION_RE = re.compile(r'name="version" value="(\d+)"')
 ASSIGN_SELF_VERSION_RE = re.compile(r'name="assign_self-version" value="(\d+)"')
 UNASSIGNED = "Nobody is assigned to this ticket."
-RESOLVE_VERSION_RE = re.compile(r'name="resolve-version" value="(\d+)"')
-RESOLVE_CODES_RE = re.compile(r'<select[^>]*\sname="resolve-code"[^>]*>(.*?)</select>', re.S)
+RESOLVE_VERSION_RE = COMPOSER_VERSION_RE
+RESOLVE_CODES_RE = re.compile(r'<select[^>]*\sname="code"[^>]*>(.*?)</select>', re.S)
 
 KINDS = ["question", "bug", "feature_request", "billing", "technical", "other"]
 PRIORITIES = ["low", "normal", "high", "urgent"]
@@ -359,14 +360,15 @@ class AgentUser(SpreadUser):
         token = uuid.uuid4().hex[:16]
         data = {
             "csrfmiddlewaretoken": csrf_from(html),
-            "composer-version": version.group(1),
-            "composer-body": f"Answer {token}: please try again now.",
+            "version": version.group(1),
+            "body": f"Answer {token}: please try again now.",
+            "then": "open",
             "show": "all",
         }
         if random.random() < 0.25:
-            data["composer-set_pending"] = "on"
+            data["then"] = "pending"
         with self.client.post(
-            f"/admin/support/tickets/{pk}/reply/",
+            f"/admin/support/tickets/{pk}/submit/",
             data=data,
             allow_redirects=False,
             name="agent: reply",
@@ -387,12 +389,13 @@ class AgentUser(SpreadUser):
             return
         pause(2, 5)
         with self.client.post(
-            f"/admin/support/tickets/{pk}/resolve/",
+            f"/admin/support/tickets/{pk}/submit/",
             data={
                 "csrfmiddlewaretoken": csrf_from(html),
-                "resolve-version": version.group(1),
-                "resolve-code": random.choice(codes),
-                "resolve-solution": f"Solved ({token}): the export works again.",
+                "version": version.group(1),
+                "then": "resolve",
+                "code": random.choice(codes),
+                "solution": f"Solved ({token}): the export works again.",
                 "show": "all",
             },
             allow_redirects=False,
