@@ -170,6 +170,13 @@ def test_the_form_with_kept_files_and_its_error_summary_pass_axe_in_light_and_da
         tab = open_tab()
         page = tab.page
         page.emulate_media(color_scheme=scheme)
+        if scheme == "dark":
+            # The host page declares a dark scheme (as tests/test_browser_axe.py does): support.css goes dark.
+            page.add_init_script(
+                "document.addEventListener('DOMContentLoaded', () => {"
+                " const meta = document.createElement('meta'); meta.name = 'color-scheme';"
+                " meta.content = 'light dark'; document.head.append(meta); });"
+            )
         page.goto("/support/")
         fill_ticket(page, subject="")
         page.get_by_label("Attachments").set_input_files(str(png))
@@ -179,6 +186,9 @@ def test_the_form_with_kept_files_and_its_error_summary_pass_axe_in_light_and_da
         # A file chosen now as well, so that both lists are on the page.
         page.get_by_label("Attachments").set_input_files(str(png))
         expect(page.locator("[data-ws-chosen] li")).to_have_count(1)
+        if scheme == "dark":
+            background = page.evaluate("getComputedStyle(document.querySelector('.ws')).backgroundColor")
+            assert background in ("rgb(13, 17, 23)",), f"the dark palette is not on ({background})"
         violations = serious_violations(page)
         assert not violations, f"{scheme}: {report(violations)}"
         tab.check()
