@@ -114,8 +114,8 @@ def check_urls_included(app_configs, **kwargs):
             Error(
                 _("The URLs of wagtail_support are not included in the site's urlconf: pages with an attachment "
                   "would fail (NoReverseMatch)."),
-                hint=_('Add path("support-files/", include("wagtail_support.urls")) to your urls.py, before '
-                       "Wagtail's own include(wagtail_urls)."),
+                hint=_('Add path("support-files/", include("wagtail_support.urls")) to your urls.py (any prefix '
+                       "will do), before Wagtail's own include(wagtail_urls)."),
                 id="wagtail_support.E006",
             )
         ]
