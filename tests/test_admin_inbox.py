@@ -986,6 +986,8 @@ def test_a_status_or_a_search_looks_at_every_status_within_the_view(agent, assor
     assert pks(inbox(client, q="old problem")) == {closed.pk}
     # "Assigned to me" + "Closed": my closed tickets (none).
     assert pks(inbox(client, view="mine", status="closed")) == set()
+    # The workspace's "Other tickets" of a requester: their history too.
+    assert pks(inbox(client, requester="vera@example.com")) == {closed.pk}
 
 
 def test_the_default_view_of_an_agent_of_no_team_is_what_they_may_see(team, ticket, anon_ticket):
@@ -1069,7 +1071,8 @@ def test_the_waiting_marker_view_and_sort(agent, requester, category):
     response = inbox(client)
     content = response.content.decode()
     assert content.count('class="w-status ws-waiting"') == 2
-    assert "Waiting 3 h" in content and "Waiting 20 min" in content
+    assert '<span class="w-sr-only">Waiting </span>' in content  # "Waiting 3 h" read aloud
+    assert ">3 h</time>" in content and ">20 min</time>" in content
     assert pks(inbox(client, view="waiting")) == {old_wait.pk, new_wait.pk}
     assert [t.pk for t in listed(inbox(client, ordering="waiting"))] == [old_wait.pk, new_wait.pk, answered.pk]
     assert [t.pk for t in listed(inbox(client, ordering="-waiting"))] == [new_wait.pk, old_wait.pk, answered.pk]

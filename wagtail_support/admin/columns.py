@@ -7,6 +7,7 @@ Rows are one line (``inbox.css``): a text that does not fit ends with an ellipsi
 holds it whole.
 """
 
+import datetime
 from functools import lru_cache
 
 from django.forms.utils import flatatt
@@ -211,11 +212,14 @@ class WaitingColumn(PythonCellMixin, Column):
             return _td(self, "")
         tooltip, iso = _date_and_iso(since)
         duration = short_duration(since)
+        # "3 h" under the column's "Waiting" heading; "Waiting 3 h" read aloud.
         badge = format_html(
-            '<span class="w-status ws-waiting" data-ws-waiting="{}"><time datetime="{}">{}</time></span>',
+            '<span class="w-status ws-waiting" data-ws-waiting="{}"><span class="w-sr-only">{} </span>'
+            '<time datetime="{}">{}</time></span>',
             iso,
+            gettext("Waiting"),
             iso,
-            gettext("Waiting %(duration)s") % {"duration": duration},
+            duration,
         )
         title = gettext("The requester wrote last, on %(date)s: waiting for us for %(duration)s.") % {
             "date": tooltip,
@@ -224,19 +228,30 @@ class WaitingColumn(PythonCellMixin, Column):
         return _td(self, badge, title=title)
 
 
+def short_time_ago(value):
+    """"19 h ago", "just now": ``time_ago`` short enough for a one-line row."""
+    if timezone.now() - value < datetime.timedelta(minutes=1):
+        return gettext("just now")
+    return gettext("%(time_period)s ago") % {"time_period": short_duration(value)}
+
+
 class UpdatedColumn(PythonCellMixin, DateColumn):
+    """When the ticket last changed ("19 h ago"), the exact date in a tooltip."""
+
     def cell_html(self, ticket):
-        return _td(self, human_readable_date(ticket.updated_at) if ticket.updated_at else "")
+        if not ticket.updated_at:
+            return _td(self, "")
+        return _td(self, human_readable_date(ticket.updated_at, capfirst(short_time_ago(ticket.updated_at))))
 
 
 class AgeColumn(PythonCellMixin, Column):
-    """How long ago the ticket was opened ("3 days"), the exact date in a tooltip."""
+    """How long ago the ticket was opened ("3 d"), the exact date in a tooltip."""
 
     def __init__(self, **kwargs):
         super().__init__("age", label=_("Age"), accessor=ticket_age, sort_key="created_at", **kwargs)
 
     def cell_html(self, ticket):
-        return _td(self, human_readable_date(ticket.created_at, ticket_age(ticket)))
+        return _td(self, human_readable_date(ticket.created_at, short_duration(ticket.created_at)))
 
 
 class PythonRowsTable(Table):
@@ -257,7 +272,9 @@ class PythonRowsTable(Table):
         return mark_safe("".join(rows))
 
 
-def ticket_columns(*, sortable=True, checkboxes=True):
+def ticket_columns(*, sortable=True, checkboxes=True, team=True):
+    """The inbox's columns; without ``team`` for an agent of one team, whose tickets are that team's (the
+    width goes to the subject)."""
     # Each column's class sets its width in inbox.css; the subject takes what is left.
     columns = [
         ReferenceColumn(classname="ws-col-reference"),
@@ -271,6 +288,8 @@ def ticket_columns(*, sortable=True, checkboxes=True):
         UpdatedColumn("updated_at", label=_("Updated"), sort_key="updated_at", classname="ws-nowrap ws-col-updated"),
         AgeColumn(classname="ws-nowrap ws-col-age"),
     ]
+    if not team:
+        columns = [column for column in columns if column.name != "team"]
     if checkboxes:
         columns.insert(0, CheckboxColumn("bulk_actions", obj_type="ticket"))
     if not sortable:

@@ -100,10 +100,13 @@ class TicketFilterSet(WagtailFilterSet):
         self.filters["category"].extra["choices"] = [(str(pk), name) for pk, name in self.catalog.choices(self.catalog.entries)]
 
     def filter_view(self, queryset, name, value):
-        # A view holds the tickets that are not closed, unless a status is chosen or a search typed: then
-        # it holds them whatever their status ("My teams" + "Closed" is my teams' closed tickets, and a
-        # reference searched is found once its ticket is closed).
-        any_status = bool(self.form.cleaned_data.get("status")) or bool((self.data.get("q") or "").strip())
+        # A view holds the tickets that are not closed, unless a status is chosen, a search typed or a person's
+        # tickets asked for: then it holds them whatever their status ("My teams" + "Closed" is my teams' closed
+        # tickets, a reference searched is found once its ticket is closed, and "Other tickets" of a requester
+        # lists their history).
+        cleaned = self.form.cleaned_data
+        any_status = bool(cleaned.get("status") or (cleaned.get("requester") or "").strip())
+        any_status = any_status or bool((self.data.get("q") or "").strip())
         q = self.scope.view_q(value, any_status=any_status)
         return queryset if q is None else queryset.filter(q)
 

@@ -94,7 +94,9 @@ class InboxView(PermissionCheckedMixin, TicketExportMixin, BaseListingView):
 
     @cached_property
     def columns(self):
-        return ticket_columns()
+        # An agent of one team sees that team's tickets (and the few assigned to them): no Team column.
+        scope = self.scope
+        return ticket_columns(team=scope.sees_all or len(scope.team_ids) != 1)
 
     def get_search_form(self):
         placeholder = gettext("Search by reference, subject or requester…")
