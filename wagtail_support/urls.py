@@ -6,10 +6,13 @@
 from django.urls import path
 
 from . import views
+from .presence import PresenceView
 
 app_name = "wagtail_support"
 
 urlpatterns = [
     path("attachments/<int:pk>/", views.download_attachment, name="attachment_download"),
     path("faq/suggestions/", views.faq_suggestions, name="faq_suggestions"),
+    # The agents' workspace polls who else has a ticket open (wagtail_support.presence says why it is here).
+    path("presence/<int:pk>/", PresenceView.as_view(), name="ticket_presence"),
 ]

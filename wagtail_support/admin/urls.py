@@ -9,7 +9,6 @@ from .drafts import DraftView
 from .history import TicketHistoryView
 from .inbox import InboxView
 from .mail import InboundMailActionView, ResendMailView
-from .presence import PresenceView
 from .workspace import TicketWorkspaceView
 
 app_name = "wagtail_support_admin"
@@ -22,7 +21,6 @@ urlpatterns = [
     path("tickets/<int:pk>/history/", TicketHistoryView.as_view(), name="ticket_history"),
     path("tickets/<int:pk>/history/results/", TicketHistoryView.as_view(results_only=True), name="ticket_history_results"),
     path("tickets/<int:pk>/draft/", DraftView.as_view(), name="ticket_draft"),
-    path("tickets/<int:pk>/presence/", PresenceView.as_view(), name="ticket_presence"),
     path("tickets/<int:pk>/<slug:action>/", TicketActionView.as_view(), name="ticket_action"),
     path("requesters/autocomplete/", requester_autocomplete, name="requester_autocomplete"),
     path("mail/<int:pk>/resend/", ResendMailView.as_view(), name="mail_resend"),

@@ -28,9 +28,9 @@ from wagtail.log_actions import registry as log_registry
 
 from ..access import ticket_policy
 from ..conversation import conversation_window, earlier_messages
+from .. import presence
 from ..models import CannedResponse, Category, Message, ReplyDraft, Ticket
 from .paths import admin_url, inbox_url, other_tickets_url, page_edit_url, ticket_url
-from . import presence
 from .ticket_forms import ACTION_FORMS, WORKSPACE_FORMS, SubmitForm
 
 # The conversation filter of the timeline (``?show=``); anything else shows everything.
