@@ -135,3 +135,40 @@ def test_a_database_busy_past_the_timeout_is_said_so_never_unavailable(
     again = client.post(route(support_page, "reply", number=ticket.number), {**fields, "body": "Held up"})
     assert again.status_code == 302
     assert Message.objects.filter(body="Held up").count() == 1
+
+
+@pytest.mark.postgres
+def test_a_row_locked_past_the_lock_timeout_is_said_so_never_unavailable(client, support_page, ticket, requester):
+    """PostgreSQL: another transaction holds the ticket's row past ``lock_timeout``: "too busy", not "unavailable"."""
+    import psycopg
+
+    client.force_login(requester)
+    fields = reply_form_fields(client.get(route(support_page, "ticket", number=ticket.number)))
+    params = connection.settings_dict
+    options = params["OPTIONS"]
+    saved = options.get("options")
+    connection.close()
+    options["options"] = "-c lock_timeout=200"
+    other = psycopg.connect(
+        dbname=params["NAME"],
+        user=params["USER"] or None,
+        password=params["PASSWORD"] or None,
+        host=params["HOST"] or None,
+        port=params["PORT"] or None,
+    )
+    try:
+        other.execute("SELECT id FROM wagtail_support_ticket WHERE id = %s FOR UPDATE", [ticket.pk])
+        response = client.post(route(support_page, "reply", number=ticket.number), {**fields, "body": "Held up"})
+    finally:
+        other.rollback()
+        other.close()
+        connection.close()
+        if saved is None:
+            options.pop("options", None)
+        else:
+            options["options"] = saved
+
+    assert response.status_code == 503
+    assert soup(response).select_one('[data-wagtail-support="database-busy"]') is not None
+    assert "unavailable" not in text(response).lower()
+    assert not Message.objects.filter(body="Held up").exists()
