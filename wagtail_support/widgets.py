@@ -85,10 +85,11 @@ class FilteredCheckboxList(forms.CheckboxSelectMultiple):
     every option stays shown). Rendered in Python, one ``<li>`` per option: a large desk has hundreds
     of agents. ``filter_label`` names the filter box."""
 
-    def __init__(self, attrs=None, choices=(), filter_label="", count_text=""):
+    def __init__(self, attrs=None, choices=(), filter_label="", count_text="", group_label=""):
         super().__init__(attrs, choices)
-        # count_text: "%(shown)s of %(total)s shown", said to screen readers while filtering.
-        self.filter_label, self.count_text = filter_label, count_text
+        # count_text: "%(shown)s of %(total)s shown", said to screen readers while filtering;
+        # group_label: the name of the list of checkboxes (a group has no <label> of its own).
+        self.filter_label, self.count_text, self.group_label = filter_label, count_text, group_label
 
     class Media:
         js = ["wagtail_support/admin/checkbox-filter.js"]
@@ -120,12 +121,13 @@ class FilteredCheckboxList(forms.CheckboxSelectMultiple):
             '<input type="search" id="{}_filter" autocomplete="off" aria-controls="{}">'
             '<p class="wsw-checklist__count" aria-live="polite" data-wsw-checklist-count></p>'
             "</div>"
-            '<ul class="wsw-checklist__list" id="{}">{}</ul></div>',
+            '<div class="wsw-checklist__list" id="{}" role="group" aria-label="{}"><ul>{}</ul></div></div>',
             self.count_text,
             list_id,
             self.filter_label,
             list_id,
             list_id,
             list_id,
+            self.group_label,
             mark_safe("".join(items)),
         )

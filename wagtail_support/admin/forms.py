@@ -147,7 +147,9 @@ class TeamForm(WagtailAdminModelForm):
         queryset=get_user_model()._default_manager.none(),
         required=False,
         widget=FilteredCheckboxList(
-            filter_label=_("Find an agent"), count_text=_("%(shown)s of %(total)s agents shown")
+            filter_label=_("Find an agent"),
+            count_text=_("%(shown)s of %(total)s agents shown"),
+            group_label=_("Members"),
         ),
         help_text=_(
             "Agents are the accounts in the groups \"Support agents\" or \"Support supervisors\" (or with "
