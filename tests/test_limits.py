@@ -236,3 +236,111 @@ def test_find_my_tickets_takes_the_same_time_whatever_the_address(client, suppor
     print(f"\nfind my tickets, median of 40: address with 30 tickets {known:.2f} ms, unknown address {unknown:.2f} ms")
     # Building the mail of 30 tickets takes tens of milliseconds; the two medians are within noise.
     assert abs(known - unknown) < max(3.0, 0.15 * min(known, unknown))
+
+
+# Big input ---------------------------------------------------------------------------------------------------
+
+
+def test_the_description_has_a_stated_maximum_in_the_browser_and_on_the_server(client, support_page, settings):
+    settings.WAGTAILSUPPORT_DESCRIPTION_MAX_LENGTH = 100
+    page = soup(client.get(support_page.url))
+    assert page.select_one('textarea[name="description"]')["maxlength"] == "100"
+
+    too_long = "x" * 150
+    response = client.post(support_page.url, ticket_data(description=too_long))
+
+    assert response.status_code == 200
+    assert field_errors(response, "description") == [
+        "At most 100 characters: this text has 150. Shorten it, or attach the long parts as a file."
+    ]
+    assert soup(response).select_one('textarea[name="description"]').get_text().strip() == too_long
+    assert not Ticket.objects.exists()
+
+
+def test_line_breaks_count_as_the_browser_counts_them(client, support_page, settings):
+    """The browser counts a line break as one character for maxlength, and sends it as two."""
+    settings.WAGTAILSUPPORT_DESCRIPTION_MAX_LENGTH = 100
+    exactly = "\r\n".join(["a" * 9] * 10)  # 9 * 10 + 9 line breaks = 99 characters in the browser
+
+    assert client.post(support_page.url, ticket_data(description=exactly)).status_code == 302
+
+
+def csrf_client(client_class, url):
+    """A browser that passes the CSRF check for real (the check is the first to read a post)."""
+    browser = client_class(enforce_csrf_checks=True)
+    page = soup(browser.get(url))
+    return browser, page.select_one('input[name="csrfmiddlewaretoken"]')["value"]
+
+
+def test_a_description_larger_than_django_accepts_gets_the_form_back_with_its_beginning(support_page, settings):
+    from django.test import Client
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, 2.5 MB
+    browser, csrf = csrf_client(Client, support_page.url)
+    huge = ("Déjà vu 😀 " * 400_000)[:3_000_000]  # 3 million characters, about 4.6 MB in UTF-8
+
+    response = browser.post(
+        support_page.url,
+        {**ticket_data(subject="A very long log", description=huge), "csrfmiddlewaretoken": csrf},
+    )
+
+    assert response.status_code == 200
+    assert field_errors(response, "description") == [
+        "This text was too long to be sent: only its first 20,000 characters are kept below. "
+        "Shorten it, or attach the long parts as a file."
+    ]
+    kept = soup(response).select_one('textarea[name="description"]').get_text()
+    assert kept.lstrip("\n") == huge[:20_000]
+    assert soup(response).select_one('input[name="subject"]')["value"] == "A very long log"
+    assert not Ticket.objects.exists()
+
+
+def test_without_the_middleware_django_answers_a_bare_400(support_page, settings):
+    """What the middleware is for: Django alone loses the text."""
+    from django.test import Client
+
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("OversizedFormMiddleware")]
+    browser, csrf = csrf_client(Client, support_page.url)
+
+    response = browser.post(
+        support_page.url, {**ticket_data(description="x" * 3_000_000), "csrfmiddlewaretoken": csrf}
+    )
+
+    assert response.status_code == 400
+    assert b"description" not in response.content
+
+
+def test_a_huge_reply_gets_the_ticket_page_back_with_its_beginning(support_page, ticket, requester):
+    from django.test import Client
+
+    ticket_url = route(support_page, "ticket", number=ticket.number)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(requester)
+    form = soup(browser.get(ticket_url)).select_one('form[action*="/reply/"]')
+    fields = {field["name"]: field.get("value", "") for field in form.select('input[type="hidden"][name]')}
+    huge = "0123456789" * 300_000
+
+    response = browser.post(ticket_url + "reply/", {**fields, "body": huge})
+
+    assert response.status_code == 400
+    assert "only its first 20,000 characters are kept below" in text(response)
+    assert soup(response).select_one('textarea[name="body"]').get_text().lstrip("\n") == huge[:20_000]
+    assert ticket.messages.count() == 1
+
+
+def test_files_sent_with_an_oversized_description_are_still_read(support_page, settings):
+    """The attachment parts pass through untouched: the form shows them back (kept for the next post)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    browser, csrf = csrf_client(Client, support_page.url)
+    log = SimpleUploadedFile("error-log.txt", b"Traceback: something broke\n" * 10, "text/plain")
+
+    response = browser.post(
+        support_page.url,
+        {**ticket_data(description="y" * 3_000_000), "attachments": [log], "csrfmiddlewaretoken": csrf},
+    )
+
+    assert response.status_code == 200
+    assert "only its first 20,000 characters are kept below" in text(response)
+    assert "error-log.txt" in text(response)
