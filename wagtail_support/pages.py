@@ -442,7 +442,8 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
             result = submissions.submit_once(state["token"], kind, submissions.digest(request), move, ticket=ticket)
         finally:
             submissions.close_all(kept)
-        submissions.release_kept(state["token"])
+        if state["kept"]:
+            submissions.release_kept(state["token"])
         return result
 
     def submit_ticket_once(self, request, form):
