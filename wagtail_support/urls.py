@@ -1,6 +1,8 @@
-"""URLs of wagtail-support: include them in the site's urlconf before Wagtail's catch-all.
+"""URLs of wagtail-support outside the page tree (attachment downloads, the FAQ suggestions of the support
+form): include them in the site's urlconf before Wagtail's catch-all, under a prefix of their own that no
+page uses (the README's, so that the support page can live at /support/)::
 
-    path("support/", include("wagtail_support.urls")),
+    path("support-files/", include("wagtail_support.urls")),
 """
 
 from django.urls import path
