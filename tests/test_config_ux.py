@@ -305,3 +305,59 @@ def test_the_language_of_a_saved_reply_is_chosen_among_the_sites(client, supervi
         {"title": "Hola", "body": "Hola", "language": "xx-evil", "sort_order": 0, "is_active": "on"},
     )
     assert refused.status_code == 200 and not CannedResponse.objects.filter(title="Hola").exists()
+
+
+# Wording ---------------------------------------------------------------------------------------------------
+
+
+def test_the_conversation_says_public_replies_and_internal_notes(client, agent, ticket):
+    client.force_login(agent)
+
+    text = soup(client.get(reverse("wagtail_support_admin:ticket", args=[ticket.pk]))).get_text(" ", strip=True)
+
+    assert "Public replies" in text and "Internal notes" in text
+    assert "journal" not in text.lower()
+
+
+# In Chromium: the filter box narrows the list, a click never unticks the others ------------------------
+
+
+from tests.browser_support import BROWSER_TEST_MARKS, browser, open_tab  # noqa: E402, F401 - fixtures
+
+
+@pytest.mark.browser
+@BROWSER_TEST_MARKS[1]
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_in_a_browser_the_filter_box_narrows_the_members_and_a_click_keeps_the_others(
+    team, agent, colleague, supervisor, requester, open_tab, live_server
+):
+    from django.conf import settings
+    from django.test import Client
+
+    tab = open_tab()
+    client = Client()
+    client.force_login(supervisor)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    tab.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    page = tab.page
+    url = url_for(Team, "edit", team.pk)
+    page.goto(url)
+
+    box = page.get_by_label("Find an agent")
+    assert box.is_visible()
+    box.fill("carl")
+    visible = page.locator(".wsw-checklist__item:visible")
+    assert visible.count() == 1 and "Carl Colleague" in visible.inner_text()
+    assert page.locator("[data-wsw-checklist-count]").inner_text() == "1 of 3 agents shown"
+    # Ticking Sue while the others are hidden keeps Alice and Carl ticked.
+    box.fill("sue")
+    page.get_by_label("Sue Supervisor (supervisor)").check()
+    box.press("Enter")  # does not submit the form
+    assert page.url.endswith(url)
+    box.fill("")
+    assert page.locator(".wsw-checklist__item:visible").count() == 3
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(lambda current: "/edit/" not in current)
+    tab.check()
+    assert set(team.members.all()) == {agent, colleague, supervisor}
+    assert requester not in team.members.all()
