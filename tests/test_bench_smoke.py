@@ -54,7 +54,10 @@ def test_every_scenario_runs_with_a_fixed_number_of_queries(bench_data):
     results = scenarios.Bench(runs=2, warmup=1, log=lambda line: None).all()
     names = {result["name"] for result in results}
     for expected in (
-        "inbox: default", "inbox: assigned to me", "inbox: my teams", "inbox: unassigned", "inbox: all open",
+        "inbox: default", "inbox: assigned to me", "inbox: my teams", "inbox: unassigned", "inbox: waiting for us",
+        "inbox: all tickets", "inbox: sorted by waiting", "inbox: every team, supervisor",
+        "inbox export: CSV, all tickets, supervisor", "inbox export: XLSX, all tickets, supervisor",
+        "inbox export: CSV, my teams", "inbox export: XLSX, my teams",
         "inbox: status open + team", "inbox: search requester email", "inbox: search subject word",
         "admin home (my teams panel)", "visitor list: all", "visitor list: closed", "visitor list: this month",
         "ticket page, 120 messages: visitor", "ticket page, 120 messages: agent", "ticket submission",

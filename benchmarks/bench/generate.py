@@ -335,6 +335,7 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUES
                 subject = BIG_TICKET_SUBJECT
             description = " ".join(rng.sample(SENTENCES, rng.randint(2, 4)))
             first_response = None
+            awaiting = None  # since when the requester waits for us (Ticket.awaiting_agent_since)
             last_time = created
             for m in range(count):
                 at = created if m == 0 else created + datetime.timedelta(seconds=times[m - 1])
@@ -346,8 +347,11 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUES
                     role, author_name, author_email = "agent", names[author], emails[author]
                     if not internal and first_response is None:
                         first_response = at
+                    if not internal:
+                        awaiting = None
                 else:
                     author, role, author_name, author_email = requester, "requester", name, email
+                    awaiting = awaiting or at
                 body = description if m == 0 else " ".join(rng.sample(SENTENCES, rng.randint(1, 3)))
                 message_rows.append((next_message, tid, author, author_name, author_email, role, body,
                                      "internal" if internal else "public", "web", at))
@@ -386,7 +390,7 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUES
                 tid, number, subject, description, kind, priority, status, category, team, assignee,
                 requester, name, email, beneficiary, beneficiary_name, beneficiary_email or "",
                 rng.choice(["web", "web", "web", "email"]), "en", created, updated, first_response, closed_at,
-                close_reason, code, solution, 1 + count // 2,
+                close_reason, code, solution, 1 + count // 2, awaiting,
             ))
             reference = f"{support_settings.REFERENCE_PREFIX}{number}"
             title = f"{reference} {subject}"
@@ -437,6 +441,7 @@ TICKET_COLUMNS = [
     "assignee_id", "requester_user_id", "requester_name", "requester_email", "beneficiary_user_id",
     "beneficiary_name", "beneficiary_email", "channel", "language", "created_at", "updated_at",
     "first_response_at", "closed_at", "close_reason", "resolution_code_id", "solution", "version",
+    "awaiting_agent_since",
 ]
 MESSAGE_COLUMNS = [
     "id", "ticket_id", "author_user_id", "author_name", "author_email", "author_role", "body", "visibility",

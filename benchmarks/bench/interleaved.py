@@ -52,7 +52,10 @@ def main(argv=None):
         samples = {size: [] for size in sizes}
         floors = {size: [] for size in sizes}
         last_sql = {}
-        for rep in range(args.warmup + args.runs):
+        # A slow scenario (the export) asks for fewer runs than the others.
+        defined = benches[sizes[0]].defined[index]
+        warmup, runs = min(args.warmup, defined.get("warmup", args.warmup)), min(args.runs, defined.get("runs", args.runs))
+        for rep in range(warmup + runs):
             order = sizes if rep % 2 == 0 else list(reversed(sizes))
             for size in order:
                 use(size)
@@ -63,13 +66,13 @@ def main(argv=None):
                     start = time.perf_counter()
                     scenario["action"]()
                     elapsed = time.perf_counter() - start
-                if rep >= args.warmup:
+                if rep >= warmup:
                     samples[size].append((elapsed, sum(log.durations), len(log.durations)))
                     last_sql[size] = log.sql
                 if scenario["floor"]:
                     floor_ms = measure.time_sql(scenario["floor"], runs=1, warmup=0,
                                                 rollback=scenario["rollback_floor"])
-                    if rep >= args.warmup:
+                    if rep >= warmup:
                         floors[size].append(floor_ms)
         for size in sizes:
             scenario = benches[size].defined[index]

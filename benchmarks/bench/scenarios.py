@@ -44,8 +44,17 @@ WINDOW_SQL = """(SELECT * FROM wagtail_support_message WHERE ticket_id = %(ticke
     ORDER BY created_at DESC, id DESC LIMIT %(latest)s)"""
 OPEN_VIEW_COUNTS = """SELECT count(*) FILTER (WHERE assignee_id = %(me)s),
     count(*) FILTER (WHERE team_id = ANY(%(teams)s) OR assignee_id = %(me)s),
-    count(*) FILTER (WHERE assignee_id IS NULL), count(*)
-    FROM wagtail_support_ticket WHERE status <> 'closed' {scope}"""
+    count(*) FILTER (WHERE assignee_id IS NULL),
+    count(*) FILTER (WHERE awaiting_agent_since IS NOT NULL AND (team_id = ANY(%(teams)s) OR assignee_id = %(me)s)),
+    count(*) FROM wagtail_support_ticket WHERE status <> 'closed' {scope}"""
+# The columns of the inbox's export (admin.export): the ticket's fields, its team, assignee and code.
+EXPORT_SQL = """SELECT t.id, t.number, t.subject, t.status, t.priority, t.kind, t.category_id, t.requester_name,
+    t.requester_email, t.beneficiary_name, t.beneficiary_email, t.channel, t.created_at, t.updated_at,
+    t.awaiting_agent_since, t.first_response_at, t.closed_at, t.close_reason, tm.name, u.first_name, u.last_name,
+    u.username, rc.label FROM wagtail_support_ticket t
+    LEFT JOIN wagtail_support_team tm ON tm.id = t.team_id LEFT JOIN auth_user u ON u.id = t.assignee_id
+    LEFT JOIN wagtail_support_resolutioncode rc ON rc.id = t.resolution_code_id
+    WHERE {where} ORDER BY t.updated_at DESC, t.number DESC"""
 
 
 def support_page():
@@ -117,7 +126,11 @@ class Bench:
             ))
         return statements
 
-    def scenario(self, name, group, action, floor, *, prepare=None, rollback_floor=False, rows=None, auth=None):
+    def scenario(self, name, group, action, floor, *, prepare=None, rollback_floor=False, rows=None, auth=None,
+                 runs=None):
+        """``runs``: fewer runs than the others, for a scenario that takes seconds (the export)."""
+        runs = min(runs or self.runs, self.runs)
+        warmup = min(self.warmup, 1) if runs < self.runs else self.warmup
         if connection.vendor != "postgresql":
             floor = None  # the floors are PostgreSQL's SQL; the smoke test on SQLite checks the rest
         elif auth is not None:
@@ -125,10 +138,11 @@ class Bench:
         if self.collect:
             # Defined now, measured later by ``interleaved`` in turn with the same scenario at other sizes.
             self.defined.append({"name": name, "group": group, "action": action, "floor": floor,
-                                 "prepare": prepare, "rollback_floor": rollback_floor, "rows": rows})
+                                 "prepare": prepare, "rollback_floor": rollback_floor, "rows": rows,
+                                 "runs": runs, "warmup": warmup})
             return None
-        summary, log = measure.run(action, runs=self.runs, warmup=self.warmup, prepare=prepare)
-        floor_ms = measure.time_sql(floor, runs=self.runs, warmup=self.warmup, rollback=rollback_floor) if floor else None
+        summary, log = measure.run(action, runs=runs, warmup=warmup, prepare=prepare)
+        floor_ms = measure.time_sql(floor, runs=runs, warmup=warmup, rollback=rollback_floor) if floor else None
         summary.update({
             "name": name,
             "group": group,
@@ -181,12 +195,15 @@ class Bench:
     def inbox(self):
         url = reverse("wagtail_support_admin:inbox")
         first_team = self.team_ids[0]
+        # The default view is "My teams": the agent's teams' tickets that are not closed.
+        waiting = "t.status <> 'closed' AND t.awaiting_agent_since IS NOT NULL"
         cases = [
-            ("inbox: default", {}, "TRUE", {}),
+            ("inbox: default", {}, "t.status <> 'closed'", {}),
             ("inbox: assigned to me", {"view": "mine"}, "t.status <> 'closed' AND t.assignee_id = %(me)s", {}),
             ("inbox: my teams", {"view": "teams"}, "t.status <> 'closed'", {}),
             ("inbox: unassigned", {"view": "unassigned"}, "t.status <> 'closed' AND t.assignee_id IS NULL", {}),
-            ("inbox: all open", {"view": "open"}, "t.status <> 'closed'", {}),
+            ("inbox: waiting for us", {"view": "waiting"}, waiting, {}),
+            ("inbox: all tickets", {"view": "all"}, "TRUE", {}),
             ("inbox: status open + team", {"status": "open", "team": first_team},
              "t.status = 'open' AND t.team_id = %(team)s", {"team": first_team}),
         ]
@@ -209,9 +226,53 @@ class Bench:
         for name, query, where, params in cases:
             self.scenario(name, "inbox", self.request(self.agent_client, "get", url, query),
                           self.inbox_floor(where, params), auth=(self.agent_client, self.agent, True))
-        self.scenario("inbox: default, supervisor", "inbox", self.request(self.supervisor_client, "get", url),
-                      self.inbox_floor("TRUE", {}, scoped=False),
-                      auth=(self.supervisor_client, self.supervisor, True))
+        self.scenario("inbox: sorted by waiting", "inbox",
+                      self.request(self.agent_client, "get", url, {"ordering": "waiting"}),
+                      self.inbox_floor("t.status <> 'closed'", {},
+                                       order="t.awaiting_agent_since ASC NULLS LAST, t.number ASC"),
+                      auth=(self.agent_client, self.agent, True))
+        # A supervisor of no team: "My teams" is every team's tickets that are not closed; "Every team" the same.
+        for name, query in (("inbox: default, supervisor", {}), ("inbox: every team, supervisor", {"view": "open"})):
+            self.scenario(name, "inbox", self.request(self.supervisor_client, "get", url, query),
+                          self.inbox_floor("t.status <> 'closed'", {}, scoped=False),
+                          auth=(self.supervisor_client, self.supervisor, True))
+
+    def export(self):
+        """The inbox's export (``?export=csv|xlsx``): every ticket of a view, read in chunks and streamed.
+
+        "All tickets" of a supervisor is the whole desk (100,000 rows at the largest size): its time grows with
+        the rows by nature (group "export": no page budget), its queries must not. Five runs, not thirty.
+        """
+        url = reverse("wagtail_support_admin:inbox")
+        total = Ticket.objects.count()
+        backlog = access.worked_tickets(self.agent).not_closed().count()
+        agent_where = "t.status <> 'closed' AND (t.team_id = ANY(%(teams)s) OR t.assignee_id = %(me)s)"
+        agent_params = {"teams": self.team_ids, "me": self.agent.pk}
+        cases = [
+            ("inbox export: CSV, all tickets, supervisor", self.supervisor_client, self.supervisor,
+             {"view": "all", "export": "csv"}, "TRUE", {}, total),
+            ("inbox export: XLSX, all tickets, supervisor", self.supervisor_client, self.supervisor,
+             {"view": "all", "export": "xlsx"}, "TRUE", {}, total),
+            ("inbox export: CSV, my teams", self.agent_client, self.agent, {"export": "csv"}, agent_where,
+             agent_params, backlog),
+            ("inbox export: XLSX, my teams", self.agent_client, self.agent, {"export": "xlsx"}, agent_where,
+             agent_params, backlog),
+        ]
+        for name, client, user, query, where, params, rows in cases:
+            self.scenario(name, "export", self.download(client, url, query),
+                          [(EXPORT_SQL.format(where=where), params)], rows=rows, auth=(client, user, True), runs=5)
+
+    def download(self, client, url, query):
+        def action():
+            response = client.get(url, query)
+            if response.status_code != 200:
+                raise AssertionError(f"GET {url}: {response.status_code}, expected 200")
+            # The whole file, as the browser would read it (the test client closes the response at its end).
+            chunks = response.streaming_content if response.streaming else [response.content]
+            if not sum(len(chunk) for chunk in chunks):
+                raise AssertionError(f"GET {url}: an empty file")
+
+        return action
 
     def home(self):
         params = {"me": self.agent.pk, "teams": self.team_ids}
@@ -426,6 +487,7 @@ class Bench:
     def pages(self):
         """Every request scenario (everything but the inbound mail rate)."""
         self.inbox()
+        self.export()
         self.home()
         self.visitor_list()
         self.ticket_pages()
@@ -435,6 +497,7 @@ class Bench:
 
     def all(self):
         self.inbox()
+        self.export()
         self.home()
         self.visitor_list()
         self.ticket_pages()
