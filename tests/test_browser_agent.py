@@ -174,10 +174,12 @@ def test_agent_works_a_ticket_from_the_admin_home_to_its_resolution(
     # An internal note, for her colleagues only.
     timeline = page.locator("[data-wsw-timeline] > li")
     expect(timeline).to_have_count(1)
+    page.get_by_role("radio", name="Internal note").check()
     page.get_by_label("Message", exact=True).fill(NOTE)
-    page.get_by_role("button", name="Add internal note").click()
+    page.get_by_role("button", name="Submit as Open").click()
+    # The confirmation is at the top and beside the new message, brought into view.
     expect(
-        page.get_by_text(f"Internal note added to ticket {reference}. The requester does not see it.")
+        page.get_by_text(f"Internal note added to ticket {reference}. The requester does not see it.").first
     ).to_be_visible()
     expect(timeline).to_have_count(2)
     note = timeline.filter(has_text=NOTE)
@@ -188,9 +190,10 @@ def test_agent_works_a_ticket_from_the_admin_home_to_its_resolution(
     expect(page.get_by_label("Message", exact=True)).to_have_value("")
 
     # A public reply to Maya.
+    page.get_by_role("radio", name="Public reply").check()
     page.get_by_label("Message", exact=True).fill(REPLY)
-    page.get_by_role("button", name="Send reply to requester").click()
-    expect(page.get_by_text(f"Reply sent to the requester of ticket {reference}.")).to_be_visible()
+    page.get_by_role("button", name="Submit as Open").click()
+    expect(page.get_by_text(f"Reply sent to the requester of ticket {reference}.").first).to_be_visible()
     expect(timeline).to_have_count(3)
     reply = timeline.filter(has_text="Could you check that your phone sets its clock automatically?")
     expect(reply).to_have_attribute("data-visibility", "public")
@@ -217,20 +220,23 @@ def test_agent_works_a_ticket_from_the_admin_home_to_its_resolution(
     # Back to the ticket from its row, to resolve it with a code and the solution.
     inbox_row.get_by_role("link", name=re.compile(re.escape(reference))).first.click()
     expect(page).to_have_url(re.compile(rf"/admin/support/tickets/{ticket.pk}/$"))
-    # Both fields are required: Wagtail puts its "*" in their labels.
-    resolve = page.locator("form[action$='/resolve/']")
+    # "Resolve…" shows the resolution code and the solution, sent with "Submit as Resolved".
+    page.get_by_role("button", name="Resolve…").click()
+    resolve = page.locator("#wsw-resolve")
     resolve.get_by_role("combobox", name=re.compile(r"^Resolution code\*?$")).select_option(label="Fixed")
     resolve.get_by_role("textbox", name=re.compile(r"^Solution\*?$")).fill(SOLUTION)
-    resolve.get_by_role("button", name="Resolve", exact=True).click()
+    resolve.get_by_role("button", name="Submit as Resolved").click()
     expect(
-        page.get_by_text(f"Ticket {reference} resolved. The requester receives the solution by email.")
+        page.get_by_text(f"Ticket {reference} resolved. The requester receives the solution by email.").first
     ).to_be_visible()
     expect(summary.locator(".wsw-status")).to_contain_text("Closed")
     facts = page.locator(".wsw-facts")
     expect(facts).to_contain_text(re.compile(r"Reason for closing\s+Resolved"))
     expect(facts).to_contain_text(re.compile(r"Resolution code\s+Fixed"))
     expect(facts.locator(".wsw-solution")).to_contain_text("Set automatically on your phone")
-    expect(page.get_by_role("button", name="Send reply to requester")).to_be_disabled()
+    # Closed: the composer offers to add to the closed ticket or to reopen it, not to keep it open.
+    expect(page.get_by_role("button", name="Submit and reopen")).to_be_visible()
+    expect(page.get_by_role("button", name="Submit as Open")).to_have_count(0)
     tab.check()
 
     # What the database holds.
