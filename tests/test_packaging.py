@@ -7,13 +7,16 @@ the sdist and checks what they hold).
 """
 
 import base64
+import os
 import re
 import shlex
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
+import django
 import pytest
 
 from example_site.settings import dev as dev_settings
@@ -188,3 +191,30 @@ def test_the_readme_inbound_command_works_as_printed_with_curl(live_server, demo
     assert result.stdout == "200", result.stderr
     stored = InboundMail.objects.get(internet_message_id__contains="readme-recipe-2")
     assert stored.subject == "A question about my invoice"
+
+
+# The demo: links on its port, mail settings of this Django ---------------------------------------------------
+
+
+def test_the_demo_settings_follow_port():
+    env = {key: value for key, value in os.environ.items() if key not in ("WAGTAILADMIN_BASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env["PORT"] = "8123"
+    shown = subprocess.run(
+        [sys.executable, "-c", "from example_site.settings import dev; print(dev.WAGTAILADMIN_BASE_URL)"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert shown.stdout.strip() == "http://127.0.0.1:8123", shown.stderr
+    # make demo hands PORT to the seeding (the Site's port) and to the server (the settings above).
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert "PORT=$(PORT) $(MANAGE) support_demo" in makefile
+    assert "PORT=$(PORT) $(MANAGE) runserver 127.0.0.1:$(PORT)" in makefile
+
+
+def test_the_demo_names_its_mail_backend_as_this_django_wants_it():
+    # Django 6.1 deprecates EMAIL_BACKEND for MAILERS and refuses both at once.
+    if django.VERSION >= (6, 1):
+        assert dev_settings.MAILERS["default"]["BACKEND"] == "anymail.backends.console.EmailBackend"
+        assert not hasattr(dev_settings, "EMAIL_BACKEND")
+    else:
+        assert dev_settings.EMAIL_BACKEND == "anymail.backends.console.EmailBackend"
+        assert not hasattr(dev_settings, "MAILERS")

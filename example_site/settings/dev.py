@@ -1,7 +1,26 @@
-"""Development settings: SQLite in var/, mail printed on the console."""
+"""Development settings: SQLite in var/, mail printed on the console, links on the port the site is served on."""
+
+import os
+
+import django
 
 from .base import *  # noqa: F401,F403
 
 DEBUG = True
-EMAIL_BACKEND = "anymail.backends.console.EmailBackend"
-ANYMAIL = {**ANYMAIL, "CONSOLE_SEND_DEFAULTS": {}}  # noqa: F405
+
+# `make demo` serves on PORT (8000 unless told otherwise): the links of the agents' mails follow it, as the
+# default Site's port does (support_demo sets it from PORT too).
+WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT') or 8000}")
+
+# Mail printed on the console. Django 6.1 replaces EMAIL_BACKEND with MAILERS, and refuses both at once.
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "anymail.backends.console.EmailBackend"}}
+else:
+    EMAIL_BACKEND = "anymail.backends.console.EmailBackend"
+ANYMAIL = {
+    **ANYMAIL,  # noqa: F405
+    "CONSOLE_SEND_DEFAULTS": {},
+    # Mailgun's inbound webhook checks a signature made with this key: the README's local inbound recipe
+    # (curl to /anymail/mailgun/inbound_mime/) is signed with it.
+    "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY", "example-signing-key"),
+}

@@ -8,6 +8,8 @@ The demo accounts have known passwords (admin/admin...), so the command runs onl
 (``example_site.settings.dev``, which ``make demo`` and ``example_site/manage.py`` use).
 """
 
+import hashlib
+import hmac
 import os
 
 from django.conf import settings
@@ -22,6 +24,26 @@ REFUSED_WITHOUT_DEBUG = (
     "support_demo creates accounts with known passwords (admin/admin...); it runs only with DEBUG = True "
     "(use example_site.settings.dev, as make demo does)."
 )
+
+
+LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
+# The demo's Mailgun signing key (example_site.settings.dev) signs this timestamp and token so: the curl
+# command printed below works as printed, as the README's does.
+INBOUND_TIMESTAMP, INBOUND_TOKEN = "1700000000", "local-test"
+
+
+def in_memory_mail():
+    """Every mailer of the site kept in memory: MAILERS on Django 6.1 and later, else EMAIL_BACKEND."""
+    if hasattr(settings, "MAILERS"):
+        return override_settings(MAILERS={alias: {"BACKEND": LOCMEM} for alias in settings.MAILERS})
+    return override_settings(EMAIL_BACKEND=LOCMEM)
+
+
+def mail_backend():
+    """The backend of the site's default mailer, as the settings name it."""
+    if hasattr(settings, "MAILERS"):
+        return settings.MAILERS.get("default", {}).get("BACKEND", "")
+    return getattr(settings, "EMAIL_BACKEND", "")
 
 
 class Command(BaseCommand):
@@ -57,7 +79,7 @@ class Command(BaseCommand):
             saved_outbox = getattr(mail, "outbox", None)
             mail.outbox = []
             try:
-                with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                with in_memory_mail():
                     demo.seed_tickets(report, context)
                 mails = len(mail.outbox)
             except demo.DemoError as error:
@@ -116,14 +138,26 @@ class Command(BaseCommand):
         write = self.stdout.write
         write("")
         write(self.style.MIGRATE_HEADING("Mail"))
-        backend = getattr(settings, "EMAIL_BACKEND", "")
+        backend = mail_backend()
         write(f"  out:   {backend}" + ("  (printed on this console)" if "console" in backend else ""))
-        secret = (getattr(settings, "ANYMAIL", {}) or {}).get("WEBHOOK_SECRET") or "(no ANYMAIL WEBHOOK_SECRET set)"
+        anymail = getattr(settings, "ANYMAIL", {}) or {}
+        secret = anymail.get("WEBHOOK_SECRET") or "(no ANYMAIL WEBHOOK_SECRET set)"
         if isinstance(secret, (list, tuple)):
             secret = secret[0]
         write(f"  in:    your ESP posts inbound mail to http://{secret}@127.0.0.1:{port}/anymail/<esp>/inbound/")
-        write("         e.g. /anymail/postmark/inbound/, /anymail/mailgun/inbound/, /anymail/sendgrid/inbound/")
+        write("         e.g. /anymail/postmark/inbound/, /anymail/mailgun/inbound_mime/")
         write(f"         delivery events to http://127.0.0.1:{port}/anymail/<esp>/tracking/")
+        signing_key = anymail.get("MAILGUN_WEBHOOK_SIGNING_KEY")
+        if signing_key:
+            signature = hmac.new(
+                signing_key.encode(), f"{INBOUND_TIMESTAMP}{INBOUND_TOKEN}".encode(), hashlib.sha256
+            ).hexdigest()
+            write("         try it: save a whole mail as reply.eml, then")
+            write(
+                f"         curl -u {secret} -F timestamp={INBOUND_TIMESTAMP} -F token={INBOUND_TOKEN} "
+                f"-F signature={signature} -F 'body-mime=<reply.eml' "
+                f"http://127.0.0.1:{port}/anymail/mailgun/inbound_mime/"
+            )
         if support_settings.INBOUND_ADDRESS:
             write(f"  replies: Reply-To support+<ticket token>@{support_settings.INBOUND_ADDRESS.rsplit('@', 1)[1]}")
 
