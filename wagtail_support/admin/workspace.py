@@ -68,11 +68,8 @@ def ticket_with_related(pk):
 
 
 def canned_responses_for(ticket):
-    """Active saved replies for every team or for the ticket's team."""
-    team_q = Q(team__isnull=True)
-    if ticket.team_id:
-        team_q |= Q(team_id=ticket.team_id)
-    return CannedResponse.objects.filter(team_q, is_active=True)
+    """Active saved replies for every team or for the ticket's team, in the ticket's language first."""
+    return CannedResponse.objects.offered_for(ticket)
 
 
 # Views -----------------------------------------------------------------------------------------------------
@@ -231,8 +228,8 @@ class TicketWorkspaceView(TicketMixin, View):
                     }
                     for value, label in (
                         (SHOW_ALL, _("Everything")),
-                        (SHOW_PUBLIC, _("Requester's journal")),
-                        (SHOW_INTERNAL, _("Agent journal")),
+                        (SHOW_PUBLIC, _("Public replies")),
+                        (SHOW_INTERNAL, _("Internal notes")),
                     )
                 ],
                 # Mails about the ticket that no message carries (pending, resolved, assigned...).
