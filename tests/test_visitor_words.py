@@ -222,6 +222,21 @@ def test_the_suggestions_offer_a_ticket_on_the_faq_not_on_the_ticket_form(client
 # In Chromium: the scripts -------------------------------------------------------------------------------------
 
 
+def assert_accessible(page, what):
+    """No critical or serious axe violation, in a light and in a dark colour scheme."""
+    from tests.axe_support import report, serious_violations
+
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.evaluate(
+            "() => { const meta = document.createElement('meta'); meta.name = 'color-scheme';"
+            " meta.content = 'light dark'; document.head.append(meta); }"
+        )
+        violations = serious_violations(page)
+        assert not violations, f"{what}, {scheme}: {report(violations)}"
+    page.emulate_media(color_scheme="light")
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(*BROWSER_TEST_MARKS[1].args, **BROWSER_TEST_MARKS[1].kwargs)
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -235,6 +250,10 @@ def test_in_the_browser_suggestions_with_none_offer_a_ticket_and_dates_switch_to
     tab = open_tab()
     page = tab.page
 
+    page.goto(faq.url + "?q=printer+jams")
+    expect(page.locator('.ws-faq__results a[data-action="open-ticket"]')).to_be_visible()
+    assert_accessible(page, "a search without result")
+
     page.goto(faq.url)
     page.get_by_label("Search the FAQ").fill("download inv")
     suggestions = page.locator(".ws-faq-suggest")
@@ -245,6 +264,7 @@ def test_in_the_browser_suggestions_with_none_offer_a_ticket_and_dates_switch_to
     open_ticket = suggestions.get_by_role("link", name="Open a ticket")
     expect(open_ticket).to_be_visible()
     expect(suggestions.get_by_text("No answer matches what you typed.")).to_be_visible()
+    assert_accessible(page, "the suggestions without an answer")
     open_ticket.click()
     expect(page.get_by_label("Subject")).to_have_value("printer jams on tuesdays")
 
