@@ -296,7 +296,7 @@ def test_history_is_told_like_a_person(agent_client, agent, ticket):
     page = text(agent_client.get(workspace_url(ticket)))
 
     assert re.search(r"Alice Agent</span> <span class=\"wsw-history__what\">Assigned the ticket to themselves", page)
-    assert "Status: Open -&gt; Pending" in page
+    assert "Status: Open → Pending" in page
     assert "Ticket opened (Web)" in page
 
 
