@@ -61,9 +61,11 @@ def test_every_scenario_runs_with_a_fixed_number_of_queries(bench_data):
         "inbox: status open + team", "inbox: search requester email", "inbox: search subject word",
         "admin home (my teams panel)", "visitor list: all", "visitor list: closed", "visitor list: this month",
         "ticket page, 120 messages: visitor", "ticket page, 120 messages: agent", "ticket submission",
-        "agent reply", "inbound mail (replies)",
+        "agent reply", "inbound mail (replies)", "workspace: draft autosave", "workspace: presence poll",
     ):
         assert expected in names
+    # The presence poll: the session and the account, nothing else (the cache answers).
+    assert [r["queries"] for r in results if r["name"] == "workspace: presence poll"] == [2]
     for result in results:
         if result["group"] == "inbound":
             assert result["mails_per_second"] > 0

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from wagtail_support import access, inbound
+from wagtail_support import access, inbound, presence
 from wagtail_support.admin.inbox import COUNT_LIMIT, PAGE_SIZE
 from wagtail_support.admin.panels import PANEL_SIZE
 from wagtail_support.conf import support_settings
@@ -452,6 +452,34 @@ class Bench:
         self.scenario("agent reply", "write", action, floor, prepare=prepare, rollback_floor=True,
                       auth=(self.agent_client, self.agent, True))
 
+    def workspace_live(self):
+        """What an open workspace asks while an agent works: the draft saved as they type (about once a
+        second of pause) and the presence poll (every ~10 s per open tab)."""
+        ticket = Ticket.objects.filter(team_id=self.team_ids[0]).exclude(status="closed").order_by("-updated_at").first()
+        counter = itertools.count()
+        draft_url = reverse("wagtail_support_admin:ticket_draft", args=[ticket.pk])
+
+        def save_draft():
+            response = self.agent_client.post(
+                draft_url, {"body": f"Draft {next(counter)}", "mode": "public"}, headers={"X-Requested-With": "fetch"}
+            )
+            if response.status_code != 200:
+                raise AssertionError(f"draft: {response.status_code}")
+
+        params = {"ticket": ticket.pk, "me": self.agent.pk}
+        floor = [
+            ("SELECT * FROM wagtail_support_ticket WHERE id = %(ticket)s", params),
+            ("UPDATE wagtail_support_replydraft SET body = 'b', mode = 'public', updated = now() "
+             "WHERE ticket_id = %(ticket)s AND user_id = %(me)s", params),
+        ]
+        self.scenario("workspace: draft autosave", "write", save_draft, floor, rollback_floor=True,
+                      auth=(self.agent_client, self.agent, True))
+        # The poll is answered from the cache, after the session and the account (no admin wrapper).
+        poll = reverse("wagtail_support:ticket_presence", args=[ticket.pk])
+        data = {"token": presence.make_token(ticket, self.agent), "state": "viewing"}
+        self.scenario("workspace: presence poll", "ticket page", self.request(self.agent_client, "post", poll, data), [],
+                      auth=(self.agent_client, self.agent, False))
+
     def inbound(self, count=None):
         """Replies by mail to open tickets, processed one after another: mails per second."""
         count = count or max(20, self.runs * 2)
@@ -493,6 +521,7 @@ class Bench:
         self.ticket_pages()
         self.submission()
         self.agent_reply()
+        self.workspace_live()
         return self.defined if self.collect else self.results
 
     def all(self):
@@ -503,5 +532,6 @@ class Bench:
         self.ticket_pages()
         self.submission()
         self.agent_reply()
+        self.workspace_live()
         self.inbound()
         return self.results
