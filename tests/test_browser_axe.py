@@ -315,6 +315,42 @@ def test_admin_page_has_no_serious_axe_violation(helpdesk, name, browser, live_s
     assert not failures, "\n\n".join(failures)
 
 
+# What the workspace shows after a few clicks: every delivery record open, the composer in note mode (its
+# amber tint and label), the resolution fields out.
+OPEN_UP_WORKSPACE = """() => {
+    document.querySelectorAll("details").forEach(details => { details.open = true; });
+    const note = document.querySelector('#composer input[type="radio"][value="internal"]');
+    if (note) { note.click(); }
+    const resolve = document.querySelector('button[aria-controls="wsw-resolve"][aria-expanded="false"]');
+    if (resolve) { resolve.click(); }
+}"""
+
+
+def test_workspace_opened_up_has_no_serious_axe_violation(helpdesk, browser, live_server):
+    """The workspace with its delivery rows open, the composer writing a note and resolving, in both themes."""
+    user = helpdesk["supervisor"]
+    url = ADMIN_PAGES["workspace"](helpdesk)
+    failures = []
+    for theme in THEMES:
+        set_admin_theme(user, theme)
+        tab = open_themed_tab(browser, live_server, theme)
+        try:
+            log_in(tab, user, live_server.url)
+            page = tab.page
+            page.goto(url)
+            page.wait_for_load_state("networkidle")
+            page.evaluate(OPEN_UP_WORKSPACE)
+            assert page.locator("#composer [data-wsw-mode='internal']").count() == 1, "the composer is not in note mode"
+            assert page.get_by_role("button", name="Send again").first.is_visible()
+            violations = serious_violations(page)
+            tab.check()
+            if violations:
+                failures.append(f"workspace opened up, {theme} theme ({url}):\n{report(violations)}")
+        finally:
+            tab.close()
+    assert not failures, "\n\n".join(failures)
+
+
 def test_workspace_follows_a_dark_system_theme(helpdesk, browser, live_server):
     """Wagtail's "System default" theme in a dark-preferring browser (a media query, not a class) reads too."""
     user = helpdesk["supervisor"]
