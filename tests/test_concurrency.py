@@ -172,3 +172,28 @@ def test_a_row_locked_past_the_lock_timeout_is_said_so_never_unavailable(client,
     assert soup(response).select_one('[data-wagtail-support="database-busy"]') is not None
     assert "unavailable" not in text(response).lower()
     assert not Message.objects.filter(body="Held up").exists()
+
+
+def test_what_counts_as_a_busy_database_and_what_as_a_lost_one():
+    from django.db import OperationalError
+
+    from wagtail_support.middleware import is_database_busy, is_database_unavailable
+
+    locked = OperationalError("database is locked")
+    assert is_database_busy(locked) and not is_database_unavailable(locked)
+    gone = OperationalError("server closed the connection unexpectedly")
+    assert is_database_unavailable(gone) and not is_database_busy(gone)
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    deadlock = OperationalError("deadlock detected")
+    deadlock.__cause__ = Deadlock()
+    assert is_database_busy(deadlock) and not is_database_unavailable(deadlock)
+    try:
+        try:
+            raise locked
+        except OperationalError as error:
+            raise RuntimeError("while saving the session") from error
+    except RuntimeError as wrapped:
+        assert is_database_busy(wrapped) and not is_database_unavailable(wrapped)
