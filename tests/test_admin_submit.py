@@ -438,3 +438,41 @@ def test_others_cannot_read_or_write_presence(client, request, agent, ticket, ot
         assert b"Alice" not in response.content
     # Nobody was recorded on Alice's ticket but Alice.
     assert alice.post(presence_url(ticket), {"token": alice_token, "state": "viewing"}).json()["others"] == []
+
+
+# The move itself (workflow.submit) -------------------------------------------------------------------------
+
+
+def test_submit_is_all_or_nothing(agent, colleague, ticket):
+    seen = workflow.seen_values(ticket)
+    version = ticket.version
+    before = log_count(ticket)
+
+    # The assignment and the message are valid; the status after it is not (the ticket is closed meanwhile
+    # by this same post's checks: "pending" from closed). Nothing of the post stays.
+    ticket.status = Ticket.Status.CLOSED
+    Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.CLOSED)
+    with pytest.raises(workflow.IllegalTransition):
+        workflow.submit(
+            ticket, by=agent, expected_version=version, seen={**seen, "status": "closed"},
+            changes={"assignee": colleague}, body="Some text", internal=True, then="pending",
+        )
+
+    ticket.refresh_from_db()
+    assert (ticket.version, ticket.assignee, ticket.messages.count(), log_count(ticket)) == (version, None, 1, before)
+
+
+def test_conflict_lists_every_change_and_who(agent, supervisor, colleague, ticket):
+    seen, version = workflow.seen_values(ticket), ticket.version
+    workflow.change_details(ticket, by=supervisor, priority="urgent", kind="bug")
+    workflow.assign(ticket, to=colleague, by=supervisor)
+
+    with pytest.raises(workflow.ConflictingChanges) as refused:
+        workflow.submit(ticket, by=agent, expected_version=version, seen=seen, changes={"kind": "billing"}, body="x")
+
+    assert [(c.field, c.old, c.new, c.by) for c in refused.value.conflicts] == [("kind", "Question", "Bug", "Sue Supervisor")]
+    assert {(c.field, c.old, c.new, c.by) for c in refused.value.changes} == {
+        ("kind", "Question", "Bug", "Sue Supervisor"),
+        ("priority", "Normal", "Urgent", "Sue Supervisor"),
+        ("assignee", "-", "Carl Colleague", "Sue Supervisor"),
+    }
