@@ -23,7 +23,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests import factories
 from tests.axe_support import report, serious_violations
-from tests.browser_support import BROWSER_TEST_MARKS, DESKTOP, browser, open_tab  # noqa: F401 - fixtures
+from tests.browser_support import BROWSER_TEST_MARKS, DESKTOP, browser, open_tab, screenshot  # noqa: F401 - fixtures
 
 pytestmark = BROWSER_TEST_MARKS
 
@@ -296,8 +296,12 @@ def axe_failures(tab, url, label):
 # a failure names the page and the theme.
 
 
+# With SAVE_SCREENSHOTS=1, the pictures of these pages in the dark theme go to docs/screenshots/.
+DARK_PICTURES = {"workspace": "workspace-dark.png", "inbox": "inbox-dark.png"}
+
+
 @pytest.mark.parametrize("name", list(ADMIN_PAGES))
-def test_admin_page_has_no_serious_axe_violation(helpdesk, name, browser, live_server):
+def test_admin_page_has_no_serious_axe_violation(helpdesk, name, browser, live_server, screenshot):
     """Each admin page of the product, in Wagtail's light and dark themes: no critical or serious violation."""
     user = helpdesk["supervisor"]
     url = ADMIN_PAGES[name](helpdesk)
@@ -310,6 +314,8 @@ def test_admin_page_has_no_serious_axe_violation(helpdesk, name, browser, live_s
             failures += axe_failures(tab, url, f"{name}, {theme} theme")
             html_class = tab.page.evaluate("document.documentElement.className")
             assert f"w-theme-{theme}" in html_class, f"{name}: the {theme} theme is not on ({html_class})"
+            if theme == "dark" and name in DARK_PICTURES:
+                screenshot(tab.page, DARK_PICTURES[name])
         finally:
             tab.close()
     assert not failures, "\n\n".join(failures)
