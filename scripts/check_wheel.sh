@@ -1,16 +1,61 @@
 #!/usr/bin/env bash
-# Build the wheel, check that it carries templates, static files, migrations and compiled
-# translations and nothing of the example site (no demo, no support_demo, no import of example_site),
-# install it into a clean virtual environment and run Django's `check` there.
+# Build the wheel and the sdist (with `build`, in isolation, as a release would). Check that the wheel
+# carries templates, static files, migrations and compiled translations and nothing of the example site
+# (no demo, no support_demo, no import of example_site); that the sdist holds what the wheel is built from
+# and no tests (they need the repository: example site, corpora, benchmarks), and that its metadata is
+# PyPI's (licence expression, URLs, a long description without relative links); that a wheel built from
+# the sdist holds the same files. Then install the wheel into a clean virtual environment and run
+# Django's `check` there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-"$PYTHON" -m pip wheel --quiet --no-deps --wheel-dir "$work/dist" .
+"$PYTHON" -m venv "$work/build-env"
+"$work/build-env/bin/python" -m pip install --quiet --upgrade pip build
+quietly() { "$@" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }; }
+quietly "$work/build-env/bin/python" -m build --sdist --wheel --outdir "$work/dist" .
 wheel=$(ls "$work"/dist/wagtail_support-*.whl)
-echo "built $(basename "$wheel")"
+sdist=$(ls "$work"/dist/wagtail_support-*.tar.gz)
+echo "built $(basename "$wheel") and $(basename "$sdist")"
+# A wheel built from the sdist, as pip does when it installs from it.
+quietly "$work/build-env/bin/python" -m build --wheel --outdir "$work/from-sdist" "$sdist"
+
+"$PYTHON" - "$sdist" "$wheel" "$(ls "$work"/from-sdist/wagtail_support-*.whl)" <<'PY'
+import re, sys, tarfile, zipfile
+from email.parser import HeaderParser
+
+sdist = tarfile.open(sys.argv[1])
+root = sdist.getnames()[0].split("/")[0]
+names = [n[len(root) + 1:] for n in sdist.getnames() if n.startswith(root + "/")]
+tests = [n for n in names if n.startswith(("tests/", "example_site/", "benchmarks/")) or re.search(r"(^|/)(test_[^/]*|conftest)\.py$", n)]
+if tests:
+    sys.exit(f"sdist is wrong: it ships tests or the example site, which cannot run from it: {tests[:10]}")
+for needed in ("pyproject.toml", "setup.py", "README.md", "LICENSE", "CHANGELOG.md", "wagtail_support/locale/fr/LC_MESSAGES/django.mo", "wagtail_support/templates/wagtail_support/support_page.html"):
+    if needed not in names:
+        sys.exit(f"sdist is wrong: {needed} is missing")
+info = HeaderParser().parsestr(sdist.extractfile(f"{root}/PKG-INFO").read().decode("utf-8"))
+problems = []
+if info["License-Expression"] != "BSD-3-Clause":
+    problems.append(f"License-Expression {info['License-Expression']!r}")
+urls = dict(value.split(", ", 1) for value in info.get_all("Project-URL") or [])
+problems += [f"no {u} URL" for u in ("Homepage", "Documentation", "Changelog", "Issues") if u not in urls]
+classifiers = info.get_all("Classifier") or []
+problems += [f"no classifier {c}" for c in ("Framework :: Django :: 5.2", "Framework :: Django :: 6.0", "Framework :: Django :: 6.1", "Framework :: Wagtail :: 8", "Programming Language :: Python :: 3.13") if c not in classifiers]
+description = info.get_payload()
+relative = [t for t in re.findall(r"!?\[[^\]]*\]\(([^)\s]+)\)", description) if not re.match(r"https?://|#|mailto:", t)]
+if relative:
+    problems.append(f"relative links in the long description: {relative}")
+if problems:
+    sys.exit("sdist metadata is wrong: " + "; ".join(problems))
+print(f"sdist holds {len(names)} files, no tests; metadata: {info['License-Expression']}, {len(urls)} URLs, {len(classifiers)} classifiers")
+
+built, rebuilt = (sorted(n for n in zipfile.ZipFile(path).namelist() if ".dist-info/" not in n) for path in sys.argv[2:4])
+if built != rebuilt:
+    sys.exit(f"the wheel built from the sdist differs: {sorted(set(built) ^ set(rebuilt))[:10]}")
+print(f"the wheel built from the sdist holds the same {len(built)} files")
+PY
 
 "$PYTHON" - "$wheel" <<'PY'
 import re, sys, zipfile
@@ -84,6 +129,7 @@ STATIC_URL = "/static/"
 USE_TZ = True
 WAGTAIL_SITE_NAME = "wheel"
 WAGTAILADMIN_BASE_URL = "http://localhost"
+DEFAULT_FROM_EMAIL = "Support <support@example.org>"
 PY
 cat > "$work/site/wheelsite_urls.py" <<'PY'
 from django.urls import include, path
