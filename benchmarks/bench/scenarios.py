@@ -13,6 +13,7 @@ from email.message import EmailMessage
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Count
 from django.test import Client
@@ -23,6 +24,7 @@ from wagtail_support import access, inbound, presence
 from wagtail_support.admin.inbox import COUNT_LIMIT, PAGE_SIZE
 from wagtail_support.admin.panels import PANEL_SIZE
 from wagtail_support.conf import support_settings
+from wagtail_support.links import support_page_models
 from wagtail_support.models import Team, Ticket
 
 from . import generate, measure
@@ -285,6 +287,25 @@ class Bench:
         self.scenario("admin home (my teams panel)", "home",
                       self.request(self.agent_client, "get", reverse("wagtailadmin_home")), floor,
                       auth=(self.agent_client, self.agent, True))
+        # A supervisor's home: every open ticket in the panel, and the first-run panel's three questions.
+        params = {"me": self.supervisor.pk, "teams": self.team_ids, "slug": support_settings.DEFAULT_TEAM or "",
+                  "types": [ct.pk for ct in ContentType.objects.get_for_models(*support_page_models()).values()]}
+        floor = [
+            (f"SELECT {LISTING_COLUMNS} FROM {LISTING_FROM} WHERE t.status <> 'closed' "
+             f"ORDER BY t.updated_at DESC, t.number DESC LIMIT {PANEL_SIZE}", params),
+            (OPEN_VIEW_COUNTS.format(scope=""), params),
+            ("SELECT count(DISTINCT tm.id), count(DISTINCT tm.id) FILTER (WHERE u.is_active), min(tm.slug) "
+             "FROM wagtail_support_team tm LEFT JOIN wagtail_support_team_members m ON m.team_id = tm.id "
+             "LEFT JOIN auth_user u ON u.id = m.user_id WHERE tm.is_active", params),
+            ("SELECT * FROM wagtail_support_team WHERE slug = %(slug)s AND is_active LIMIT 1", params),
+            ("SELECT s.id, s.hostname, s.port, s.root_page_id, EXISTS(SELECT 1 FROM wagtail_support_resolutioncode "
+             "WHERE is_active AND code <> 'no-follow-up'), EXISTS(SELECT 1 FROM wagtailcore_page p WHERE p.live "
+             "AND p.content_type_id = ANY(%(types)s) AND p.path LIKE r.path || '%%') FROM wagtailcore_site s "
+             "JOIN wagtailcore_page r ON r.id = s.root_page_id WHERE s.is_default_site LIMIT 1", params),
+        ]
+        self.scenario("admin home, supervisor (first-run panel)", "home",
+                      self.request(self.supervisor_client, "get", reverse("wagtailadmin_home")), floor,
+                      auth=(self.supervisor_client, self.supervisor, True))
 
     def visitor_list(self):
         url = self.page.url + self.page.reverse_subpage("tickets")
