@@ -7,6 +7,7 @@ per recipient address too, silently, and its mail is built in a task that runs a
 answer looks and takes the same whether the address has tickets or not.
 """
 
+import random
 import re
 import statistics
 import time
@@ -212,29 +213,34 @@ def test_find_my_tickets_takes_the_same_time_whatever_the_address(client, suppor
     """The answer for an address with many tickets is not slower than for an unknown one.
 
     The task backend that does not run tasks stands for a worker: what is measured is the request alone,
-    which is all an asker can time. 40 runs of each, alternated; the medians are compared.
+    which is all an asker can time. 40 runs of each, alternated in a random order; the medians are
+    compared. On a loaded machine one round can be off by chance: up to three rounds are measured, and a
+    lookup done in the request (tens of milliseconds for 30 tickets) would fail them all.
     """
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     settings.WAGTAILSUPPORT_RATE_LIMITS = {}
     for number in range(30):
         factories.open_ticket(requester_name="Kim", requester_email="kim@example.com", subject=f"Problem {number}")
     url = route(support_page, "find_tickets")
-    timings = {"kim@example.com": [], "nobody@example.com": []}
+    addresses = ["kim@example.com", "nobody@example.com"]
     for _ in range(3):  # warm up templates and connections
-        for email in timings:
+        for email in addresses:
             client.post(url, {"email": email})
-    for _ in range(40):
-        for email in timings:
-            start = time.perf_counter()
-            response = client.post(url, {"email": email})
-            timings[email].append(time.perf_counter() - start)
-            assert response.status_code == 200
-    default_task_backend.clear()
-
-    known = statistics.median(timings["kim@example.com"]) * 1000
-    unknown = statistics.median(timings["nobody@example.com"]) * 1000
-    print(f"\nfind my tickets, median of 40: address with 30 tickets {known:.2f} ms, unknown address {unknown:.2f} ms")
-    # Building the mail of 30 tickets takes tens of milliseconds; the two medians are within noise.
+    for _round in range(3):
+        timings = {email: [] for email in addresses}
+        for _ in range(40):
+            for email in random.sample(addresses, 2):
+                start = time.perf_counter()
+                response = client.post(url, {"email": email})
+                timings[email].append(time.perf_counter() - start)
+                assert response.status_code == 200
+        default_task_backend.clear()
+        known = statistics.median(timings["kim@example.com"]) * 1000
+        unknown = statistics.median(timings["nobody@example.com"]) * 1000
+        print(f"\nfind my tickets, median of 40: address with 30 tickets {known:.2f} ms, unknown address {unknown:.2f} ms")
+        # Building the mail of 30 tickets takes tens of milliseconds; the two medians are within noise.
+        if abs(known - unknown) < max(3.0, 0.15 * min(known, unknown)):
+            break
     assert abs(known - unknown) < max(3.0, 0.15 * min(known, unknown))
 
 
