@@ -260,11 +260,12 @@ def test_one_timeline_oldest_first_with_notes_marked(agent_client, conversation)
     public = page.index("PUBLIC-REPLY")
     note = page.index("INTERNAL-NOTE")
     assert description < public < note
-    internal_item = page[page.rindex("<li", 0, note) : note]
+    # Each message is an <li class="wsw-message ...">; its delivery rows are <li>s of their own inside it.
+    internal_item = page[page.rindex('<li class="wsw-message', 0, note) : note]
     assert "wsw-message--internal" in internal_item
     assert "Internal note" in internal_item and "#icon-lock" in internal_item
     assert "(not visible to the requester)" in internal_item
-    public_item = page[page.rindex("<li", 0, public) : public]
+    public_item = page[page.rindex('<li class="wsw-message', 0, public) : public]
     assert "wsw-message--public" in public_item
     assert "Reply (visible to the requester)" in public_item
     assert "Alice Agent" in public_item and "Support team" in public_item
