@@ -215,3 +215,35 @@ def test_presence_between_two_agents(desk, agent, open_tab):
     expect(presence).to_contain_text("Bob Builder is replying", timeout=PRESENCE_WAIT_MS)
     alice_tab.check()
     bob_tab.check()
+
+
+def test_a_side_action_brings_the_agent_back_where_they_were(desk, agent, open_tab):
+    """"Save requester and beneficiary", far down the page, reloads it: the page comes back at the same
+    place with the focus on the button that was used, not at the top (and not on a later visit)."""
+    from playwright.sync_api import expect
+
+    ticket = desk["ticket"]
+    tab = open_tab()
+    page = log_in(tab, agent)
+    page.goto(workspace(ticket))
+    page.get_by_label("Beneficiary name").fill("Max Beneficiary")
+    page.get_by_label("Beneficiary email").fill("max@example.com")
+    button = page.get_by_role("button", name="Save requester and beneficiary")
+    button.scroll_into_view_if_needed()
+    # Wagtail's admin scrolls its <main id="main">, not the window.
+    scrolled = "document.getElementById('main').scrollTop"
+    before = page.evaluate(scrolled)
+    assert before > 300, "the button sits further down than the first screen"
+    button.click()
+    page.wait_for_load_state("load")
+    expect(page.locator(".messages")).to_be_visible()
+    used = page.get_by_role("button", name="Save requester and beneficiary")
+    expect(used).to_be_focused()
+    expect(used).to_be_in_viewport()
+    assert page.evaluate(scrolled) > 300, "the page came back further down, not at the top"
+    ticket.refresh_from_db()
+    assert ticket.beneficiary_email == "max@example.com"
+    # An ordinary visit later opens at the top again.
+    page.goto(workspace(ticket))
+    assert page.evaluate(scrolled) == 0
+    tab.check()

@@ -92,8 +92,82 @@
       setUpCanned(composer);
     }
     setUpAbandon();
-    showSentMessage();
+    var place = takePlace();
+    if (!showSentMessage() && place) {
+      restorePlace(place);
+    }
     registerControllers();
+    document.addEventListener("submit", rememberPlace);
+  }
+
+  // A side action (assign to me, requester and beneficiary, reopen...) reloads the page: it comes back
+  // where the agent was, with the focus on the control they used, instead of at the top.
+  var PLACE_KEY = "wagtail_support:workspace-place";
+
+  // Wagtail's admin scrolls its <main id="main"> rather than the window.
+  function scroller() {
+    var main = document.getElementById("main");
+    return main && main.scrollHeight > main.clientHeight ? main : document.scrollingElement || document.documentElement;
+  }
+
+  function rememberPlace(event) {
+    var form = event.target;
+    if (event.defaultPrevented || (form.getAttribute("method") || "get").toLowerCase() !== "post") {
+      return;
+    }
+    var submitter = event.submitter;
+    try {
+      window.sessionStorage.setItem(PLACE_KEY, JSON.stringify({
+        path: window.location.pathname,
+        y: scroller().scrollTop,
+        action: form.getAttribute("action") || "",
+        name: submitter && submitter.name ? submitter.name : "",
+        value: submitter && submitter.value ? submitter.value : "",
+        at: Date.now(),
+      }));
+    } catch (error) {
+      // Private mode or storage full: the page simply opens at the top.
+    }
+  }
+
+  function takePlace() {
+    var place = null;
+    try {
+      place = JSON.parse(window.sessionStorage.getItem(PLACE_KEY) || "null");
+      window.sessionStorage.removeItem(PLACE_KEY);
+    } catch (error) {
+      return null;
+    }
+    if (!place || place.path !== window.location.pathname || Date.now() - place.at > 60000) {
+      return null;
+    }
+    return place;
+  }
+
+  function restorePlace(place) {
+    // Again once everything is laid out (pictures, Wagtail's own scripts): the page may still grow.
+    scroller().scrollTop = place.y;
+    window.addEventListener("load", function () {
+      window.requestAnimationFrame(function () {
+        scroller().scrollTop = place.y;
+      });
+    });
+    var target = null;
+    Array.prototype.forEach.call(document.querySelectorAll("form[method=post], form[method=POST]"), function (form) {
+      if (target || (form.getAttribute("action") || "") !== place.action) {
+        return;
+      }
+      var controls = form.querySelectorAll("button, input[type=submit]");
+      Array.prototype.forEach.call(controls, function (control) {
+        if (!target && control.name === place.name && control.value === place.value) {
+          target = control;
+        }
+      });
+      target = target || form.querySelector("button, input:not([type=hidden]), select, textarea");
+    });
+    if (target) {
+      target.focus({ preventScroll: true });
+    }
   }
 
   // After sending: the page comes back at #message-<id>; the new message is scrolled into view, focused,
@@ -101,11 +175,11 @@
   function showSentMessage() {
     var match = /^#message-(\d+)$/.exec(window.location.hash);
     if (!match) {
-      return;
+      return false;
     }
     var message = document.getElementById("message-" + match[1]);
     if (!message) {
-      return;
+      return false;
     }
     var confirmation = document.querySelector(".messages .success");
     if (confirmation) {
@@ -119,6 +193,7 @@
     message.classList.add("wsw-message--just-sent");
     message.scrollIntoView({ block: "center" });
     message.focus({ preventScroll: true });
+    return true;
   }
 
   function csrfToken(root) {
