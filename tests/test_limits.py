@@ -87,6 +87,25 @@ def test_mistakes_do_not_count_against_the_submit_limit(client, support_page, se
     assert Ticket.objects.count() == 2
 
 
+def test_the_same_form_sent_twice_counts_once(client, support_page, settings):
+    """A double click or the back button sends the same form again: one ticket, and one post counted."""
+    from wagtail_support import submissions
+
+    limits(settings, submit=(2, 3600), invalid=(30, 3600))
+    page = soup(client.get(support_page.url))
+    token = page.select_one(f'input[name="{submissions.TOKEN_FIELD}"]')["value"]
+    data = ticket_data(subject="Sent twice", **{submissions.TOKEN_FIELD: token})
+    first, again = client.post(support_page.url, data), client.post(support_page.url, data)
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert Ticket.objects.count() == 1
+
+    # One of the two allowed posts is left: the repeat was not counted.
+    assert client.post(support_page.url, ticket_data(subject="Second request")).status_code == 302
+    assert_refused(client.post(support_page.url, ticket_data(subject="Third request")), "subject", "Third request")
+    assert Ticket.objects.count() == 2
+
+
 def test_a_refused_post_keeps_everything_typed_on_the_normal_page(client, support_page, settings):
     limits(settings, submit=(1, 3600))
     client.post(support_page.url, ticket_data(subject="First"))

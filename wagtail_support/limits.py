@@ -134,6 +134,16 @@ def accepted(request):
     setattr(request, _ACCEPTED, True)
 
 
+def give_back(request):
+    """The post was the same form sent again (a double click, the back button): it stored nothing new, so
+    what ``reserve`` counted is given back, and it counts as no mistake either."""
+    reserved = getattr(request, _RESERVED, [])
+    who = client_address(request)
+    for action in reserved:
+        _add(action, who, -1)
+    setattr(request, _RESERVED, [])
+
+
 def refuse(request, form, refusal):
     """Show ``refusal`` on ``form`` (what was typed stays) and have the page answer 429 (``settle``)."""
     form.add_error(None, refusal.message)

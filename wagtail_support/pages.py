@@ -196,6 +196,7 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
                     ticket = self.submit_ticket_once(request, form)
                 except submissions.AlreadySent as sent:
                     if sent.same:
+                        limits.give_back(request)
                         return self.ticket_already_sent(request, sent.submission.ticket)
                     self.form_sent_already(request, form, _("This form was sent already. To open another ticket with it, press Send again."))
                 except workflow.WorkflowError as error:
@@ -398,6 +399,7 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
                 self.submit_once(request, form, "reply", lambda: self.process_reply(request, ticket, token, form), ticket=ticket)
             except submissions.AlreadySent as sent:
                 if sent.same:
+                    limits.give_back(request)
                     messages.success(request, _("Your message was sent."), fail_silently=True)
                     return redirect(self.ticket_path(ticket) + "#latest")
                 self.form_sent_already(request, form, _("This message was sent already. To send it again, press Send again."))
