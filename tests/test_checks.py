@@ -214,3 +214,20 @@ def test_the_known_passwords_are_the_demo_s():
     from example_site.demo.tickets import USERS
 
     assert checks.DEMO_ACCOUNTS == {spec.username: spec.password for spec in USERS}
+
+
+def test_sqlite_without_immediate_transactions_is_a_warning(settings):
+    from wagtail_support.checks import check_sqlite_writers_wait
+
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": "x.sqlite3"}
+    settings.DATABASES = {**settings.DATABASES, "other": sqlite}
+    warnings = check_sqlite_writers_wait(None, databases=["other"])
+    assert [warning.id for warning in warnings] == ["wagtail_support.W004"]
+    assert "transaction_mode" in warnings[0].hint
+
+    settings.DATABASES = {**settings.DATABASES, "other": {**sqlite, "OPTIONS": {"transaction_mode": "IMMEDIATE"}}}
+    assert check_sqlite_writers_wait(None, databases=["other"]) == []
+    # PostgreSQL needs nothing, and without --database the check reads no setting at all.
+    settings.DATABASES = {**settings.DATABASES, "other": {"ENGINE": "django.db.backends.postgresql", "NAME": "x"}}
+    assert check_sqlite_writers_wait(None, databases=["other"]) == []
+    assert check_sqlite_writers_wait(None, databases=None) == []

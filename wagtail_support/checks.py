@@ -137,6 +137,29 @@ def check_sender(app_configs, **kwargs):
     ]
 
 
+@register(Tags.database)
+def check_sqlite_writers_wait(app_configs, databases=None, **kwargs):
+    """SQLite lets one writer in at a time: without immediate transactions, simultaneous replies fail with
+    "database is locked" instead of waiting their turn (README, "SQLite: writers wait their turn")."""
+    found = []
+    for alias in databases or []:
+        config = settings.DATABASES.get(alias, {})
+        if not config.get("ENGINE", "").endswith("sqlite3"):
+            continue
+        options = config.get("OPTIONS", {})
+        if str(options.get("transaction_mode", "")).upper() != "IMMEDIATE":
+            found.append(
+                Warning(
+                    _("The SQLite database %(alias)r does not use immediate transactions: visitors posting at the "
+                      "same moment may be refused with \"database is locked\".") % {"alias": alias},
+                    hint=_('Set DATABASES["%(alias)s"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", '
+                           '"timeout": 20}, or use PostgreSQL.') % {"alias": alias},
+                    id="wagtail_support.W004",
+                )
+            )
+    return found
+
+
 def _users_database(databases):
     """The alias the accounts are read from, when the check was asked to look at it (``check --database``,
     ``migrate``); None otherwise, as Django's own database checks do."""
