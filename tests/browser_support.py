@@ -141,3 +141,17 @@ ADMIN_CONTENT_HEIGHT = """() => Math.ceil(Math.max(
     document.documentElement.scrollHeight,
     ...Array.from(document.querySelectorAll("main"), main => main.getBoundingClientRect().top + main.scrollHeight)
 ))"""
+
+
+def sign_in(page, user, password=None):
+    """Sign ``user`` in through the admin's real login form, and wait for the dashboard."""
+    import re
+
+    from tests import factories
+
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(password or factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/admin/$"))
+    return page

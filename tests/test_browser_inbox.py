@@ -21,7 +21,7 @@ import pytest
 from django.utils import timezone
 
 from tests import factories
-from tests.browser_support import BROWSER_TEST_MARKS, SCREENSHOTS_DIR, browser, open_tab  # noqa: F401 - fixtures
+from tests.browser_support import BROWSER_TEST_MARKS, SCREENSHOTS_DIR, browser, open_tab, sign_in  # noqa: F401 - fixtures
 
 pytestmark = BROWSER_TEST_MARKS
 
@@ -85,14 +85,6 @@ def busy_morning(team, other_team, agent, category):
     return {"waiting": waiting, "closed": closed, "tickets": tickets}
 
 
-def log_in(page, user):
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/admin/$"))
-
-
 # What the window shows: the rows entirely inside it, and the height and text fit of each cell.
 ROWS_IN_WINDOW = """() => {
     const height = window.innerHeight;
@@ -119,7 +111,7 @@ def test_the_inbox_fits_a_working_day_on_one_screen(busy_morning, agent, no_grav
 
     tab = open_tab(viewport=WINDOW)
     page = tab.page
-    log_in(page, agent)
+    sign_in(page, agent)
     page.goto("/admin/support/tickets/")
     results = page.locator("#listing-results")
 

@@ -12,7 +12,7 @@ import re
 import pytest
 
 from tests import factories
-from tests.browser_support import BROWSER_TEST_MARKS, browser, open_tab  # noqa: F401 - fixtures
+from tests.browser_support import BROWSER_TEST_MARKS, browser, open_tab, sign_in  # noqa: F401 - fixtures
 
 pytestmark = BROWSER_TEST_MARKS
 
@@ -40,15 +40,7 @@ def desk(team, agent, category, resolution_code, settings):
 
 
 def log_in(tab, user):
-    from playwright.sync_api import expect
-
-    page = tab.page
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
-    return page
+    return sign_in(tab.page, user)
 
 
 def workspace(ticket):

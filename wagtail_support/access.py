@@ -335,11 +335,11 @@ def is_team_member(user, team):
     return team is not None and _authenticated(user) and team.members.filter(pk=user.pk).exists()
 
 
-def _holders(perm):
-    """Ids of the active accounts that hold ``perm`` ("app_label.codename"): through a group, directly, or
-    as superusers. A UNION of three small lookups: the planner reads the membership tables instead of
-    testing every account (Django's ``ModelBackend.with_perm`` tests each one, which took 700 ms with
-    20,000 accounts)."""
+def _holders(perm, superusers=True):
+    """Ids of the accounts that hold ``perm`` ("app_label.codename"): through a group, directly, or (unless
+    ``superusers`` is false) as superusers. A UNION of three small lookups: the planner reads the
+    membership tables instead of testing every account (Django's ``ModelBackend.with_perm`` tests each
+    one, which took 700 ms with 20,000 accounts)."""
     User = get_user_model()
     app_label, codename = perm.split(".", 1)
     permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
@@ -347,13 +347,17 @@ def _holders(perm):
         group_id__in=Group.objects.filter(permissions__in=permission).values("pk")
     ).values("user_id")
     direct = User.user_permissions.through.objects.filter(permission__in=permission).values("user_id")
-    superusers = User._default_manager.filter(is_superuser=True).values("pk")
-    return in_groups.union(direct, superusers)
+    if not superusers:
+        return in_groups.union(direct)
+    return in_groups.union(direct, User._default_manager.filter(is_superuser=True).values("pk"))
 
 
-def agents():
-    """Active accounts that may work tickets (the agent permission, or superusers), each once."""
-    return get_user_model()._default_manager.filter(is_active=True, pk__in=_holders(PERM_WORK))
+def agents(superusers=True):
+    """Active accounts that may work tickets (the agent permission, or superusers), each once.
+
+    ``superusers=False`` leaves out a superuser who is given the permission by no group and not directly:
+    they hold every permission without being one of the support's agents (the team form's members)."""
+    return get_user_model()._default_manager.filter(is_active=True, pk__in=_holders(PERM_WORK, superusers))
 
 
 def assignable_agents(team):

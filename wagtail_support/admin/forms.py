@@ -8,13 +8,12 @@ the agents (``TeamForm``), a catalog entry's parent chosen in tree order (``Cate
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from django.utils.translation import get_language_info, gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from ..access import PERM_WORK
+from ..access import agents
 from ..forms import CatalogChoiceField
 from ..models import CannedResponse, Category, Team, Ticket, person_label
 from ..widgets import FilteredCheckboxList, QuickSelect
@@ -120,18 +119,11 @@ def agent_label(user):
 
 
 def team_member_candidates(team=None):
-    """The accounts a team may have as members: active accounts given the agent permission (through the
-    "Support agents" or "Support supervisors" group, another group or directly), and the team's current
-    members, whoever they are, so that saving the form never drops one silently. A superuser holds
-    every permission without being an agent: offered only when a group or the permission says so."""
+    """The accounts a team may have as members: the agents (``access.agents``, superusers only when a
+    group or the permission makes them agents), and the team's current members, whoever they are, so
+    that saving the form never drops one silently."""
     User = get_user_model()
-    app_label, codename = PERM_WORK.split(".", 1)
-    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-    in_groups = User.groups.through.objects.filter(
-        group_id__in=Group.objects.filter(permissions__in=permission).values("pk")
-    ).values("user_id")
-    direct = User.user_permissions.through.objects.filter(permission__in=permission).values("user_id")
-    wanted = Q(is_active=True, pk__in=in_groups.union(direct))
+    wanted = Q(pk__in=agents(superusers=False).values("pk"))
     if team is not None and team.pk:
         wanted |= Q(pk__in=Team.members.through.objects.filter(team_id=team.pk).values("user_id"))
     return User._default_manager.filter(wanted).order_by("first_name", "last_name", User.USERNAME_FIELD)
