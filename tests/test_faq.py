@@ -88,7 +88,7 @@ def entries(billing, account):
             topic=account,
             question="Secret draft about invoices",
             answer="<p>Not ready yet.</p>",
-            is_published=False,
+            live=False,
         ),
     }
 
@@ -217,7 +217,7 @@ def test_search_never_fails_on_odd_input(entries):
     for query in ODD_QUERIES:
         found = search_entries(query)
         assert isinstance(found, list), query
-        assert all(entry.is_published for entry in found)
+        assert all(entry.live for entry in found)
     assert entries["download"] in search_entries('invoice"')
     assert entries["download"] in search_entries("💥 invoice 🧾")
 
@@ -238,7 +238,7 @@ def test_search_follows_edits_and_deletions(entries):
     assert search_entries("passphrase") == [entry]
     assert search_entries("minutes") == []
 
-    entry.is_published = False
+    entry.live = False
     entry.save()
     assert search_entries("passphrase") == []
 
@@ -393,7 +393,7 @@ def test_faq_page_shows_topics_and_questions_with_anchors(client, faq_page, entr
 
 def test_faq_page_hides_topics_without_published_entries(client, faq_page, entries):
     empty = FAQTopic.objects.create(name="Empty topic", slug="empty")
-    FAQEntry.objects.create(topic=empty, question="Hidden", answer="<p>x</p>", is_published=False)
+    FAQEntry.objects.create(topic=empty, question="Hidden", answer="<p>x</p>", live=False)
     html = client.get(faq_page.url).content.decode()
     assert "Empty topic" not in html
 
@@ -488,7 +488,7 @@ def test_admin_lists_searches_and_edits_questions(admin_client, entries):
     assert results.status_code == 200
 
     filtered = admin_client.get(
-        reverse("wagtailsnippets_wagtail_support_faqentry:list"), {"is_published": "false"}
+        reverse("wagtailsnippets_wagtail_support_faqentry:list"), {"live": "false"}
     ).content.decode()
     assert "Secret draft" in filtered and "How do I reset my password?" not in filtered
 
@@ -562,7 +562,7 @@ def test_seed_faq_is_complete_and_idempotent(client):
         "Comment gérer mon abonnement ?",
         "Comment inviter un membre de l'équipe ?",
     ):
-        assert FAQEntry.objects.filter(question=question, is_published=True).exists(), question
+        assert FAQEntry.objects.filter(question=question, live=True).exists(), question
 
     again, same_page = seed_faq(parent)
     assert again == 0 and same_page.pk == page.pk

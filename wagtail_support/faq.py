@@ -23,7 +23,7 @@ from django.views.decorators.http import require_safe
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
-from wagtail.models import Page, Site
+from wagtail.models import DraftStateMixin, Page, RevisionMixin, Site, TranslatableMixin, WorkflowMixin
 from wagtail.rich_text import get_text_for_indexing
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
@@ -58,19 +58,21 @@ _COMMON_WORDS = frozenset(
 )
 
 
-class FAQTopic(models.Model):
-    """A group of questions of the FAQ: "Billing", "Your account"..."""
+class FAQTopic(TranslatableMixin, models.Model):
+    """A group of questions of the FAQ: "Billing", "Your account"... Translatable: a topic of each locale."""
 
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(
         _("slug"),
         max_length=100,
-        unique=True,
         help_text=_("Used in the address of the topic on the FAQ page."),
     )
     sort_order = models.IntegerField(_("order"), default=0)
 
-    class Meta:
+    class Meta(TranslatableMixin.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "locale"], name="wagtail_support_faqtopic_slug_locale"),
+        ]
         ordering = ["sort_order", "name"]
         verbose_name = _("FAQ topic")
         verbose_name_plural = _("FAQ topics")
@@ -86,12 +88,16 @@ class FAQTopic(models.Model):
 
 class FAQEntryQuerySet(SearchableQuerySetMixin, models.QuerySet):
     def published(self):
-        """Entries visitors may read."""
-        return self.filter(is_published=True)
+        """Entries visitors may read (live: published, and not taken offline)."""
+        return self.filter(live=True)
 
 
-class FAQEntry(index.Indexed, models.Model):
-    """One question of the FAQ and its answer."""
+class FAQEntry(WorkflowMixin, DraftStateMixin, RevisionMixin, TranslatableMixin, index.Indexed, models.Model):
+    """One question of the FAQ and its answer.
+
+    Translatable (a question of each locale, its translations sharing a ``translation_key``), with drafts,
+    revisions and Wagtail's moderation workflow: only the live version reaches visitors.
+    """
 
     topic = models.ForeignKey(
         FAQTopic,
@@ -104,19 +110,23 @@ class FAQEntry(index.Indexed, models.Model):
     slug = models.SlugField(
         _("slug"),
         max_length=255,
-        unique=True,
         blank=True,
         help_text=_(
             "The question's anchor on the FAQ page (#faq-<slug>). Left blank, it is made from the question."
         ),
     )
     sort_order = models.IntegerField(_("order"), default=0)
-    is_published = models.BooleanField(
-        _("published"),
-        default=True,
-        help_text=_("Unpublished questions are kept but shown nowhere: not on the FAQ page, not in suggestions."),
-    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    source_ticket = models.ForeignKey(
+        "wagtail_support.Ticket",
+        verbose_name=_("proposed from ticket"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The resolved ticket this question was proposed from."),
+    )
 
     objects = FAQEntryQuerySet.as_manager()
 
@@ -124,7 +134,8 @@ class FAQEntry(index.Indexed, models.Model):
         index.SearchField("question", boost=2),
         index.SearchField("answer"),
         index.AutocompleteField("question"),
-        index.FilterField("is_published"),
+        index.FilterField("live"),
+        index.FilterField("locale"),
         # "topic" covers filters on topic and topic_id (both are the topic_id column).
         index.FilterField("topic"),
         # Columns the admin listing may sort search results by.
@@ -133,7 +144,10 @@ class FAQEntry(index.Indexed, models.Model):
         index.FilterField("updated_at"),
     ]
 
-    class Meta:
+    class Meta(TranslatableMixin.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "locale"], name="wagtail_support_faqentry_slug_locale"),
+        ]
         ordering = ["sort_order", "question"]
         verbose_name = _("FAQ question")
         verbose_name_plural = _("FAQ questions")
@@ -173,6 +187,28 @@ class FAQEntry(index.Indexed, models.Model):
         return Truncator(text).chars(length)
 
 
+class FAQDeflection(models.Model):
+    """How a question of the FAQ turned visitors away from opening a ticket: how often the support form
+    suggested it, how often a visitor opened it there, and how many of those still sent a ticket.
+    Counters only, updated in place (never a revision of the entry)."""
+
+    entry = models.OneToOneField(
+        FAQEntry, verbose_name=_("FAQ question"), primary_key=True, on_delete=models.CASCADE, related_name="deflection"
+    )
+    shown = models.PositiveBigIntegerField(_("suggested"), default=0)
+    opened = models.PositiveBigIntegerField(_("opened"), default=0)
+    tickets_after_opening = models.PositiveBigIntegerField(_("tickets sent after opening it"), default=0)
+
+    class Meta:
+        verbose_name = _("FAQ deflection")
+        verbose_name_plural = _("FAQ deflection")
+
+    @property
+    def deflected(self):
+        """Forms left without a ticket after the question was opened."""
+        return max(self.opened - self.tickets_after_opening, 0)
+
+
 def normalize_query(query):
     """The words of ``query`` that are worth searching for, joined by spaces ("" if none)."""
     words = _WORD.findall(str(query or "")[:MAX_QUERY_LENGTH])
@@ -195,7 +231,7 @@ def search_entries(query, limit=SUGGESTION_LIMIT, queryset=None):
     telling_words = " ".join(
         word for word in words.split() if len(word) > 1 and word.casefold() not in _COMMON_WORDS
     )
-    entries = (FAQEntry.objects.all() if queryset is None else queryset).filter(is_published=True)
+    entries = (FAQEntry.objects.all() if queryset is None else queryset).filter(live=True)
     entries = entries.select_related("topic")
 
     passes = [lambda: entries.autocomplete(words, operator="and")]

@@ -33,10 +33,9 @@ class FAQEntryViewSet(SnippetViewSet):
     list_display = [
         "question",
         "topic",
-        BooleanColumn("is_published", label=_("Published")),
         DateColumn("updated_at", label=_("Updated")),
     ]
-    list_filter = ["topic", "is_published"]
+    list_filter = ["topic", "live"]
     # Drag and drop in the listing sets the order; the FAQ page keeps it within each topic.
     sort_order_field = "sort_order"
     # The listing's search goes through Wagtail's search backend (the question's AutocompleteField).
@@ -45,7 +44,6 @@ class FAQEntryViewSet(SnippetViewSet):
         FieldPanel("question"),
         FieldPanel("answer"),
         FieldPanel("slug"),
-        FieldPanel("is_published"),
         FieldPanel("sort_order"),
     ]
 

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import get_language_info, gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.models import Locale
 
 from ..access import agents
 from ..forms import CatalogChoiceField
@@ -183,16 +184,20 @@ def language_choices():
 
 
 class CannedResponseForm(WagtailAdminModelForm):
-    """A saved reply; its language is one of the site's (offered first on tickets in that language)."""
+    """A saved reply; its language is one of the site's locales (offered first on tickets in that language;
+    its translations share its ``translation_key``)."""
 
-    language = forms.ChoiceField(label=_("Language"), required=False)
+    language = forms.ModelChoiceField(label=_("Language"), queryset=Locale.objects.none(), required=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["language"]
-        field.help_text = CannedResponse._meta.get_field("language").help_text
-        choices = [("", gettext("Any language"))] + language_choices()
-        current = self.instance.language
-        if current and current not in {code for code, _name in choices}:
-            choices.append((current, current))  # a language the site no longer lists stays as it is
-        field.choices = choices
+        field.help_text = _("Offered first on tickets in this language.")
+        field.queryset = Locale.objects.all()
+        labels = dict(language_choices())
+        field.label_from_instance = lambda locale: labels.get(locale.language_code, locale.language_code)
+        field.initial = self.instance.locale_id if self.instance.locale_id else Locale.get_default().pk
+
+    def save(self, commit=True):
+        self.instance.locale = self.cleaned_data["language"]
+        return super().save(commit=commit)

@@ -125,10 +125,10 @@ class CannedResponseAdmin(SupportModelAdmin):
     )
 
     def language_name(self, obj):
-        return language_label(obj.language) or gettext_lazy("Any language")
+        return language_label(obj.locale.language_code)
 
     language_name.short_description = _("Language")
-    language_name.admin_order_field = "language"
+    language_name.admin_order_field = "locale__language_code"
 
 
 class ReadOnlyPermissionHelper(PermissionHelper):

@@ -8,6 +8,7 @@ Changing a ticket is the job of ``wagtail_support.workflow``; deciding who may s
 
 from .catalog import CannedResponse, CatalogEntry, CatalogTree, Category, CategoryQuerySet, ResolutionCode, Team, person_label
 from .drafts import ReplyDraft
+from .site_settings import SupportPromiseTranslation, SupportSiteSettings
 from .mail import InboundMail, NotificationSettings, OutboundMail, OutboundMailQuerySet
 from .submissions import FormSubmission, PendingUpload
 from .tickets import (
@@ -37,6 +38,8 @@ __all__ = [
     "PendingUpload",
     "ReplyDraft",
     "ResolutionCode",
+    "SupportPromiseTranslation",
+    "SupportSiteSettings",
     "Team",
     "Ticket",
     "TicketQuerySet",

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from wagtail.models import TranslatableMixin
 
 
 def person_label(user, with_email=False):
@@ -154,10 +155,14 @@ class CategoryQuerySet(models.QuerySet):
         return CatalogTree(self.select_related("default_team").order_by("sort_order", "name", "pk"))
 
 
-class Category(models.Model):
+class Category(TranslatableMixin, models.Model):
     """An entry of the service catalog ("Catalogue de services"), nested under a parent entry.
 
     Each entry may name the team that gets its tickets; an entry without one uses its parent's.
+
+    Translatable with Wagtail's i18n: the entries of the default locale are the catalog (tickets, teams and
+    the tree point at them); an entry of another locale is the translation of its name and description
+    (same ``translation_key``), shown to visitors of that locale.
     """
 
     name = models.CharField(_("name"), max_length=150)
@@ -184,12 +189,14 @@ class Category(models.Model):
 
     objects = CategoryQuerySet.as_manager()
 
-    class Meta:
+    class Meta(TranslatableMixin.Meta):
         ordering = ["sort_order", "name"]
         verbose_name = _("service catalog entry")
         verbose_name_plural = _("service catalog")
         constraints = [
-            models.UniqueConstraint(fields=["parent", "name"], name="wagtail_support_category_unique_name"),
+            models.UniqueConstraint(
+                fields=["parent", "name", "locale"], name="wagtail_support_category_unique_name_locale"
+            ),
         ]
 
     def __str__(self):
@@ -218,9 +225,12 @@ class Category(models.Model):
         return None
 
 
-class ResolutionCode(models.Model):
+class ResolutionCode(TranslatableMixin, models.Model):
     """An editable list of how tickets get resolved. "No follow-up" is built in and used by abandon; the
-    codes of ``STARTER_CODES`` come with a new site (migration 0013) so tickets can be resolved on day one."""
+    codes of ``STARTER_CODES`` come with a new site (migration 0013) so tickets can be resolved on day one.
+
+    Translatable: tickets point at the codes of the default locale; a code of another locale (same
+    ``translation_key``) carries the label requesters of that language read."""
 
     NO_FOLLOW_UP = "no-follow-up"
 
@@ -235,15 +245,18 @@ class ResolutionCode(models.Model):
         "not-reproducible": ("Could not be reproduced", _("Could not be reproduced")),
     }
 
-    code = models.SlugField(_("code"), max_length=50, unique=True)
+    code = models.SlugField(_("code"), max_length=50)
     label = models.CharField(_("label"), max_length=150)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
-    class Meta:
+    class Meta(TranslatableMixin.Meta):
         ordering = ["sort_order", "label"]
         verbose_name = _("resolution code")
         verbose_name_plural = _("resolution codes")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "locale"], name="wagtail_support_resolutioncode_code_locale"),
+        ]
 
     def __str__(self):
         if self.code in self.BUILTIN_LABELS:
@@ -266,24 +279,28 @@ class ResolutionCode(models.Model):
 class CannedResponseQuerySet(models.QuerySet):
     def offered_for(self, ticket):
         """The active saved replies for ``ticket``: those of every team and of its team, the ones in the
-        ticket's language first (the language it was opened in, else the site's), then those for any
-        language, then the others; each group in the replies' own order."""
+        ticket's language first (the language it was opened in, else the site's), then those of the default
+        locale, then the others; each group in the replies' own order."""
         team_q = models.Q(team__isnull=True)
         if ticket.team_id:
             team_q |= models.Q(team_id=ticket.team_id)
         language = (ticket.language or settings.LANGUAGE_CODE or "").lower()
         same = [language, language.split("-")[0]]
+        default = (settings.LANGUAGE_CODE or "").lower()
         rank = models.Case(
-            models.When(language__in=same, then=models.Value(0)),
-            models.When(language="", then=models.Value(1)),
+            models.When(locale__language_code__in=same, then=models.Value(0)),
+            models.When(locale__language_code__in=[default, default.split("-")[0]], then=models.Value(1)),
             default=models.Value(2),
             output_field=models.IntegerField(),
         )
         return self.filter(team_q, is_active=True).annotate(language_rank=rank).order_by("language_rank", "sort_order", "title", "pk")
 
 
-class CannedResponse(models.Model):
+class CannedResponse(TranslatableMixin, models.Model):
     """A saved reply an agent inserts in the composer, with placeholders filled from the ticket.
+
+    Translatable: its translations (same ``translation_key``) are the same reply in other languages; a
+    ticket is offered the version in its own language, else the default locale's.
 
     Placeholders: ``{requester_name}``, ``{beneficiary_name}``, ``{reference}``, ``{subject}``,
     ``{agent_name}``, ``{team}``. Unknown placeholders are left as typed.
@@ -307,18 +324,12 @@ class CannedResponse(models.Model):
         related_name="canned_responses",
         help_text=_("Empty: offered to every team."),
     )
-    language = models.CharField(
-        _("language"),
-        max_length=12,
-        blank=True,
-        help_text=_("Offered first on tickets in this language. Empty: any language."),
-    )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = CannedResponseQuerySet.as_manager()
 
-    class Meta:
+    class Meta(TranslatableMixin.Meta):
         ordering = ["sort_order", "title"]
         verbose_name = _("canned response")
         verbose_name_plural = _("canned responses")

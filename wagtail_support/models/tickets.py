@@ -185,7 +185,25 @@ class Ticket(models.Model):
         related_name="+",
         help_text=_("The page the visitor was reading before the support page."),
     )
+    source_revision = models.ForeignKey(
+        "wagtailcore.Revision",
+        verbose_name=_("page revision"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The live revision of the page the ticket was sent from, as the visitor saw it."),
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB)
+    locale = models.ForeignKey(
+        "wagtailcore.Locale",
+        verbose_name=_("locale"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The locale of the page the ticket was opened from."),
+    )
     language = models.CharField(
         _("language"),
         max_length=12,
