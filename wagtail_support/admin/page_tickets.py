@@ -185,8 +185,8 @@ class InboxLinkColumn(Column):
 
 class PagesWithOpenTicketsView(ReportView):
     """"Pages with open tickets" in Reports: agents only, counting the tickets the agent works (a supervisor:
-    every ticket). Three queries per page of results after the account's: the count, the rows, nothing
-    per row."""
+    every ticket). Two queries of its own per page of results, whatever the number of pages and tickets: the
+    paginator's count and the rows (each with its count and newest date as subqueries)."""
 
     page_title = _("Pages with open tickets")
     header_icon = "help"
