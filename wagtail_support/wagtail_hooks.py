@@ -5,7 +5,7 @@ from django.urls import include, path
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
-from .admin import menu, urls, viewsets
+from .admin import menu, page_tickets, urls, viewsets
 from .admin.bulk_actions import BULK_ACTIONS
 from .admin.faq import FAQViewSetGroup
 from .admin.first_run import FirstRunPanel
@@ -16,7 +16,10 @@ from .groups import REGISTERED_PERMISSIONS
 
 @hooks.register("register_admin_urls")
 def register_support_admin_urls():
-    return [path("support/", include(urls, namespace=urls.app_name))]
+    return [
+        path("support/", include(urls, namespace=urls.app_name)),
+        path("support/reports/", include(page_tickets.report_urls())),
+    ]
 
 
 @hooks.register("register_permissions")
@@ -54,6 +57,11 @@ def add_first_run_panel(request, panels):
     if FirstRunPanel.is_shown_to(request.user):
         panels.append(FirstRunPanel(request))
 
+
+# Tickets where editors work: the "Support tickets" side panel in every page's editor (through the page
+# viewset registered for ``Page``, after Wagtail's own) and the "Pages with open tickets" report.
+hooks.register("register_admin_viewset", lambda: page_tickets.SupportPageViewSet())
+hooks.register("register_reports_menu_item", page_tickets.report_menu_item)
 
 for _bulk_action in BULK_ACTIONS:
     hooks.register("register_bulk_action", _bulk_action)

@@ -13,15 +13,20 @@ from email.message import EmailMessage
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.db.models.functions import Mod
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.models import Page, Site
 
 from wagtail_support import access, inbound, presence
 from wagtail_support.admin.inbox import COUNT_LIMIT, PAGE_SIZE
+from wagtail_support.admin.page_tickets import PANEL_SIZE as PAGE_PANEL_SIZE
+from wagtail_support.admin.page_tickets import pages_with_open_tickets
 from wagtail_support.admin.panels import PANEL_SIZE
 from wagtail_support.conf import support_settings
 from wagtail_support.links import support_page_models
@@ -533,6 +538,62 @@ class Bench:
         self.results.append(result)
         self.log(f"  {'inbound mail (replies)':<44} {rate:>7.1f} mails/s, {result['queries']} queries each")
 
+    # Tickets where editors work (admin.page_tickets) -------------------------------------------------------
+
+    def pages_with_tickets(self):
+        """Give tickets the pages they came from, once: the generator sets none. One ticket in ten was
+        submitted from the support page; one in three came from one of twenty articles read before it."""
+        # The agent edits pages too (the page editor needs it); Wagtail's migrations made "Editors".
+        self.agent.groups.add(Group.objects.get(name="Editors"))
+        if Ticket.objects.filter(Q(submitted_from__isnull=False) | Q(came_from__isnull=False)).exists():
+            return
+        root = Site.objects.get(is_default_site=True).root_page
+        articles = [
+            Page.objects.filter(slug=f"bench-article-{n}").first()
+            or root.add_child(instance=Page(title=f"Bench article {n}", slug=f"bench-article-{n}"))
+            for n in range(20)
+        ]
+        Ticket.objects.annotate(m=Mod("id", 10)).filter(m=0).update(submitted_from=self.page)
+        for n, article in enumerate(articles):
+            Ticket.objects.annotate(m=Mod("id", 60)).filter(m=n * 3).update(came_from=article)
+
+    def page_tickets(self):
+        """The page editor with its "Support tickets" panel (the page most open tickets came from) and the
+        "Pages with open tickets" report, for an agent.
+
+        The editor's floor is the page and the panel's two reads (the counts, the newest rows): Wagtail's own
+        editor (revisions, locks, workflow, permissions, comments) is the rest of its SQL time, which the
+        ratio shows.
+        """
+        self.pages_with_tickets()
+        page = pages_with_open_tickets(self.supervisor).first()
+        params = {"me": self.agent.pk, "teams": self.team_ids, "page": page.pk}
+        of_page = "t.status <> 'closed' AND (t.submitted_from_id = %(page)s OR t.came_from_id = %(page)s)"
+        works = "(t.team_id = ANY(%(teams)s) OR t.assignee_id = %(me)s)"
+        floor = [
+            ("SELECT * FROM wagtailcore_page WHERE id = %(page)s", params),
+            (f"SELECT count(*), count(*) FILTER (WHERE {works}) FROM wagtail_support_ticket t WHERE {of_page}", params),
+            (f"SELECT t.id, t.number, t.subject, t.status, t.created_at, {works} FROM wagtail_support_ticket t "
+             f"WHERE {of_page} ORDER BY t.created_at DESC, t.number DESC LIMIT {PAGE_PANEL_SIZE}", params),
+        ]
+        url = reverse("wagtailadmin_pages:edit", args=[page.pk])
+        self.scenario("page editor with open tickets panel", "page tickets",
+                      self.request(self.agent_client, "get", url), floor,
+                      auth=(self.agent_client, self.agent, True))
+        # The report: per page, the open tickets the agent works (a ticket from the page twice counts once).
+        pages = f"""WITH t AS (SELECT id, created_at, submitted_from_id, came_from_id FROM wagtail_support_ticket t
+            WHERE t.status <> 'closed' AND {works}),
+            p AS (SELECT submitted_from_id AS page, id, created_at FROM t WHERE submitted_from_id IS NOT NULL
+            UNION SELECT came_from_id, id, created_at FROM t WHERE came_from_id IS NOT NULL)"""
+        floor = [
+            (f"{pages} SELECT count(DISTINCT page) FROM p", params),
+            (f"{pages} SELECT pg.id, pg.title, count(*), max(p.created_at) FROM p JOIN wagtailcore_page pg "
+             "ON pg.id = p.page GROUP BY pg.id, pg.title ORDER BY 3 DESC, 4 DESC, pg.id LIMIT 50", params),
+        ]
+        self.scenario("report: pages with open tickets", "page tickets",
+                      self.request(self.agent_client, "get", reverse("wagtail_support_reports:pages_with_tickets")),
+                      floor, auth=(self.agent_client, self.agent, True))
+
     def pages(self):
         """Every request scenario (everything but the inbound mail rate)."""
         self.inbox()
@@ -543,6 +604,7 @@ class Bench:
         self.submission()
         self.agent_reply()
         self.workspace_live()
+        self.page_tickets()
         return self.defined if self.collect else self.results
 
     def all(self):
@@ -554,5 +616,6 @@ class Bench:
         self.submission()
         self.agent_reply()
         self.workspace_live()
+        self.page_tickets()
         self.inbound()
         return self.results

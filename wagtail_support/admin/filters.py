@@ -75,6 +75,11 @@ class TicketFilterSet(WagtailFilterSet):
         label=_("Created"), field_name="created_at", widget=DateRangePickerWidget
     )
     requester = django_filters.CharFilter(label=_("Requester or beneficiary email"), method="filter_requester")
+    # The page a ticket came from (``page_tickets``: the page editor's panel and the report link here). Not
+    # "page", which is the paginator's.
+    from_page = django_filters.NumberFilter(
+        label=_("Came from page (ID)"), method="filter_from_page", min_value=1, max_value=2**63 - 1, decimal_places=0
+    )
 
     NO_TEAM = "none"
     ME = "me"
@@ -134,6 +139,12 @@ class TicketFilterSet(WagtailFilterSet):
         if not email:
             return queryset
         return queryset.filter(Q(requester_email=email) | Q(beneficiary_email=email))
+
+    def filter_from_page(self, queryset, name, value):
+        # Submitted from the page (its form) or came from it (read before the support page): the two
+        # foreign key indexes serve it.
+        page = int(value)
+        return queryset.filter(Q(submitted_from_id=page) | Q(came_from_id=page))
 
 
 # Sorting --------------------------------------------------------------------------------------------------
