@@ -17,6 +17,9 @@ from django.core import mail
 from django.core.management.base import BaseCommand, CommandError
 from django.test import override_settings
 
+from wagtail.models import Locale
+
+from example_site.demo import sites as demo_sites
 from example_site.demo import tickets as demo
 from wagtail_support.conf import support_settings
 
@@ -91,14 +94,17 @@ class Command(BaseCommand):
                     mail.outbox = saved_outbox
 
         self.print_report(report, no_tickets, mails)
-        self.print_access(context["users"])
+        self.print_access(context)
 
     # Output ---------------------------------------------------------------------------------------------
 
     def print_report(self, report, no_tickets, mails):
         write, style = self.stdout.write, self.style
         write(style.MIGRATE_HEADING("wagtail-support demo data"))
-        kinds = ["home page", "site", "pages", "teams", "service catalog entries", "resolution codes", "canned responses", "groups", "users"]
+        kinds = [
+            "home page", "site", "pages", "teams", "service catalog entries", "resolution codes", "canned responses",
+            "groups", "users", "locales", "translations", "site settings",
+        ]
         for kind in kinds:
             created, found = report.created[kind], report.found[kind]
             if not created and not found:
@@ -134,6 +140,36 @@ class Command(BaseCommand):
             f"of which {summary['internal_notes']} internal notes"
         )
 
+    def site_lines(self, context, port):
+        """The addresses of the pages of both sites, in each language (with Wagtail's i18n on, each locale's
+        pages have their own prefix: /en/, /fr/)."""
+        french = Locale.objects.filter(language_code="fr").first()
+        lines = []
+        pages = [("site", context.get("home")), ("support", context["pages"].get("support")), ("faq", context["pages"].get("faq"))]
+        for label, page in pages:
+            if page is None:
+                continue
+            urls = [page.get_full_url()]
+            translation = page.get_translation_or_none(french) if french is not None else None
+            if translation is not None and translation.live:
+                urls.append(translation.get_full_url())
+            urls = [url for url in urls if url]
+            if urls:
+                extra = "  (my tickets: tickets/)" if label == "support" else ""
+                lines.append(f"  {label + ':':<9}{'  '.join(urls)}{extra}")
+        lines.append(f"  {'admin:':<9}http://127.0.0.1:{port}/admin/")
+        second = context["sites"].get(demo_sites.SECOND_SITE_KEY)
+        if second is not None:
+            home = second.root_page
+            urls = [home.get_full_url()]
+            translation = home.get_translation_or_none(french) if french is not None else None
+            if translation is not None and translation.live:
+                urls.append(translation.get_full_url())
+            lines.append(f"  {'second site (' + second.site_name + ', ' + str(second.hostname) + ':' + str(second.port) + '):'}")
+            lines.append(f"  {'':<9}{'  '.join(url for url in urls if url)}")
+            lines.append(f"  {'':<9}(by the name {second.hostname}: on 127.0.0.1 the first site answers, the default one)")
+        return lines
+
     def print_mail(self, port):
         write = self.stdout.write
         write("")
@@ -161,15 +197,14 @@ class Command(BaseCommand):
         if support_settings.INBOUND_ADDRESS:
             write(f"  replies: Reply-To support+<ticket token>@{support_settings.INBOUND_ADDRESS.rsplit('@', 1)[1]}")
 
-    def print_access(self, users):
+    def print_access(self, context):
+        users = context["users"]
         write = self.stdout.write
         port = os.environ.get("PORT", "8000")
         write("")
-        write(self.style.MIGRATE_HEADING("Run the site (manage.py runserver) and open"))
-        write(f"  site:  http://127.0.0.1:{port}/")
-        write(f"  support: http://127.0.0.1:{port}/support/  (my tickets: /support/tickets/)")
-        write(f"  faq:   http://127.0.0.1:{port}/faq/")
-        write(f"  admin: http://127.0.0.1:{port}/admin/")
+        write(self.style.MIGRATE_HEADING("Run the sites (make demo serves both) and open"))
+        for line in self.site_lines(context, port):
+            write(line)
         self.print_mail(port)
         write("")
         write(self.style.MIGRATE_HEADING("Logins"))
