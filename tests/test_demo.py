@@ -449,3 +449,18 @@ def test_the_demo_answers_in_english_at_en_and_in_french_at_fr(client):
     assert client.get("/en/support/", HTTP_HOST="localhost:8001", SERVER_PORT="8001").status_code == 200
     assert client.get("/admin/login/").status_code == 200
     assert client.get("/", HTTP_ACCEPT_LANGUAGE="fr")["Location"] == "/fr/"
+
+
+@pytest.mark.usefixtures("i18n_urls")
+def test_a_ticket_opened_on_the_second_site_in_french_records_that_site(client):
+    from tests import factories
+
+    run("--no-tickets")
+    second = Site.objects.get(site_name=demo_sites.SECOND_SITE_NAME)
+    host = {"HTTP_HOST": f"localhost:{second.port}", "SERVER_PORT": str(second.port)}
+    data = factories.ticket_form_data(subject="Écran qui clignote", email="ines@example.org")
+    response = client.post("/fr/support/", data, **host)
+    assert response.status_code == 302, response.content[:500]
+    ticket = Ticket.objects.get(subject="Écran qui clignote")
+    assert ticket.site_id == second.pk and ticket.language == "fr"
+    assert ticket.submitted_from.specific.get_parent().pk == second.root_page.get_translation(french()).pk

@@ -1,8 +1,10 @@
 """``manage.py support_demo``: seed the example site with demo data, idempotently.
 
 Creates what is missing (home page and default site, teams, service catalog, resolution codes, groups,
-demo users, demo tickets) and leaves what exists alone, so running it twice creates nothing the second
-time. See ``example_site.demo.tickets`` for the data and the rules.
+demo users, the "fr" locale and the French translations of the pages, FAQ, catalog, codes and saved replies,
+a second site on PORT + 1 with its own team, and both sites' support settings, demo tickets) and leaves what
+exists alone, so running it twice creates nothing the second time. See ``example_site.demo.tickets``,
+``example_site.demo.translations`` and ``example_site.demo.sites`` for the data and the rules.
 
 The demo accounts have known passwords (admin/admin...), so the command runs only with ``DEBUG = True``
 (``example_site.settings.dev``, which ``make demo`` and ``example_site/manage.py`` use).
@@ -52,7 +54,8 @@ def mail_backend():
 class Command(BaseCommand):
     help = (
         "Seed demo data for the example site: home page, teams, service catalog, resolution codes, groups, "
-        "demo users and a few dozen tickets. Idempotent: what exists is found, not changed."
+        "demo users, French translations, a second site on PORT + 1 and a few dozen tickets. Idempotent: what "
+        "exists is found, not changed."
     )
 
     def add_arguments(self, parser):
@@ -141,33 +144,24 @@ class Command(BaseCommand):
         )
 
     def site_lines(self, context, port):
-        """The addresses of the pages of both sites, in each language (with Wagtail's i18n on, each locale's
-        pages have their own prefix: /en/, /fr/)."""
+        """The addresses of both sites' pages, in each language (with Wagtail's i18n on, as in the dev settings,
+        each locale's pages have their prefix: /en/, /fr/)."""
         french = Locale.objects.filter(language_code="fr").first()
-        lines = []
-        pages = [("site", context.get("home")), ("support", context["pages"].get("support")), ("faq", context["pages"].get("faq"))]
-        for label, page in pages:
-            if page is None:
-                continue
-            urls = [page.get_full_url()]
+
+        def urls(page):
             translation = page.get_translation_or_none(french) if french is not None else None
-            if translation is not None and translation.live:
-                urls.append(translation.get_full_url())
-            urls = [url for url in urls if url]
-            if urls:
-                extra = "  (my tickets: tickets/)" if label == "support" else ""
-                lines.append(f"  {label + ':':<9}{'  '.join(urls)}{extra}")
+            found = [page.get_full_url()] + ([translation.get_full_url()] if translation and translation.live else [])
+            return "  ".join(url for url in found if url)
+
+        lines = []
+        for label, page in (("site", context["home"]), ("support", context["pages"]["support"]), ("faq", context["pages"]["faq"])):
+            if page is not None:
+                lines.append(f"  {label + ':':<9}{urls(page)}" + ("  (my tickets: tickets/ under it)" if label == "support" else ""))
         lines.append(f"  {'admin:':<9}http://127.0.0.1:{port}/admin/")
         second = context["sites"].get(demo_sites.SECOND_SITE_KEY)
         if second is not None:
-            home = second.root_page
-            urls = [home.get_full_url()]
-            translation = home.get_translation_or_none(french) if french is not None else None
-            if translation is not None and translation.live:
-                urls.append(translation.get_full_url())
-            lines.append(f"  {'second site (' + second.site_name + ', ' + str(second.hostname) + ':' + str(second.port) + '):'}")
-            lines.append(f"  {'':<9}{'  '.join(url for url in urls if url)}")
-            lines.append(f"  {'':<9}(by the name {second.hostname}: on 127.0.0.1 the first site answers, the default one)")
+            lines.append(f"  second site, {second.site_name} (open it by the name {second.hostname}: 127.0.0.1 gets the first):")
+            lines.append(f"  {'':<9}{urls(second.root_page)}")
         return lines
 
     def print_mail(self, port):
