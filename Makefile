@@ -20,10 +20,12 @@ $(VENV)/.installed: setup.py pyproject.toml
 install: $(VENV)/.installed
 
 # PORT reaches the settings too: the agents' links (WAGTAILADMIN_BASE_URL) and the Site's port follow it.
+# Two sites: English at /en/ and French at /fr/ on PORT, and a second site (Acme Hardware) on PORT + 1; both
+# servers stop with Ctrl-C (scripts/demo_servers.sh).
 demo: install
 	$(MANAGE) migrate --noinput
 	PORT=$(PORT) $(MANAGE) support_demo
-	PORT=$(PORT) $(MANAGE) runserver 127.0.0.1:$(PORT)
+	PORT=$(PORT) PYTHON=$(PY) bash scripts/demo_servers.sh
 
 check-migrations: install
 	DJANGO_SETTINGS_MODULE=example_site.settings.test $(MANAGE) makemigrations --check --dry-run

@@ -20,9 +20,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site
 
+from example_site.demo import sites, translations
 from example_site.demo.faq import seed_faq
+from example_site.demo.sites import SECOND_SITE_HOME_SLUG
 from wagtail_support import access, workflow
 from wagtail_support.groups import AGENTS, SUPERVISORS, sync_groups
 from wagtail_support.models import CannedResponse, Category, Message, ResolutionCode, Team, Ticket
@@ -44,6 +46,8 @@ TEAMS = [
     ("helpdesk", "Helpdesk", "helpdesk@example.com"),
     ("billing", "Billing", "billing@example.com"),
     ("technical", "Technical support", "technical@example.com"),
+    # The second site's own team (example_site.demo.sites).
+    ("hardware", "Hardware team", "hardware@acme.example"),
 ]
 
 CATALOG = [
@@ -114,6 +118,10 @@ USERS = [
         "supervisor (every team)", groups=(SUPERVISORS,),
     ),
     DemoUser("paul", "pauldemo123", "Paul", "Smith", "paul@example.com", "requester (no admin access)"),
+    DemoUser(
+        "marc", "marcdemo123", "Marc", "Blanc", "marc@acme.example",
+        "agent (Hardware team, the Acme Hardware site)", groups=(AGENTS,), teams=("hardware",),
+    ),
 ]
 
 DEMO_EMAIL_DOMAINS = ("@example.com", "@example.org")
@@ -163,6 +171,8 @@ OLIVER = ("Oliver Brown", "oliver.brown@example.com")
 SARAH = ("Sarah Williams", "sarah.williams@example.com")
 JAMES = ("James Taylor", "james.taylor@example.org")
 PRIYA = ("Priya Patel", "priya.patel@example.com")
+EMILY = ("Emily Clarke", "emily.clarke@example.com")
+HUGO = ("Hugo Lambert", "hugo.lambert@example.org")
 
 
 @dataclass(frozen=True)
@@ -176,6 +186,9 @@ class DemoTicket:
     language: str
     channel: str = C.WEB
     by: str = None
+    # The second site's tickets: site "acme" (example_site.demo.sites) and the team they go to.
+    site: str = ""
+    team: str = None
     beneficiary: object = None
     steps: tuple = field(default_factory=tuple)
 
@@ -543,6 +556,28 @@ TICKETS = [
             ("close",),
         ),
     ),
+    # --- The second site (Acme Hardware, PORT + 1): its tickets go to its own team ------------------------
+    DemoTicket(
+        "Router does not start after the firmware update",
+        "Since last night's firmware update, my AX-300 router's light blinks orange and it never comes up. "
+        "Serial number AX300-4471.",
+        EMILY, K.TECHNICAL, P.HIGH, None, "en", site="acme", team="hardware",
+        steps=(
+            ("assign", "marc"),
+            ("ask", "marc", "Hello Emily,\ncould you hold the reset button for ten seconds while the router is on, "
+                            "then tell us the colour of the light?"),
+        ),
+    ),
+    DemoTicket(
+        "Écran livré avec un pixel mort",
+        "Bonjour,\nl'écran V27 reçu hier a un pixel mort au milieu de la dalle. Numéro de série V27-0932.",
+        HUGO, K.OTHER, P.NORMAL, None, "fr", site="acme", team="hardware",
+        steps=(
+            ("assign", "marc"),
+            ("resolve", "marc", "fixed", "Bonjour Hugo,\nnous vous envoyons un écran de remplacement ; "
+                                         "une étiquette de retour pour l'ancien est jointe au colis."),
+        ),
+    ),
 ]
 
 
@@ -580,7 +615,13 @@ def seed_home_page(report):
     if root is None:
         raise DemoError("The page tree has no root: run migrate first.")
     site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
-    home = HomePage.objects.order_by("path").first()
+    # The first home page of the default locale that is not the second site's (example_site.demo.sites).
+    home = (
+        HomePage.objects.filter(locale=Locale.get_default())
+        .exclude(slug=SECOND_SITE_HOME_SLUG)
+        .order_by("path")
+        .first()
+    )
 
     old_default = None
     if site is not None and (home is None or site.root_page_id != home.pk) and is_untouched_default_page(site.root_page):
@@ -669,10 +710,13 @@ def seed_teams(report):
 
 def seed_catalog(report, teams):
     categories = {}
+    # The catalog is the default locale's entries (their translations are example_site.demo.translations').
+    locale = Locale.get_default()
     for order, (name, team_slug, description, children) in enumerate(CATALOG, start=1):
         parent, created = Category.objects.get_or_create(
             parent=None,
             name=name,
+            locale=locale,
             defaults={"default_team": teams[team_slug], "description": description, "sort_order": order * 10},
         )
         categories[name] = parent
@@ -681,6 +725,7 @@ def seed_catalog(report, teams):
             child, created = Category.objects.get_or_create(
                 parent=parent,
                 name=child_name,
+                locale=locale,
                 defaults={"description": child_description, "sort_order": child_order * 10},
             )
             categories[(name, child_name)] = child
@@ -692,7 +737,7 @@ def seed_resolution_codes(report):
     codes = {}
     for order, (code, label) in enumerate(RESOLUTION_CODES, start=1):
         obj, created = ResolutionCode.objects.get_or_create(
-            code=code, defaults={"label": label, "sort_order": order * 10}
+            code=code, locale=Locale.get_default(), defaults={"label": label, "sort_order": order * 10}
         )
         codes[code] = obj
         report.add("resolution codes", code, created)
@@ -755,8 +800,6 @@ def seed_users(report, teams, groups, reset_passwords=False):
 SUPPORT_INTRO = (
     "<p>Need help? Open a ticket: describe your request, attach a screenshot if it helps, and our support "
     "team will answer you by mail and on your ticket's page. You will get a ticket number at once.</p>"
-    "<p>Besoin d'aide ? Ouvrez un ticket : décrivez votre demande, joignez une capture d'écran si besoin, "
-    "notre équipe support vous répondra.</p>"
 )
 SUPPORT_CONFIRMATION = "<p>We usually answer within one working day.</p>"
 NEXT_STEPS = [
@@ -767,9 +810,9 @@ NEXT_STEPS = [
 
 
 def seed_support_pages(report, home):
-    """A support page at /support/ and an FAQ page at /faq/ under the home page."""
+    """A support page at /support/ and an FAQ page at /faq/ under the home page: (support page, FAQ page)."""
     if home is None:
-        return None
+        return None, None
     page = SupportPage.objects.child_of(home).filter(slug="support").first()
     created = page is None
     if created:
@@ -788,10 +831,12 @@ def seed_support_pages(report, home):
     report.add("pages", "/support/", created)
     faq_created, faq_page = seed_faq(home)
     report.add("pages", "/faq/", bool(faq_created))
-    return page
+    return page, faq_page
 
 
 CANNED_RESPONSES = [
+    # title, team slug, text: the default locale's; their French translations are in
+    # example_site.demo.translations.
     (
         "Ask for a screenshot",
         None,
@@ -800,10 +845,10 @@ CANNED_RESPONSES = [
         "page.\n\n{agent_name}",
     ),
     (
-        "Demande de précisions",
+        "Ask for details",
         None,
-        "Bonjour {requester_name},\n\nMerci pour votre demande {reference}. Pourriez-vous nous donner plus de "
-        "détails (étapes, message d'erreur, capture d'écran) ?\n\n{agent_name}, équipe {team}",
+        "Hello {requester_name},\n\nThank you for your request {reference}. Could you give us more details "
+        "(steps, error message, screenshot)?\n\n{agent_name}, {team} team",
     ),
     (
         "Invoice resent",
@@ -815,12 +860,16 @@ CANNED_RESPONSES = [
 
 
 def seed_canned_responses(report, teams):
+    responses = {}
     for order, (title, team_slug, body) in enumerate(CANNED_RESPONSES, start=1):
-        _obj, created = CannedResponse.objects.get_or_create(
+        obj, created = CannedResponse.objects.get_or_create(
             title=title,
+            locale=Locale.get_default(),
             defaults={"body": body, "team": teams.get(team_slug) if team_slug else None, "sort_order": order * 10},
         )
+        responses[title] = obj
         report.add("canned responses", title, created)
+    return responses
 
 
 def seed_site_port(report, site):
@@ -835,18 +884,39 @@ def seed_site_port(report, site):
 
 
 def seed_configuration(report, reset_passwords=False):
-    """Everything but the tickets, in one transaction."""
+    """Everything but the tickets, in one transaction: the English site, its French translation and the
+    second site (Acme Hardware, on PORT + 1)."""
     with transaction.atomic():
         home, site = seed_home_page(report)
         seed_site_port(report, site)
-        seed_support_pages(report, home)
+        support_page, faq_page = seed_support_pages(report, home)
         teams = seed_teams(report)
         categories = seed_catalog(report, teams)
         codes = seed_resolution_codes(report)
-        seed_canned_responses(report, teams)
+        responses = seed_canned_responses(report, teams)
         groups = seed_groups(report)
         users = seed_users(report, teams, groups, reset_passwords=reset_passwords)
-    return {"home": home, "site": site, "teams": teams, "categories": categories, "codes": codes, "users": users}
+        french = translations.seed_locale(report)
+        translations.seed_translations(
+            report,
+            french,
+            pages=[home, support_page, faq_page],
+            categories=categories,
+            codes=codes,
+            responses=responses,
+        )
+        second = sites.seed_second_site(report, site, french)
+        sites.seed_site_settings(report, site, second, teams)
+    return {
+        "home": home,
+        "site": site,
+        "sites": {sites.SECOND_SITE_KEY: second},
+        "pages": {"support": support_page, "faq": faq_page},
+        "teams": teams,
+        "categories": categories,
+        "codes": codes,
+        "users": users,
+    }
 
 
 def seed_tickets(report, context):
@@ -859,7 +929,7 @@ def seed_tickets(report, context):
         report.found["tickets"] = existing
         return []
     users = context["users"]
-    for username in ("anna", "pierre", "sophie"):
+    for username in ("anna", "pierre", "sophie", "marc"):
         if not access.is_agent(users[username]):
             raise DemoError(f"{username} is not an agent (check the group \"{AGENTS}\"); cannot seed tickets.")
     created = []
@@ -898,7 +968,8 @@ def _play(spec, context):
         priority=spec.priority,
         category=categories[spec.category] if spec.category else None,
         channel=spec.channel,
-        site=context["site"],
+        site=context["sites"][spec.site] if spec.site else context["site"],
+        team=context["teams"][spec.team] if spec.team else None,
         language=spec.language,
     )
 

@@ -24,3 +24,16 @@ ANYMAIL = {
     # (curl to /anymail/mailgun/inbound_mime/) is signed with it.
     "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY", "example-signing-key"),
 }
+
+# Wagtail's i18n: pages, FAQ and catalog in English and French. The site's pages answer under /en/ and /fr/
+# (example_site.urls_i18n); the admin, the support files and Anymail's webhooks keep their addresses. Editors
+# get "Translate" on pages and snippets (wagtail.contrib.simple_translation) and Settings > Locales.
+# The test settings keep i18n off: their URLs have no language prefix.
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES  # noqa: F405
+ROOT_URLCONF = "example_site.urls_i18n"
+INSTALLED_APPS = [  # noqa: F405
+    *INSTALLED_APPS,  # noqa: F405
+    "wagtail.locales",
+    "wagtail.contrib.simple_translation",
+]

@@ -1,8 +1,10 @@
 """``manage.py support_demo``: seed the example site with demo data, idempotently.
 
 Creates what is missing (home page and default site, teams, service catalog, resolution codes, groups,
-demo users, demo tickets) and leaves what exists alone, so running it twice creates nothing the second
-time. See ``example_site.demo.tickets`` for the data and the rules.
+demo users, the "fr" locale and the French translations of the pages, FAQ, catalog, codes and saved replies,
+a second site on PORT + 1 with its own team, and both sites' support settings, demo tickets) and leaves what
+exists alone, so running it twice creates nothing the second time. See ``example_site.demo.tickets``,
+``example_site.demo.translations`` and ``example_site.demo.sites`` for the data and the rules.
 
 The demo accounts have known passwords (admin/admin...), so the command runs only with ``DEBUG = True``
 (``example_site.settings.dev``, which ``make demo`` and ``example_site/manage.py`` use).
@@ -17,6 +19,9 @@ from django.core import mail
 from django.core.management.base import BaseCommand, CommandError
 from django.test import override_settings
 
+from wagtail.models import Locale
+
+from example_site.demo import sites as demo_sites
 from example_site.demo import tickets as demo
 from wagtail_support.conf import support_settings
 
@@ -49,7 +54,8 @@ def mail_backend():
 class Command(BaseCommand):
     help = (
         "Seed demo data for the example site: home page, teams, service catalog, resolution codes, groups, "
-        "demo users and a few dozen tickets. Idempotent: what exists is found, not changed."
+        "demo users, French translations, a second site on PORT + 1 and a few dozen tickets. Idempotent: what "
+        "exists is found, not changed."
     )
 
     def add_arguments(self, parser):
@@ -91,14 +97,17 @@ class Command(BaseCommand):
                     mail.outbox = saved_outbox
 
         self.print_report(report, no_tickets, mails)
-        self.print_access(context["users"])
+        self.print_access(context)
 
     # Output ---------------------------------------------------------------------------------------------
 
     def print_report(self, report, no_tickets, mails):
         write, style = self.stdout.write, self.style
         write(style.MIGRATE_HEADING("wagtail-support demo data"))
-        kinds = ["home page", "site", "pages", "teams", "service catalog entries", "resolution codes", "canned responses", "groups", "users"]
+        kinds = [
+            "home page", "site", "pages", "teams", "service catalog entries", "resolution codes", "canned responses",
+            "groups", "users", "locales", "translations", "site settings",
+        ]
         for kind in kinds:
             created, found = report.created[kind], report.found[kind]
             if not created and not found:
@@ -134,6 +143,27 @@ class Command(BaseCommand):
             f"of which {summary['internal_notes']} internal notes"
         )
 
+    def site_lines(self, context, port):
+        """The addresses of both sites' pages, in each language (with Wagtail's i18n on, as in the dev settings,
+        each locale's pages have their prefix: /en/, /fr/)."""
+        french = Locale.objects.filter(language_code="fr").first()
+
+        def urls(page):
+            translation = page.get_translation_or_none(french) if french is not None else None
+            found = [page.get_full_url()] + ([translation.get_full_url()] if translation and translation.live else [])
+            return "  ".join(url for url in found if url)
+
+        lines = []
+        for label, page in (("site", context["home"]), ("support", context["pages"]["support"]), ("faq", context["pages"]["faq"])):
+            if page is not None:
+                lines.append(f"  {label + ':':<9}{urls(page)}" + ("  (my tickets: tickets/ under it)" if label == "support" else ""))
+        lines.append(f"  {'admin:':<9}http://127.0.0.1:{port}/admin/")
+        second = context["sites"].get(demo_sites.SECOND_SITE_KEY)
+        if second is not None:
+            lines.append(f"  second site, {second.site_name} (open it by the name {second.hostname}: 127.0.0.1 gets the first):")
+            lines.append(f"  {'':<9}{urls(second.root_page)}")
+        return lines
+
     def print_mail(self, port):
         write = self.stdout.write
         write("")
@@ -161,15 +191,14 @@ class Command(BaseCommand):
         if support_settings.INBOUND_ADDRESS:
             write(f"  replies: Reply-To support+<ticket token>@{support_settings.INBOUND_ADDRESS.rsplit('@', 1)[1]}")
 
-    def print_access(self, users):
+    def print_access(self, context):
+        users = context["users"]
         write = self.stdout.write
         port = os.environ.get("PORT", "8000")
         write("")
-        write(self.style.MIGRATE_HEADING("Run the site (manage.py runserver) and open"))
-        write(f"  site:  http://127.0.0.1:{port}/")
-        write(f"  support: http://127.0.0.1:{port}/support/  (my tickets: /support/tickets/)")
-        write(f"  faq:   http://127.0.0.1:{port}/faq/")
-        write(f"  admin: http://127.0.0.1:{port}/admin/")
+        write(self.style.MIGRATE_HEADING("Run the sites (make demo serves both) and open"))
+        for line in self.site_lines(context, port):
+            write(line)
         self.print_mail(port)
         write("")
         write(self.style.MIGRATE_HEADING("Logins"))
