@@ -214,9 +214,13 @@ def test_the_mail_band_has_the_sites_colour_logo_and_readable_text(second_page, 
     assert html.index("Please type your reply above this line") < html.index("ws-site-band")
 
 
-def test_a_site_without_a_look_sends_mail_without_a_band(ticket):
-    html = mail.outbox and mail.outbox[-1].alternatives[0][0]
-    assert not html or "ws-site-band" not in html
+def test_a_site_without_a_look_sends_mail_without_a_band(second_page, second_site, on_commit):
+    SupportSiteSettings.objects.create(site=second_site, sender_name="Second Help")
+    with on_commit():
+        factories.open_ticket(requester_name="Ann", requester_email="ann@example.com", site=second_site)
+    (confirmation,) = to("ann@example.com")
+    html = confirmation.alternatives[0][0]
+    assert "ws-site-band" not in html and "<img" not in html
 
 
 @pytest.mark.parametrize("colour, text", [("#ffdd00", "#000000"), ("#1a1a6e", "#ffffff"), ("#595959", "#ffffff"), ("#767676", "#000000"), ("#ffffff", "#000000")])
@@ -533,3 +537,14 @@ def test_the_promise_falls_back_to_the_main_text_then_nothing(second_settings, s
     second_settings.reply_time_promise = ""
     second_settings.save()
     assert site_config.promise_for(Site.objects.get(pk=second_site.pk), "de") == ""
+
+
+def test_a_band_without_a_logo_names_the_site_in_the_readable_colour(second_page, second_settings, on_commit):
+    second_settings.mail_colour = "#1a1a6e"
+    second_settings.save()
+    with on_commit():
+        factories.open_ticket(requester_name="Ann", requester_email="ann@example.com", site=second_settings.site)
+    html = to("ann@example.com")[0].alternatives[0][0]
+    band = re.search(r'<td class="ws-pad ws-site-band"[^>]*>(.*?)</td>', html, re.S)
+    assert "background-color:#1a1a6e;color:#ffffff" in band.group(0)
+    assert band.group(1).strip() == "Second"
