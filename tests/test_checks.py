@@ -231,3 +231,20 @@ def test_sqlite_without_immediate_transactions_is_a_warning(settings):
     settings.DATABASES = {**settings.DATABASES, "other": {"ENGINE": "django.db.backends.postgresql", "NAME": "x"}}
     assert check_sqlite_writers_wait(None, databases=["other"]) == []
     assert check_sqlite_writers_wait(None, databases=None) == []
+
+
+# Settings › Support ---------------------------------------------------------------------------------------
+
+
+def test_without_wagtail_contrib_settings_is_an_error(monkeypatch):
+    # Django's app registry as a site without the app answers (changing INSTALLED_APPS reloads the URLs,
+    # which a mounted API router refuses).
+    is_installed = checks.apps.is_installed
+    monkeypatch.setattr(checks.apps, "is_installed", lambda name: name != "wagtail.contrib.settings" and is_installed(name))
+    (message,) = run(checks.check_site_settings_app).values()
+    assert isinstance(message, Error) and message.id == "wagtail_support.E008"
+    assert '"wagtail.contrib.settings"' in message.hint
+
+
+def test_with_wagtail_contrib_settings_is_quiet():
+    assert run(checks.check_site_settings_app) == {}

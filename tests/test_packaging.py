@@ -120,7 +120,7 @@ def test_the_first_screen_still_says_make_demo_and_make_test():
 
 def test_the_install_steps_name_what_a_fresh_wagtail_site_lacks():
     settings_block = readme_block("install:settings")
-    for needed in ("wagtail_support", "wagtail_modeladmin", "wagtail.contrib.routable_page", "DEFAULT_FROM_EMAIL", "WAGTAILADMIN_BASE_URL"):
+    for needed in ("wagtail_support", "wagtail_modeladmin", "wagtail.contrib.routable_page", "wagtail.contrib.settings", "DEFAULT_FROM_EMAIL", "WAGTAILADMIN_BASE_URL"):
         assert needed in settings_block
     assert "MAILERS" in readme_block("install:dev-settings")
     assert 'include("wagtail_support.urls")' in readme_block("install:urls")

@@ -26,7 +26,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from wagtail.permission_policies.base import BasePermissionPolicy
 
 from .conf import support_settings
-from .models import Attachment, Message, Team, Ticket, person_label
+from .models import Attachment, Message, SupportSiteSettings, Team, Ticket, person_label
 
 PERM_WORK = "wagtail_support.work_on_tickets"
 PERM_VIEW_ALL = "wagtail_support.view_all_tickets"
@@ -159,7 +159,8 @@ def ticket_role(user, ticket, link_token=None):
 
 def support_addresses():
     """The addresses of the support itself, lower-cased: its sender, its inbound address, ``SERVER_EMAIL``,
-    and every team's contact and incoming addresses. No ticket is ever opened for one of them (the product
+    every team's contact and incoming addresses, and every site's sender and inbound addresses (Settings ›
+    Support). No ticket is ever opened for one of them (the product
     would mail itself), and a mail from one of them is our own coming back."""
     addresses = set()
     for value in (support_settings.from_email, support_settings.INBOUND_ADDRESS, settings.SERVER_EMAIL):
@@ -167,6 +168,8 @@ def support_addresses():
         if "@" in address:
             addresses.add(address)
     for pair in Team.objects.values_list("contact_email", "inbound_email"):
+        addresses.update(address.strip().lower() for address in pair if address)
+    for pair in SupportSiteSettings.objects.values_list("sender_email", "inbound_email"):
         addresses.update(address.strip().lower() for address in pair if address)
     return addresses
 

@@ -30,6 +30,7 @@ from .conf import support_settings
 from .links import public_ticket_url
 from .models import Team
 from .notifications.recipients import default_recipients
+from .site_config import default_team_for
 
 
 class DefaultSupportAdapter:
@@ -65,9 +66,10 @@ class DefaultSupportAdapter:
 
     def get_team_for_new_ticket(self, *, category=None, channel="", requester_email="", site=None, **details):
         """The team of a new ticket that was given none: the service catalog entry's team (or its parent's),
-        else ``WAGTAILSUPPORT_DEFAULT_TEAM``; ``None`` leaves it without a team."""
+        else the default team of the ``site`` it came from (Settings › Support), else
+        ``WAGTAILSUPPORT_DEFAULT_TEAM``; ``None`` leaves it without a team."""
         team = category.get_team() if category is not None else None
-        return team or self.get_default_team()
+        return team or default_team_for(site) or self.get_default_team()
 
     def get_default_team(self):
         """The active team named by ``WAGTAILSUPPORT_DEFAULT_TEAM``, or ``None``."""

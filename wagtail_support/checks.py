@@ -43,6 +43,22 @@ def check_required_apps(app_configs, **kwargs):
     return errors
 
 
+@register(Tags.compatibility)
+def check_site_settings_app(app_configs, **kwargs):
+    """Each site's support settings (sender, inbound address, default team, promise, mail look) are a Wagtail
+    site setting, edited under Settings › Support."""
+    if apps.is_installed("wagtail.contrib.settings"):
+        return []
+    return [
+        Error(
+            _("wagtail_support needs 'wagtail.contrib.settings' in INSTALLED_APPS: each site's support settings "
+              "(sender, inbound address, default team) could not be edited."),
+            hint=_('Add "wagtail.contrib.settings" to INSTALLED_APPS.'),
+            id="wagtail_support.E008",
+        )
+    ]
+
+
 @register()
 def check_settings(app_configs, **kwargs):
     messages = []
@@ -78,6 +94,7 @@ DEMO_ACCOUNTS = {
     "pierre": "pierredemo123",
     "sophie": "sophiedemo123",
     "paul": "pauldemo123",
+    "marc": "marcdemo123",
 }
 
 

@@ -44,6 +44,8 @@ SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
     ("wagtail_support", "view_outboundmail"),
     ("wagtail_support", "view_inboundmail"),
     ("wagtail_support", "change_inboundmail"),
+    # Settings › Support, on every site (a site setting's permission given globally).
+    ("wagtail_support", "change_supportsitesettings"),
 ]
 
 GROUPS = {AGENTS: AGENT_PERMISSIONS, SUPERVISORS: SUPERVISOR_PERMISSIONS}

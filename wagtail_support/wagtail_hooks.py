@@ -1,8 +1,12 @@
 """Everything wagtail-support registers with Wagtail, and nothing else: the views live in ``admin``."""
 
+from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.contrib.settings.registry import register_setting
 from wagtail.snippets.models import register_snippet
 
 from .admin import menu, page_tickets, urls, viewsets
@@ -12,6 +16,7 @@ from .admin.first_run import FirstRunPanel
 from .admin.history import register_ticket_log_actions
 from .admin.panels import SupportNotificationsPanel, TicketsForMyTeamsPanel
 from .groups import REGISTERED_PERMISSIONS
+from .models import SupportSiteSettings
 
 
 @hooks.register("register_admin_urls")
@@ -65,3 +70,20 @@ hooks.register("register_reports_menu_item", page_tickets.report_menu_item)
 
 for _bulk_action in BULK_ACTIONS:
     hooks.register("register_bulk_action", _bulk_action)
+
+
+# Settings › Support: each Site's sender, inbound address, default team, promise and mail look. Only with
+# wagtail.contrib.settings installed (its menu item reverses its URLs); the system check E008 asks for it.
+SupportSiteSettings.edit_handler = ObjectList(
+    [
+        MultiFieldPanel([FieldPanel("sender_name"), FieldPanel("sender_email")], heading=_("Sender")),
+        MultiFieldPanel([FieldPanel("inbound_email"), FieldPanel("default_team")], heading=_("Incoming tickets")),
+        MultiFieldPanel(
+            [FieldPanel("reply_time_promise"), InlinePanel("promise_translations", label=_("Translations"))],
+            heading=_("Reply-time promise"),
+        ),
+        MultiFieldPanel([FieldPanel("mail_logo"), FieldPanel("mail_colour")], heading=_("Mail look")),
+    ]
+)
+if apps.is_installed("wagtail.contrib.settings"):
+    register_setting(SupportSiteSettings, icon="help")

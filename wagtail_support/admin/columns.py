@@ -31,6 +31,7 @@ from wagtail.admin.ui.tables import (
 )
 
 from ..models import Ticket, person_label
+from ..site_config import site_labels
 from .paths import ticket_url
 
 
@@ -272,9 +273,10 @@ class PythonRowsTable(Table):
         return mark_safe("".join(rows))
 
 
-def ticket_columns(*, sortable=True, checkboxes=True, team=True):
+def ticket_columns(*, sortable=True, checkboxes=True, team=True, sites=None):
     """The inbox's columns; without ``team`` for an agent of one team, whose tickets are that team's (the
-    width goes to the subject)."""
+    width goes to the subject). A "Site" column when there are several Wagtail Sites: ``sites`` is
+    ``{site id: name}`` (``site_config.site_labels()`` when not given), read once for every row."""
     # Each column's class sets its width in inbox.css; the subject takes what is left.
     columns = [
         ReferenceColumn(classname="ws-col-reference"),
@@ -288,6 +290,12 @@ def ticket_columns(*, sortable=True, checkboxes=True, team=True):
         UpdatedColumn("updated_at", label=_("Updated"), sort_key="updated_at", classname="ws-nowrap ws-col-updated"),
         AgeColumn(classname="ws-nowrap ws-col-age"),
     ]
+    sites = site_labels() if sites is None else sites
+    if sites:
+        site_column = TextColumn(
+            "site", label=_("Site"), accessor=lambda t: sites.get(t.site_id, ""), classname="ws-col-site"
+        )
+        columns.insert(4, site_column)
     if not team:
         columns = [column for column in columns if column.name != "team"]
     if checkboxes:

@@ -12,6 +12,7 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 
 from ..conf import support_settings
 from ..models import Category, Ticket, person_label
+from ..site_config import site_labels
 from ..widgets import QuickRadioSelect, QuickSelect
 from .scope import DEFAULT_VIEW, VIEW_CHOICES, AgentScope
 
@@ -80,6 +81,8 @@ class TicketFilterSet(WagtailFilterSet):
     from_page = django_filters.NumberFilter(
         label=_("Came from page (ID)"), method="filter_from_page", min_value=1, max_value=2**63 - 1, decimal_places=0
     )
+    # Only where there is more than one Wagtail Site (removed in __init__ otherwise).
+    site = django_filters.ChoiceFilter(label=_("Site"), method="filter_site", empty_label=_("All"), widget=QuickSelect)
 
     NO_TEAM = "none"
     ME = "me"
@@ -103,6 +106,11 @@ class TicketFilterSet(WagtailFilterSet):
         ] + [(str(agent.pk), person_label(agent)) for agent in self.scope.agents() if agent.pk != user.pk]
         self.catalog = Category.objects.tree()
         self.filters["category"].extra["choices"] = [(str(pk), name) for pk, name in self.catalog.choices(self.catalog.entries)]
+        self.site_labels = site_labels()
+        if self.site_labels:
+            self.filters["site"].extra["choices"] = [(str(pk), label) for pk, label in self.site_labels.items()]
+        else:
+            del self.filters["site"]
 
     def filter_view(self, queryset, name, value):
         # A view holds the tickets that are not closed, unless a status is chosen, a search typed or a person's
@@ -130,6 +138,10 @@ class TicketFilterSet(WagtailFilterSet):
     def filter_category(self, queryset, name, value):
         # An entry and everything under it: "Accounts" also finds "Accounts › Password".
         return queryset.filter(category_id__in=self.catalog.descendants(int(value)))
+
+    def filter_site(self, queryset, name, value):
+        # Within the tickets the view already holds: a site's tickets are still only those the agent works.
+        return queryset.filter(site_id=int(value))
 
     def filter_requester(self, queryset, name, value):
         # "Other tickets" of a person: as requester or as beneficiary. The workflow stores addresses in

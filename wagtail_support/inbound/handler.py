@@ -48,6 +48,7 @@ from ..conf import support_settings
 from ..models import InboundMail, Message, OutboundMail, Team, Ticket
 from ..notifications.tracking import mark_bounced, mark_bounced_recipients
 from ..sanitize import clean_filename, clean_text
+from ..site_config import site_for_inbound
 from . import replies, robots
 from .authentication import agent_proven, failed_note, missing_proof, read_verdict
 from .html import html_to_text
@@ -300,14 +301,15 @@ def sender_role(ticket, sender):
     return _AUTHOR_ROLES.get(role), user
 
 
-def team_for(recipients):
-    """The active team whose incoming address the mail was sent to, else the default team."""
+def team_for(recipients, site=None):
+    """The active team whose incoming address the mail was sent to, else the default team of the site whose
+    inbound address it was sent to, else the default team (the adapter's ``get_team_for_new_ticket``)."""
     if recipients:
         by_address = {t.inbound_email.lower(): t for t in Team.objects.filter(is_active=True).exclude(inbound_email="")}
         for address in recipients:
             if address in by_address:
                 return by_address[address]
-    return get_adapter().get_default_team()
+    return get_adapter().get_team_for_new_ticket(channel=Ticket.Channel.EMAIL, site=site)
 
 
 def language_of(message):
@@ -624,6 +626,7 @@ def _open_from_mail(record, message, sender, sender_name, recipients, body, acce
     options = {}
     if follows is not None:
         options = {"team": follows.team, "category": follows.category, "kind": follows.kind, "priority": follows.priority}
+        options["site"] = follows.site
         if role == Message.AuthorRole.AGENT:
             # An agent writing about an old ticket opens the new one for its requester.
             options.update(
@@ -637,7 +640,9 @@ def _open_from_mail(record, message, sender, sender_name, recipients, body, acce
             # is theirs too, listed with their other tickets.
             options["requester"] = user
     else:
-        options["team"] = team_for(recipients)
+        # Sent to a site's inbound address (Settings › Support): a ticket of that site.
+        options["site"] = site_for_inbound(recipients)
+        options["team"] = team_for(recipients, options["site"])
     if "requester_email" not in options:
         options.update(requester_name=sender_name, requester_email=sender)
     ticket = workflow.open_ticket(

@@ -2,7 +2,8 @@
 (threading, Reply-To with the reply token) and the Anymail tags and metadata.
 
 The templates are rendered by the site's adapter (``render_mail``), and the requester's link to the ticket
-comes from it too (``get_ticket_url``).
+comes from it too (``get_ticket_url``). A ticket's mail speaks for the Wagtail ``Site`` it came from
+(``site_config``): its sender, its inbound address in Reply-To, its logo and colour, its reply-time promise.
 """
 
 import logging
@@ -17,6 +18,7 @@ from ..adapter import get_adapter
 from ..conf import support_settings
 from ..links import SupportPageLinks, admin_ticket_url
 from ..models import InboundMail, OutboundMail, Ticket
+from ..site_config import inbound_address_for, mail_look, promise_for, sender_for, sender_for_site, ticket_site
 from .recipients import AGENT, LINKS_EVENT, REQUESTER
 
 logger = logging.getLogger(__name__)
@@ -31,16 +33,18 @@ class RefusedMail(Exception):
 def build_email(mail):
     """The ``EmailMultiAlternatives`` for a recorded mail: bodies, headers, tags and metadata."""
     if mail.event == LINKS_EVENT:
-        subject, text, html = _render_links(mail)
+        subject, text, html, sender = _render_links(mail)
     else:
         subject, text, html = _render_ticket_mail(mail)
+        sender = sender_for(mail.ticket)
+    can_reply = mail.ticket is not None and bool(_inbound_address(mail.ticket))
     email = EmailMultiAlternatives(
         subject=" ".join(subject.split())[:998],
         body=text,
-        from_email=support_settings.from_email,
+        from_email=sender,
         to=[mail.recipient],
         headers=thread_headers(mail),
-        reply_to=[reply_address(mail.ticket, mail.recipient)] if mail.ticket is not None and support_settings.INBOUND_ADDRESS else None,
+        reply_to=[reply_address(mail.ticket, mail.recipient)] if can_reply else None,
     )
     email.attach_alternative(html, "text/html")
     # Anymail: tags and metadata reach the ESP and come back in its tracking events.
@@ -55,11 +59,16 @@ def build_email(mail):
     return email
 
 
-def reply_address(ticket, recipient=None):
-    """``INBOUND_ADDRESS`` with the ticket's reply token (naming ``recipient``) after a "+": where a reply by
-    mail goes."""
+def _inbound_address(ticket):
+    """Where mail about ``ticket`` comes back: its site's inbound address, else ``INBOUND_ADDRESS``."""
+    return inbound_address_for(ticket_site(ticket)) or support_settings.INBOUND_ADDRESS or ""
 
-    _name, address = parseaddr(support_settings.INBOUND_ADDRESS or "")
+
+def reply_address(ticket, recipient=None):
+    """The ticket's inbound address (its site's, else ``INBOUND_ADDRESS``) with its reply token (naming
+    ``recipient``) after a "+": where a reply by mail goes."""
+
+    _name, address = parseaddr(_inbound_address(ticket))
     local, _at, domain = address.partition("@")
     return f"{local.split('+', 1)[0]}+{make_reply_token(ticket, recipient)}@{domain}"
 
@@ -125,7 +134,10 @@ def _render_ticket_mail(mail):
         "event": mail.event,
         "recipient": mail.recipient,
         "link_token": link_token,
-        "can_reply_by_mail": bool(support_settings.INBOUND_ADDRESS),
+        "can_reply_by_mail": bool(_inbound_address(ticket)),
+        "site_look": mail_look(ticket_site(ticket)),
+        # The site's reply-time promise, on the requester's confirmation, in the mail's language.
+        "promise": promise_for(ticket_site(ticket), mail.language) if (audience, mail.event) == (REQUESTER, "opened") else "",
     }
     base = f"wagtail_support/mail/{audience}/{mail.event}"
     return _render(base, context, mail.language)
@@ -148,6 +160,8 @@ def _render_links(mail):
         raise RefusedMail("the address has no tickets any more")
     page = Page.objects.filter(pk=mail.params.get("support_page_id")).first()
     page = page.specific if page is not None else None
+    # The page's site speaks: its sender and look (else the first ticket's).
+    site = (page.get_site() if page is not None else None) or ticket_site(tickets[0])
     links = []
     for ticket in tickets:
         token = make_link_token(ticket, mail.recipient)
@@ -156,5 +170,5 @@ def _render_links(mail):
         else:
             url = get_adapter().get_ticket_url(ticket, token)
         links.append((ticket, url))
-    context = {"email": mail.recipient, "links": links, "recipient": mail.recipient}
-    return _render(f"wagtail_support/mail/{REQUESTER}/{LINKS_EVENT}", context, mail.language)
+    context = {"email": mail.recipient, "links": links, "recipient": mail.recipient, "site_look": mail_look(site)}
+    return (*_render(f"wagtail_support/mail/{REQUESTER}/{LINKS_EVENT}", context, mail.language), sender_for_site(site))
