@@ -343,3 +343,46 @@ def test_a_reply_cannot_take_the_language_of_one_of_its_translations(client, sup
     )
     assert response.status_code == 302
     assert not CannedResponse.objects.filter(title="Bonjour", is_active=True).exists()
+
+
+def test_the_edit_form_of_an_entry_links_its_translations(client, supervisor, catalog):
+    client.force_login(supervisor)
+
+    form = soup(client.get(url_for(Category, "edit", catalog["accounts"].pk)))
+
+    link = form.find("a", string="French")
+    assert link is not None and link["href"] == url_for(Category, "edit", catalog["comptes"].pk)
+    assert form.select_one('select[name="parent"]') is not None  # the original's whole form
+
+
+def test_a_reply_written_in_french_only_may_be_translated_into_english(client, supervisor, replies):
+    _hello, only_french = replies
+    english = Locale.objects.get(language_code="en")
+    client.force_login(supervisor)
+
+    response = client.post(url_for(CannedResponse, "translate", only_french.pk), {"locale": english.pk})
+
+    copy = only_french.get_translation(english)
+    assert response["Location"] == url_for(CannedResponse, "edit", copy.pk)
+    assert [row.split(" Edit")[0] for row in listing_rows(client, CannedResponse)] == ["Hello", "Seulement"]
+
+
+def test_the_visitors_ticket_page_shows_the_resolution_code_in_the_pages_language(
+    client, support_page, agent, category, fixed, empty_cache
+):
+    from wagtail_support import access
+    from wagtail_support.links import public_ticket_url
+
+    ticket = factories.open_ticket(
+        requester_name="Ann", requester_email="ann@example.com", category=category, language="fr"
+    )
+    workflow.resolve(ticket, code=fixed, solution="Reset the password.", by=agent)
+    # The mail's link stores the access in the session and lands on the ticket's clean address.
+    landing = client.get(public_ticket_url(ticket, access.make_link_token(ticket, "ann@example.com")))
+    assert landing.status_code == 302
+    url = landing["Location"]
+
+    french = soup(client.get(url, HTTP_ACCEPT_LANGUAGE="fr")).select_one(".ws-solution__code").get_text(strip=True)
+    english = soup(client.get(url, HTTP_ACCEPT_LANGUAGE="en")).select_one(".ws-solution__code").get_text(strip=True)
+
+    assert (french, english) == ("Corrigé", "Fixed")

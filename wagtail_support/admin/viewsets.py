@@ -66,7 +66,7 @@ class TranslationEditView(EditView):
     def get_edit_handler(self):
         original = self.model_admin.original_of(self.instance)
         if original is None:
-            return super().get_edit_handler()
+            return self.original_edit_handler()
         intro = HelpPanel(
             content=format_html(
                 "<p>{}</p>",
@@ -78,6 +78,27 @@ class TranslationEditView(EditView):
         )
         panels = [intro] + [FieldPanel(name) for name in self.model_admin.translatable_fields]
         return ObjectList(panels, base_form_class=WagtailAdminModelForm).bind_to_model(self.model)
+
+
+    def original_edit_handler(self):
+        translations = (
+            list(self.instance.get_translations().select_related("locale").order_by("locale__language_code"))
+            if other_locales()
+            else []
+        )
+        if not translations:
+            return super().get_edit_handler()
+        handler = self.model_admin.get_edit_handler()
+        links = format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            [(self.url_helper.get_action_url("edit", item.pk), locale_label(item.locale)) for item in translations],
+        )
+        intro = HelpPanel(
+            content=format_html("<p>{} {}</p>", gettext("Translations of this entry:"), links),
+            heading=gettext("Translations"),
+        )
+        return ObjectList([intro, *handler.children], base_form_class=handler.base_form_class).bind_to_model(self.model)
 
 
 class OriginalCreateView(CreateView):
@@ -107,6 +128,11 @@ class TranslatableAdminMixin:
             return None
         return self.model._default_manager.originals().filter(translation_key=obj.translation_key).first()
 
+    def translation_locales(self):
+        """The locales an entry may be translated into: those of the site but the default one (the
+        originals'); none when the site does not translate its content."""
+        return other_locales()
+
     def with_translations(self, request, queryset):
         """``queryset`` annotated with the pk of each row's translation per other locale (one subquery
         each: the listing stays one query)."""
@@ -116,7 +142,7 @@ class TranslatableAdminMixin:
         if not locales:
             return queryset
         annotations = {}
-        for locale in locales:
+        for locale in self.translation_locales():
             same = self.model._default_manager.filter(translation_key=OuterRef("translation_key"), locale_id=locale.pk)
             annotations[f"ws_translation_{locale.pk}"] = Subquery(same.values("pk")[:1])
             annotations[f"ws_language_{locale.pk}"] = Value(locale.language_code, output_field=CharField())
@@ -136,6 +162,8 @@ class TranslatableAdminMixin:
             if not name.startswith("ws_language_"):
                 continue
             locale_pk = int(name.rsplit("_", 1)[1])
+            if locale_pk == obj.locale_id:
+                continue
             label = language_label(value) or value
             translation_pk = getattr(obj, f"ws_translation_{locale_pk}", None)
             if translation_pk:
@@ -169,12 +197,12 @@ class TranslatableAdminMixin:
         into that locale, saved, then its edit form. A translation that exists is opened instead."""
         if not request.user.is_authenticated or not self.permission_helper.user_can_create(request.user):
             raise PermissionDenied
-        locales = {str(locale.pk): locale for locale in other_locales()}
-        if not locales:
+        if not other_locales():
             raise Http404
+        locales = {str(locale.pk): locale for locale in self.translation_locales()}
         original = get_object_or_404(self.originals(self.model._default_manager.all()), pk=instance_pk)
         locale = locales.get(request.POST.get("locale") if request.method == "POST" else request.GET.get("locale"))
-        if locale is None:
+        if locale is None or locale.pk == original.locale_id:
             raise Http404
         existing = original.get_translation_or_none(locale)
         if existing is not None:
@@ -307,6 +335,10 @@ class CannedResponseAdmin(TranslatableAdminMixin, SupportModelAdmin):
                 | Exists(same_key.filter(pk__lt=OuterRef("pk")))
             )
         )
+
+    def translation_locales(self):
+        # A reply first written in another language may be translated into the default one too.
+        return list(Locale.objects.order_by("language_code")) if other_locales() else []
 
     def original_of(self, obj):
         default = default_language_code()
