@@ -158,10 +158,10 @@ class TranslatableAdminMixin:
 
     def translations(self, obj):
         links = []
-        for name, value in sorted(vars(obj).items()):
-            if not name.startswith("ws_language_"):
-                continue
-            locale_pk = int(name.rsplit("_", 1)[1])
+        languages = sorted(
+            (value, int(name.rsplit("_", 1)[1])) for name, value in vars(obj).items() if name.startswith("ws_language_")
+        )
+        for value, locale_pk in languages:
             if locale_pk == obj.locale_id:
                 continue
             label = language_label(value) or value
