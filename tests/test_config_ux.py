@@ -238,13 +238,25 @@ def test_an_inactive_entry_kept_on_a_ticket_is_shown_in_its_place(catalog):
 
 from django.urls import reverse  # noqa: E402
 
+from wagtail.models import Locale  # noqa: E402
+
 from wagtail_support.models import CannedResponse, Ticket  # noqa: E402
 
 
 @pytest.fixture
-def saved_replies(team, other_team):
+def french(db):
+    return Locale.objects.get_or_create(language_code="fr")[0]
+
+
+@pytest.fixture
+def saved_replies(team, other_team, french):
+    # A reply's language is its locale; one written for no language in particular is the default locale's.
+    locales = {"en": Locale.objects.get(language_code="en"), "fr": french}
+
     def make(title, language="", **kwargs):
-        return CannedResponse.objects.create(title=title, body=f"{title} text", language=language, **kwargs)
+        if language:
+            kwargs["locale"] = locales[language]
+        return CannedResponse.objects.create(title=title, body=f"{title} text", **kwargs)
 
     return [
         make("Anglais", "en", sort_order=1),
@@ -272,7 +284,8 @@ def test_an_english_ticket_offers_the_english_replies_first(client, agent, reque
     ticket = factories.open_ticket(requester, category=category, language="en-gb")
     client.force_login(agent)
 
-    assert offered_titles(client, ticket) == ["Anglais", "Any language", "Français B", "Français"]
+    # "Any language" has the default locale: English, like "Anglais", and first by its order.
+    assert offered_titles(client, ticket) == ["Any language", "Anglais", "Français B", "Français"]
 
 
 @override_settings(LANGUAGE_CODE="fr")
@@ -284,19 +297,20 @@ def test_a_ticket_without_a_language_uses_the_sites(agent, requester, category, 
     assert [r.title for r in CannedResponse.objects.offered_for(ticket)] == ["Français B", "Français", "Any language", "Anglais"]
 
 
-def test_the_language_of_a_saved_reply_is_chosen_among_the_sites(client, supervisor, team):
+def test_the_language_of_a_saved_reply_is_chosen_among_the_sites(client, supervisor, team, french):
     client.force_login(supervisor)
+    english = Locale.objects.get(language_code="en")
 
     page = soup(client.get(url_for(CannedResponse, "create")))
     options = [(o["value"], o.get_text(strip=True)) for o in page.select('select[name="language"] option')]
-    assert options == [("", "Any language"), ("en", "English"), ("fr", "French")]
+    assert options == [(str(english.pk), "English"), (str(french.pk), "French")]
 
     response = client.post(
         url_for(CannedResponse, "create"),
-        {"title": "Bonjour", "body": "Bonjour {requester_name}", "language": "fr", "sort_order": 0, "is_active": "on"},
+        {"title": "Bonjour", "body": "Bonjour {requester_name}", "language": french.pk, "sort_order": 0, "is_active": "on"},
     )
     assert response.status_code == 302
-    assert CannedResponse.objects.get(title="Bonjour").language == "fr"
+    assert CannedResponse.objects.get(title="Bonjour").locale == french
     listing = soup(client.get(url_for(CannedResponse, "index"))).get_text(" ", strip=True)
     assert "French" in listing
 

@@ -4,7 +4,7 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -166,7 +166,8 @@ class TicketForm(HoneypotMixin, forms.Form):
             # A logged-in visitor's name and address come from their account.
             del self.fields["name"]
             del self.fields["email"]
-        tree = Category.objects.tree()
+        # Labelled in the visitor's language; the values stay the entries of the default locale.
+        tree = Category.objects.tree(language=translation.get_language())
         self.fields["category"].set_tree(tree)
         if not tree.active():
             del self.fields["category"]

@@ -8,6 +8,7 @@ the agents (``TeamForm``), a catalog entry's parent chosen in tree order (``Cate
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import get_language_info, gettext
 from django.utils.translation import gettext_lazy as _
@@ -185,19 +186,37 @@ def language_choices():
 
 class CannedResponseForm(WagtailAdminModelForm):
     """A saved reply; its language is one of the site's locales (offered first on tickets in that language;
-    its translations share its ``translation_key``)."""
+    its translations share its ``translation_key``). Left out of a post, it is the default locale's."""
 
-    language = forms.ModelChoiceField(label=_("Language"), queryset=Locale.objects.none(), required=True)
+    language = forms.ModelChoiceField(label=_("Language"), queryset=Locale.objects.none(), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["language"]
         field.help_text = _("Offered first on tickets in this language.")
         field.queryset = Locale.objects.all()
+        field.empty_label = None
         labels = dict(language_choices())
         field.label_from_instance = lambda locale: labels.get(locale.language_code, locale.language_code)
         field.initial = self.instance.locale_id if self.instance.locale_id else Locale.get_default().pk
 
+    def clean_language(self):
+        locale = self.cleaned_data.get("language") or Locale.get_default()
+        if self.instance.pk and locale.pk != self.instance.locale_id:
+            taken = CannedResponse.objects.filter(translation_key=self.instance.translation_key, locale=locale)
+            if taken.exclude(pk=self.instance.pk).exists():
+                raise ValidationError(
+                    _("This reply already has a version in that language: edit that one instead."), code="taken"
+                )
+        return locale
+
     def save(self, commit=True):
         self.instance.locale = self.cleaned_data["language"]
-        return super().save(commit=commit)
+        saved = super().save(commit=commit)
+        if commit and saved.pk:
+            # Its other versions are the same reply: same team, order and state, so a ticket is never offered
+            # a translation of a reply that was retired or moved to another team.
+            CannedResponse.objects.filter(translation_key=saved.translation_key).exclude(pk=saved.pk).update(
+                team=saved.team, sort_order=saved.sort_order, is_active=saved.is_active
+            )
+        return saved

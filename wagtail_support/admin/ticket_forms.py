@@ -121,7 +121,8 @@ class SubmitForm(TicketActionForm):
         self.fields["assignee"].set_candidates(self.user, _assignable(ticket))
         tree = catalog_tree if catalog_tree is not None else Category.objects.tree()
         self.fields["category"].set_tree(tree, keep=ticket.category_id)
-        self.fields["code"].queryset = ResolutionCode.objects.filter(is_active=True).exclude(
+        # The codes of the default locale: a translation is only another language's label of one of them.
+        self.fields["code"].queryset = ResolutionCode.objects.originals().filter(is_active=True).exclude(
             code=ResolutionCode.NO_FOLLOW_UP
         )
         if draft is not None and not self.is_bound:

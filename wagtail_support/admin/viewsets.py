@@ -9,18 +9,27 @@ to Wagtail's ``ModelViewSet`` one day changes this module only.
 from functools import partial
 
 from django.contrib.admin import SimpleListFilter
-from django.db.models import Case, CharField, IntegerField, Value, When
-from django.urls import reverse
-from django.utils.html import format_html
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, CharField, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import re_path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
-from django.utils.translation import get_language_info, gettext_lazy
+from django.utils.translation import get_language_info, gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, ObjectList
+from django.views.decorators.http import require_http_methods
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, HelpPanel, ObjectList
+from wagtail.log_actions import log
+from wagtail.models import Locale
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin
-from wagtail_modeladmin.views import InspectView
+from wagtail_modeladmin.views import CreateView, EditView, InspectView
 
 from ..models import CannedResponse, Category, InboundMail, OutboundMail, ResolutionCode, Team
+from ..models.catalog import default_language_code, i18n_enabled
 from .forms import CannedResponseForm, CategoryForm, TeamForm
 from .mail_preview import inbound_preview, outbound_preview
 from .paths import ticket_url
@@ -29,6 +38,196 @@ from .paths import ticket_url
 class SupportModelAdmin(ModelAdmin):
     # Shown in the Support menu (``menu_items``), not at the top level of Wagtail's menu.
     add_to_admin_menu = False
+
+
+# Translation of the catalog, the resolution codes and the saved replies -------------------------------------
+#
+# The listing shows the entries of the default locale (the catalog itself), each with its translations and a
+# "Translate" link per locale it lacks; a translation is edited on its own form, which holds the texts only.
+# With Wagtail's i18n off, or a single locale, none of it shows.
+
+
+def other_locales():
+    """The site's locales other than the default one, when the site translates its content; else []."""
+    if not i18n_enabled():
+        return []
+    default = default_language_code()
+    return [locale for locale in Locale.objects.order_by("language_code") if locale.language_code != default]
+
+
+def locale_label(locale):
+    return language_label(locale.language_code) or str(locale)
+
+
+class TranslationEditView(EditView):
+    """The edit form of an entry; for a translation, only its translatable texts, and which entry it
+    translates, in which language."""
+
+    def get_edit_handler(self):
+        original = self.model_admin.original_of(self.instance)
+        if original is None:
+            return self.original_edit_handler()
+        intro = HelpPanel(
+            content=format_html(
+                "<p>{}</p>",
+                gettext("Translation into %(language)s of “%(entry)s”. Only its texts are translated: everything "
+                        "else is the original entry's.")
+                % {"language": locale_label(self.instance.locale), "entry": original},
+            ),
+            heading=gettext("Translation"),
+        )
+        panels = [intro] + [FieldPanel(name) for name in self.model_admin.translatable_fields]
+        return ObjectList(panels, base_form_class=WagtailAdminModelForm).bind_to_model(self.model)
+
+
+    def original_edit_handler(self):
+        translations = (
+            list(self.instance.get_translations().select_related("locale").order_by("locale__language_code"))
+            if other_locales()
+            else []
+        )
+        if not translations:
+            return super().get_edit_handler()
+        handler = self.model_admin.get_edit_handler()
+        links = format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            [(self.url_helper.get_action_url("edit", item.pk), locale_label(item.locale)) for item in translations],
+        )
+        intro = HelpPanel(
+            content=format_html("<p>{} {}</p>", gettext("Translations of this entry:"), links),
+            heading=gettext("Translations"),
+        )
+        return ObjectList([intro, *handler.children], base_form_class=handler.base_form_class).bind_to_model(self.model)
+
+
+class OriginalCreateView(CreateView):
+    """A new entry is always one of the default locale (translations are made with "Translate")."""
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"].locale = None  # Wagtail's pre_save gives it the default locale
+        return kwargs
+
+
+class TranslatableAdminMixin:
+    """The listing of the default locale's entries with their translations, the "Translate" action and the
+    translation's own edit form (``translatable_fields``)."""
+
+    translatable_fields = ()
+    edit_view_class = TranslationEditView
+    create_view_class = OriginalCreateView
+
+    def originals(self, queryset):
+        """The rows the listing shows: the default locale's."""
+        return queryset.originals()
+
+    def original_of(self, obj):
+        """The entry ``obj`` translates, or ``None`` when it is an original."""
+        if obj.locale.language_code == default_language_code():
+            return None
+        return self.model._default_manager.originals().filter(translation_key=obj.translation_key).first()
+
+    def translation_locales(self):
+        """The locales an entry may be translated into: those of the site but the default one (the
+        originals'); none when the site does not translate its content."""
+        return other_locales()
+
+    def with_translations(self, request, queryset):
+        """``queryset`` annotated with the pk of each row's translation per other locale (one subquery
+        each: the listing stays one query)."""
+        locales = getattr(request, "wagtail_support_locales", None)
+        if locales is None:
+            locales = request.wagtail_support_locales = other_locales()
+        if not locales:
+            return queryset
+        annotations = {}
+        for locale in self.translation_locales():
+            same = self.model._default_manager.filter(translation_key=OuterRef("translation_key"), locale_id=locale.pk)
+            annotations[f"ws_translation_{locale.pk}"] = Subquery(same.values("pk")[:1])
+            annotations[f"ws_language_{locale.pk}"] = Value(locale.language_code, output_field=CharField())
+        return queryset.annotate(**annotations)
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        if getattr(request, "wagtail_support_locales", None) is None:
+            request.wagtail_support_locales = other_locales()
+        if request.wagtail_support_locales:
+            shown = tuple(shown) + ("translations",)
+        return shown
+
+    def translations(self, obj):
+        links = []
+        languages = sorted(
+            (value, int(name.rsplit("_", 1)[1])) for name, value in vars(obj).items() if name.startswith("ws_language_")
+        )
+        for value, locale_pk in languages:
+            if locale_pk == obj.locale_id:
+                continue
+            label = language_label(value) or value
+            translation_pk = getattr(obj, f"ws_translation_{locale_pk}", None)
+            if translation_pk:
+                links.append((self.url_helper.get_action_url("edit", translation_pk), "", label))
+            else:
+                links.append(
+                    (
+                        self.url_helper.get_action_url("translate", obj.pk) + f"?locale={locale_pk}",
+                        "button button-small button-secondary",
+                        gettext("Translate into %(language)s") % {"language": label},
+                    )
+                )
+        return format_html_join(" ", '<a href="{}" class="{}">{}</a>', links)
+
+    translations.short_description = _("Translations")
+
+    def get_admin_urls_for_registration(self):
+        return super().get_admin_urls_for_registration() + (
+            re_path(
+                self.url_helper.get_action_url_pattern("translate"),
+                self.translate_view,
+                name=self.url_helper.get_action_url_name("translate"),
+            ),
+        )
+
+    def translate_view(self, request, instance_pk):
+        return require_http_methods(["GET", "POST"])(self._translate)(request, instance_pk)
+
+    def _translate(self, request, instance_pk):
+        """GET: which entry, into which language (changes nothing); POST: Wagtail's ``copy_for_translation``
+        into that locale, saved, then its edit form. A translation that exists is opened instead."""
+        if not request.user.is_authenticated or not self.permission_helper.user_can_create(request.user):
+            raise PermissionDenied
+        if not other_locales():
+            raise Http404
+        locales = {str(locale.pk): locale for locale in self.translation_locales()}
+        original = get_object_or_404(self.originals(self.model._default_manager.all()), pk=instance_pk)
+        locale = locales.get(request.POST.get("locale") if request.method == "POST" else request.GET.get("locale"))
+        if locale is None or locale.pk == original.locale_id:
+            raise Http404
+        existing = original.get_translation_or_none(locale)
+        if existing is not None:
+            return redirect(self.url_helper.get_action_url("edit", existing.pk))
+        if request.method == "POST":
+            copy = original.copy_for_translation(locale)
+            copy.save()
+            log(instance=copy, action="wagtail.create", user=request.user, content_changed=True)
+            return redirect(self.url_helper.get_action_url("edit", copy.pk))
+        title = gettext("Translate into %(language)s") % {"language": locale_label(locale)}
+        return TemplateResponse(
+            request,
+            "wagtail_support/admin/translate.html",
+            {
+                "page_title": title,
+                "header_icon": self.get_menu_icon(),
+                "original": original,
+                "locale": locale,
+                "language": locale_label(locale),
+                "verbose_name": self.opts.verbose_name,
+                "fields": [capfirst(self.opts.get_field(name).verbose_name) for name in self.translatable_fields],
+                "action_url": self.url_helper.get_action_url("translate", original.pk),
+                "index_url": self.url_helper.index_url,
+            },
+        )
 
 
 class TeamAdmin(SupportModelAdmin):
@@ -52,7 +251,7 @@ class TeamAdmin(SupportModelAdmin):
     )
 
 
-class CategoryAdmin(SupportModelAdmin):
+class CategoryAdmin(TranslatableAdminMixin, SupportModelAdmin):
     """The service catalog in tree order (parents first, then their children), named "Parent › Child",
     read from ``Category.objects.tree()``; its form offers the parent entry in the same order."""
 
@@ -63,6 +262,7 @@ class CategoryAdmin(SupportModelAdmin):
     list_filter = ("is_active", "default_team")
     search_fields = ("name", "description")
     ordering = ("tree_position",)
+    translatable_fields = ("name", "description")
     edit_handler = ObjectList(
         [
             FieldPanel("name"),
@@ -81,14 +281,16 @@ class CategoryAdmin(SupportModelAdmin):
         entries = Category.objects.tree().entries
         position = [When(pk=entry.pk, then=Value(index)) for index, entry in enumerate(entries)]
         label = [When(pk=entry.pk, then=Value(entry.full_name)) for entry in entries]
-        return (
-            Category.objects.select_related("default_team")
+        queryset = (
+            Category.objects.originals()
+            .select_related("default_team")
             .annotate(
                 tree_position=Case(*position, default=Value(len(entries)), output_field=IntegerField()),
                 tree_label=Case(*label, default="name", output_field=CharField()),
             )
             .order_by(*self.get_ordering(request))
         )
+        return self.with_translations(request, queryset)
 
     def tree_name(self, obj):
         return obj.tree_label
@@ -97,21 +299,57 @@ class CategoryAdmin(SupportModelAdmin):
     tree_name.admin_order_field = "tree_position"
 
 
-class ResolutionCodeAdmin(SupportModelAdmin):
+class ResolutionCodeAdmin(TranslatableAdminMixin, SupportModelAdmin):
     model = ResolutionCode
     menu_label = _("Resolution codes")
     menu_icon = "check"
     list_display = ("__str__", "code", "is_active")
     list_filter = ("is_active",)
+    translatable_fields = ("label",)
+
+    def get_queryset(self, request):
+        return self.with_translations(request, super().get_queryset(request).originals())
 
 
-class CannedResponseAdmin(SupportModelAdmin):
+class CannedResponseAdmin(TranslatableAdminMixin, SupportModelAdmin):
+    """Saved replies. A reply may be written in any of the site's languages ("Language"); the listing shows
+    one row per reply (the default locale's version, else its first), with its other versions as its
+    translations."""
+
     model = CannedResponse
     menu_label = _("Canned responses")
     menu_icon = "openquote"
     list_display = ("title", "team", "language_name", "is_active")
     list_filter = ("is_active", "team")
     search_fields = ("title", "body")
+    translatable_fields = ("title", "body")
+    create_view_class = CreateView  # its form's "Language" chooses the locale
+
+    def originals(self, queryset):
+        same_key = CannedResponse.objects.filter(translation_key=OuterRef("translation_key")).exclude(pk=OuterRef("pk"))
+        default = default_language_code()
+        return queryset.exclude(
+            ~Q(locale__language_code=default)
+            & (
+                Exists(same_key.filter(locale__language_code=default))
+                | Exists(same_key.filter(pk__lt=OuterRef("pk")))
+            )
+        )
+
+    def translation_locales(self):
+        # A reply first written in another language may be translated into the default one too.
+        return list(Locale.objects.order_by("language_code")) if other_locales() else []
+
+    def original_of(self, obj):
+        default = default_language_code()
+        if obj.locale.language_code == default:
+            return None
+        others = CannedResponse.objects.filter(translation_key=obj.translation_key).exclude(pk=obj.pk)
+        return others.filter(locale__language_code=default).first() or others.filter(pk__lt=obj.pk).order_by("pk").first()
+
+    def get_queryset(self, request):
+        queryset = self.originals(super().get_queryset(request).select_related("locale", "team"))
+        return self.with_translations(request, queryset)
     edit_handler = ObjectList(
         [
             FieldPanel("title"),

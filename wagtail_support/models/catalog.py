@@ -5,9 +5,11 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.contrib.auth import get_user_model
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import TranslatableMixin
 
 
@@ -59,6 +61,83 @@ class Team(models.Model):
         return self.name
 
 
+def i18n_enabled():
+    """Whether the site translates its content (Wagtail's ``WAGTAIL_I18N_ENABLED``)."""
+    return bool(getattr(settings, "WAGTAIL_I18N_ENABLED", False))
+
+
+def default_language_code():
+    """The language code of the default ``Locale`` (as ``Locale.get_default()`` finds it), without a query."""
+    try:
+        return get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    except LookupError:
+        return (settings.LANGUAGE_CODE or "").lower()
+
+
+def language_codes(language):
+    """The ``Locale.language_code`` values that may hold ``language``'s translations, the closest first
+    ("fr-ca": "fr-ca", then Wagtail's variant, then "fr"); [] for no language, or for the default locale's
+    (its entries are the originals, not translations)."""
+    language = (language or "").lower()
+    if not language:
+        return []
+    codes = [language]
+    try:
+        codes.append(get_supported_content_language_variant(language).lower())
+    except LookupError:
+        pass
+    codes.append(language.split("-")[0])
+    codes = list(dict.fromkeys(codes))
+    return [] if default_language_code().lower() in codes else codes
+
+
+def _translation_rank(codes):
+    """An ordering that puts the closest of ``codes`` first."""
+    return models.Case(
+        *[models.When(locale__language_code=code, then=models.Value(rank)) for rank, code in enumerate(codes)],
+        default=models.Value(len(codes)),
+        output_field=models.IntegerField(),
+    )
+
+
+class TranslatableQuerySet(models.QuerySet):
+    """What the catalog's translatable models share: the entries of the default locale (the catalog
+    itself) and the text of their translations."""
+
+    def originals(self):
+        """The entries of the default locale: the ones tickets, teams, the tree and every listing use (an
+        entry of another locale is only the translation of one of them)."""
+        return self.filter(locale__language_code=default_language_code())
+
+    def translations_of(self, obj):
+        """The other versions of ``obj`` (same ``translation_key``), with their locales."""
+        return self.filter(translation_key=obj.translation_key).exclude(pk=obj.pk).select_related("locale")
+
+    def with_translated(self, language, *fields):
+        """Each entry annotated with ``translated_<field>``: the text of its translation in ``language``
+        (the closest locale), ``None`` without one. No annotation (and nothing read) when the site does not
+        translate its content or ``language`` is the default locale's. Same single query."""
+        codes = language_codes(language) if i18n_enabled() else []
+        if not codes:
+            return self
+        same = (
+            self.model._default_manager.filter(
+                translation_key=models.OuterRef("translation_key"), locale__language_code__in=codes
+            )
+            .annotate(translation_rank=_translation_rank(codes))
+            .order_by("translation_rank", "pk")
+        )
+        return self.annotate(
+            **{f"translated_{name}": models.Subquery(same.values(name)[:1]) for name in fields}
+        )
+
+
+def _translated(obj, name):
+    """``obj``'s ``name`` in the language asked for with ``with_translated``, else its own."""
+    value = getattr(obj, f"translated_{name}", None)
+    return value if value else getattr(obj, name)
+
+
 def _reading_key(text):
     """``text`` as sorted by people: accents and case aside."""
     decomposed = unicodedata.normalize("NFKD", text or "")
@@ -70,10 +149,12 @@ class CatalogEntry:
     """One entry of the service catalog as the tree shows it (see ``CategoryQuerySet.tree``)."""
 
     category: "Category"
-    full_name: str  # "Parent › Child"
+    full_name: str  # "Parent › Child", in the tree's language
     team: "Team | None"  # where its tickets go: its own team, else the nearest parent's
     depth: int
     children: list = field(default_factory=list)  # the ids of the entries right under it
+    name: str = ""  # its own name in the tree's language (its translation's, else its own)
+    description: str = ""  # likewise
 
     @property
     def pk(self):
@@ -86,12 +167,15 @@ class CatalogEntry:
 
 class CatalogTree:
     """The whole service catalog read in one query, in tree order (parents first, siblings by order and
-    name). ``entries`` lists every entry once (a cycle saved by hand cannot repeat one)."""
+    name). ``entries`` lists every entry once (a cycle saved by hand cannot repeat one). Names are the
+    translations' when the categories come annotated by ``with_translated`` (``tree(language=...)``)."""
 
     def __init__(self, categories):
+        categories = list(categories)
+        labels = {node.pk: _translated(node, "name") for node in categories}
         # Siblings by order, then by name as people read it (case and accents aside: "école" among the
         # e's, not after "Zoom" as a byte-wise ORDER BY puts it on SQLite), whatever the database.
-        nodes = sorted(categories, key=lambda node: (node.sort_order, _reading_key(node.name), node.pk))
+        nodes = sorted(categories, key=lambda node: (node.sort_order, _reading_key(labels[node.pk]), node.pk))
         by_id = {node.pk: node for node in nodes}
         children, roots = {}, []
         for node in nodes:
@@ -105,9 +189,17 @@ class CatalogTree:
             node, names, inherited_team, depth = stack.pop()
             if node.pk in self.by_id:
                 continue
-            names = names + (node.name,)
+            names = names + (labels[node.pk],)
             team = node.default_team if node.default_team_id else inherited_team
-            entry = CatalogEntry(node, " › ".join(names), team, depth, [c.pk for c in children.get(node.pk, [])])
+            entry = CatalogEntry(
+                node,
+                " › ".join(names),
+                team,
+                depth,
+                [c.pk for c in children.get(node.pk, [])],
+                name=labels[node.pk],
+                description=_translated(node, "description"),
+            )
             self.entries.append(entry)
             self.by_id[node.pk] = entry
             for child in reversed(children.get(node.pk, [])):
@@ -146,13 +238,22 @@ class CatalogTree:
         return found
 
 
-class CategoryQuerySet(models.QuerySet):
+class CategoryQuerySet(TranslatableQuerySet):
     def active(self):
         return self.filter(is_active=True)
 
-    def tree(self):
-        """The catalog as a ``CatalogTree``, in one query (with the teams)."""
-        return CatalogTree(self.select_related("default_team").order_by("sort_order", "name", "pk"))
+    def tree(self, language=None):
+        """The catalog as a ``CatalogTree``: the entries of the default locale (never their translations),
+        in one query (with the teams). ``language``: names and descriptions from each entry's translation in
+        that language, else its own (still one query: the translations are read in subqueries)."""
+        entries = self.originals().select_related("default_team").with_translated(language, "name", "description")
+        return CatalogTree(entries.order_by("sort_order", "name", "pk"))
+
+
+def delete_translations(obj):
+    """Delete the translations of ``obj`` when it is an entry of the default locale."""
+    if obj.pk is not None and obj.locale_id is not None and obj.locale.language_code == default_language_code():
+        type(obj)._default_manager.filter(translation_key=obj.translation_key).exclude(pk=obj.pk).delete()
 
 
 class Category(TranslatableMixin, models.Model):
@@ -215,6 +316,12 @@ class Category(TranslatableMixin, models.Model):
     def full_name(self):
         return " › ".join([c.name for c in self.ancestors()] + [self.name])
 
+    def delete(self, *args, **kwargs):
+        # An entry of the default locale takes its translations with it (they are only its texts).
+        with transaction.atomic():
+            delete_translations(self)
+            return super().delete(*args, **kwargs)
+
     def get_team(self):
         """The team of this entry, or of the nearest parent that names one."""
         if self.default_team_id:
@@ -250,6 +357,8 @@ class ResolutionCode(TranslatableMixin, models.Model):
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
+    objects = TranslatableQuerySet.as_manager()
+
     class Meta(TranslatableMixin.Meta):
         ordering = ["sort_order", "label"]
         verbose_name = _("resolution code")
@@ -268,19 +377,50 @@ class ResolutionCode(TranslatableMixin, models.Model):
     def is_builtin(self):
         return self.code in self.BUILTIN_LABELS
 
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            delete_translations(self)
+            return super().delete(*args, **kwargs)
+
+    def label_in(self, language):
+        """The label requesters of ``language`` read: the one of this code's translation in that language
+        (when the site translates its content), else this code's own (``str``), in that language."""
+        language = language or settings.LANGUAGE_CODE
+        codes = language_codes(language) if i18n_enabled() else []
+        shown = self
+        if codes:
+            shown = (
+                type(self)
+                ._default_manager.filter(translation_key=self.translation_key, locale__language_code__in=codes)
+                .exclude(pk=self.pk)
+                .annotate(translation_rank=_translation_rank(codes))
+                .order_by("translation_rank", "pk")
+                .first()
+            ) or self
+        with translation.override(language):
+            return str(shown)
+
+    @property
+    def localized_label(self):
+        """``label_in`` the active language (a mail is rendered in its recipient's, a page in its reader's)."""
+        return self.label_in(translation.get_language())
+
     @classmethod
     def no_follow_up(cls):
-        code, _created = cls.objects.get_or_create(
+        """The built-in code of abandoned tickets, in the default locale."""
+        code, _created = cls.objects.originals().get_or_create(
             code=cls.NO_FOLLOW_UP, defaults={"label": "No follow-up", "sort_order": 1000}
         )
         return code
 
 
-class CannedResponseQuerySet(models.QuerySet):
+class CannedResponseQuerySet(TranslatableQuerySet):
     def offered_for(self, ticket):
-        """The active saved replies for ``ticket``: those of every team and of its team, the ones in the
-        ticket's language first (the language it was opened in, else the site's), then those of the default
-        locale, then the others; each group in the replies' own order."""
+        """The active saved replies for ``ticket``: those of every team and of its team, one version of
+        each (of the replies sharing a ``translation_key``, the one in the ticket's language, else the
+        default locale's, else any); the ones in the ticket's language first (the language it was opened
+        in, else the site's), then those of the default locale, then the others; each group in the
+        replies' own order. One query."""
         team_q = models.Q(team__isnull=True)
         if ticket.team_id:
             team_q |= models.Q(team_id=ticket.team_id)
@@ -293,7 +433,13 @@ class CannedResponseQuerySet(models.QuerySet):
             default=models.Value(2),
             output_field=models.IntegerField(),
         )
-        return self.filter(team_q, is_active=True).annotate(language_rank=rank).order_by("language_rank", "sort_order", "title", "pk")
+        offered = self.filter(team_q, is_active=True).annotate(language_rank=rank)
+        best = (
+            offered.filter(translation_key=models.OuterRef("translation_key"))
+            .order_by("language_rank", "sort_order", "pk")
+            .values("pk")[:1]
+        )
+        return offered.filter(pk=models.Subquery(best)).order_by("language_rank", "sort_order", "title", "pk")
 
 
 class CannedResponse(TranslatableMixin, models.Model):
