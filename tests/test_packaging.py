@@ -207,7 +207,9 @@ def test_the_demo_settings_follow_port():
     # make demo hands PORT to the seeding (the Site's port) and to the server (the settings above).
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
     assert "PORT=$(PORT) $(MANAGE) support_demo" in makefile
-    assert "PORT=$(PORT) $(MANAGE) runserver 127.0.0.1:$(PORT)" in makefile
+    assert "PORT=$(PORT) PYTHON=$(PY) bash scripts/demo_servers.sh" in makefile
+    servers = (ROOT / "scripts" / "demo_servers.sh").read_text()
+    assert 'runserver "127.0.0.1:$PORT"' in servers and "SECOND_PORT=$((PORT + 1))" in servers
 
 
 def test_the_demo_names_its_mail_backend_as_this_django_wants_it():

@@ -31,6 +31,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
+from wagtail.models import Locale
 
 from wagtail_support import groups
 
@@ -173,10 +174,14 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUES
             for i in range(TEAMS)
         ]
         Team.objects.bulk_create(teams)
+        locale = Locale.get_default()
         categories = []
         for team in teams:
             for j in range(3):
-                categories.append(Category(name=f"{team.name} › entry {j + 1}", default_team=team, sort_order=j))
+                categories.append(
+                    Category(name=f"{team.name} › entry {j + 1}", default_team=team, sort_order=j, locale=locale)
+                )
+        # bulk_create skips Wagtail's pre_save that gives a translatable model the default locale.
         Category.objects.bulk_create(categories)
         categories = list(Category.objects.filter(default_team__in=teams).order_by("pk"))
         categories_by_team = {}
