@@ -301,3 +301,42 @@ def test_a_form_token_is_issued_per_rendering(client, article):
     first = page_form(client.get(article.url)).select_one('input[name="form_token"]')["value"]
     second = page_form(client.get(article.url)).select_one('input[name="form_token"]')["value"]
     assert first != second and submissions.TOKEN_PATTERN.fullmatch(first)
+
+
+def test_a_page_of_another_locale_records_its_locale_and_language(client, support_page, settings):
+    french = Locale.objects.create(language_code="fr")
+    page = ArticlePage(title="Tarifs", slug="tarifs", locale=french, body=json.dumps(
+        [{"type": "support_form", "value": {"variant": "short"}}]
+    ))
+    Site.objects.get(is_default_site=True).root_page.add_child(instance=page)
+    page.save_revision().publish()
+    settings.WAGTAIL_I18N_ENABLED = True
+    data = posted_fields(client.get(page.url))
+    client.post(POST_URL, data)
+    ticket = Ticket.objects.get()
+    assert (ticket.locale, ticket.language) == (french, "fr")
+    # Without Wagtail's i18n, the language is the visitor's (the locale is still the page's).
+    settings.WAGTAIL_I18N_ENABLED = False
+    client.post(POST_URL, {**posted_fields(client.get(page.url)), "subject": "Another one"})
+    second = Ticket.objects.latest("pk")
+    assert (second.locale, second.language) == (french, "en")
+
+
+def test_the_revision_costs_the_workspace_one_query_only_for_tickets_from_a_page(
+    client, article, agent, team, ticket
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.post(POST_URL, posted_fields(Client().get(article.url)))
+    from_page = Ticket.objects.exclude(pk=ticket.pk).get()
+    Ticket.objects.filter(pk=from_page.pk).update(team=ticket.team)
+    client.force_login(agent)
+    counts = {}
+    for name, one in (("support page", ticket), ("page form", from_page)):
+        url = reverse("wagtail_support_admin:ticket", args=[one.pk])
+        client.get(url)  # warm the caches (content types, site root paths)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts[name] = len(queries)
+    assert counts["page form"] <= counts["support page"] + 1, counts
