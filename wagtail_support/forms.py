@@ -271,3 +271,16 @@ class TicketFilterForm(forms.Form):
         if end:
             queryset = queryset.filter(created_at__lt=end)
         return queryset
+
+
+class ShortTicketForm(TicketForm):
+    """The short ticket form of a page's support form (``blocks.SupportFormBlock``, ``{% support_form %}``):
+    the subject and the description, with a name and an address from an anonymous visitor. The type, the
+    priority and the catalog entry are the block's defaults; no files."""
+
+    LEFT_OUT = ("kind", "priority", "category", "attachments", "came_from")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.LEFT_OUT:
+            self.fields.pop(name, None)

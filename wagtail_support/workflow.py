@@ -107,6 +107,8 @@ def open_ticket(
     language="",
     attachments=(),
     follows=None,
+    source_revision=None,
+    locale=None,
 ):
     """Open a ticket and its first message (the description), and confirm it to the requester.
 
@@ -114,6 +116,7 @@ def open_ticket(
     one; the same goes for the optional beneficiary. The team is ``team`` if given, else the service
     catalog entry's team, else ``WAGTAILSUPPORT_DEFAULT_TEAM``. ``by`` is who typed it in: the
     requester themselves (``None`` or their account) or an agent opening it on their behalf.
+    ``source_revision`` and ``locale``: the live revision and the locale of the page the form was on.
     """
     actor = Actor.coerce(by) if by is not None else Actor(user=requester, name=requester_name, email=requester_email)
     subject = clean_text(subject).strip()
@@ -163,6 +166,8 @@ def open_ticket(
             came_from=came_from,
             language=language or "",
             follows=follows,
+            source_revision=source_revision,
+            locale=locale,
             awaiting_agent_since=timezone.now(),  # the requester's opening message waits for us
         )
         message = Message.objects.create(

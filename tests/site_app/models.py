@@ -5,8 +5,12 @@ let a site import ``wagtail_support.pages`` whatever the order of ``INSTALLED_AP
 """
 
 from django.db import models
+from wagtail import blocks
 from wagtail.admin.panels import FieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Page
 
+from wagtail_support.blocks import SupportFormBlock
 from wagtail_support.pages import AbstractSupportPage
 
 
@@ -16,3 +20,14 @@ class CompanySupportPage(AbstractSupportPage):
     hotline = models.CharField(max_length=40, blank=True)
 
     content_panels = AbstractSupportPage.content_panels + [FieldPanel("hotline")]
+
+
+class ArticlePage(Page):
+    """An ordinary page of the site (no support page): its body may carry the support form block."""
+
+    body = StreamField(
+        [("paragraph", blocks.RichTextBlock()), ("support_form", SupportFormBlock())],
+        blank=True,
+    )
+
+    content_panels = Page.content_panels + [FieldPanel("body")]

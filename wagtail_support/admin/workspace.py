@@ -53,7 +53,8 @@ TICKET_RELATED = (
     "requester_user",
     "beneficiary_user",
 )
-TICKET_PREFETCHED = ("submitted_from", "came_from", "follows")
+# The revision of the page a ticket was sent from is read only for such tickets (a page's support form).
+TICKET_PREFETCHED = ("submitted_from", "came_from", "follows", "source_revision")
 
 
 def ticket_with_related(pk):
@@ -65,6 +66,23 @@ def ticket_with_related(pk):
         .order_by()
         .first()
     )
+
+
+def source_revision_urls(ticket):
+    """Wagtail's view of the page as the visitor saw it (the revision live then), and its comparison with the
+    page as it is now; ``None`` when the ticket records no revision."""
+    revision = ticket.source_revision
+    if revision is None or not str(revision.object_id).isdigit():
+        return None
+    page_id = int(revision.object_id)
+    return {
+        "created_at": revision.created_at,
+        "view": reverse("wagtailadmin_pages:revisions_view", args=[page_id, revision.pk]),
+        "compare": reverse(
+            "wagtailadmin_pages:revisions_compare",
+            kwargs={"pk": page_id, "revision_id_a": revision.pk, "revision_id_b": "live"},
+        ),
+    }
 
 
 def canned_responses_for(ticket):
@@ -241,6 +259,7 @@ class TicketWorkspaceView(TicketMixin, View):
                 "requester_tickets_url": other_tickets_url(ticket.requester_email),
                 "beneficiary_tickets_url": other_tickets_url(ticket.beneficiary_email),
                 "submitted_from_url": page_edit_url(ticket.submitted_from),
+                "source_revision": source_revision_urls(ticket),
                 "came_from_url": page_edit_url(ticket.came_from),
                 "follows_url": ticket_url(ticket.follows_id) if ticket.follows_id else None,
                 "canned_responses": canned_responses,
