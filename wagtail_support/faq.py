@@ -519,12 +519,17 @@ def faq_pages(request=None, locale=None):
     (then the default locale's), each list in tree order."""
     pages = list(Page.objects.live().public().type(AbstractFAQPage).order_by("path").specific())
     site = Site.find_for_request(request) if request is not None else None
-    root_path = site.root_page.path if site is not None else None
+    # The site's home page and its translations (Wagtail's cached list of root paths).
+    root_paths = (
+        tuple(root.root_path for root in Site.get_site_root_paths() if root.site_id == site.pk)
+        if site is not None
+        else None
+    )
     locale_id = locale.pk if locale is not None else None
     default_id = _default_locale_id(locale) if locale is not None else None
 
     def rank(page):
-        other_site = root_path is not None and not page.path.startswith(root_path)
+        other_site = root_paths is not None and not page.url_path.startswith(root_paths)
         other_locale = 0 if page.locale_id == locale_id else 1 if page.locale_id == default_id else 2
         return (other_site, other_locale if locale is not None else 0)
 

@@ -15,6 +15,7 @@ app_name = "wagtail_support"
 urlpatterns = [
     path("attachments/<int:pk>/", views.download_attachment, name="attachment_download"),
     path("faq/suggestions/", views.faq_suggestions, name="faq_suggestions"),
+    path("faq/opened/", views.faq_opened, name="faq_opened"),
     # The agents' workspace polls who else has a ticket open (wagtail_support.presence says why it is here).
     path("presence/<int:pk>/", PresenceView.as_view(), name="ticket_presence"),
 ]
