@@ -153,7 +153,7 @@ def test_the_page_search_looks_in_its_locale_only(client, faq):
 def test_french_suggestions_for_mot_de_passe(client, faq):
     assert suggestions(client, "mot de passe", locale="fr") == [FR_PASSWORD]
     assert suggestions(client, "mot de passe", locale="en") == []
-    assert suggestions(client, "change my password", locale="fr") == []
+    assert suggestions(client, "my password", locale="fr") == []
     assert suggestions(client, "change my password", locale="en") == [EN_PASSWORD]
 
 
@@ -180,10 +180,10 @@ def test_the_suggestions_box_asks_for_the_locale_of_its_page(faq, rf):
 
     with translation.override("fr"):
         html = render_to_string("wagtail_support/includes/faq_suggestions.html", {"page": faq["fr_page"]})
-    assert "locale=fr" in html
+    assert 'data-locale="fr"' in html
     with translation.override("fr"):
         html = render_to_string("wagtail_support/includes/faq_suggestions.html", {"page": faq["page"]})
-    assert "locale=en" in html
+    assert 'data-locale="en"' in html
 
 
 def test_search_config_per_language(settings):

@@ -662,24 +662,36 @@ def scrub_personal_data(text, people):
     """``text`` without the personal data of ``people`` ([(names, email addresses, neutral word)]): their
     addresses, names and each part of their names (whole words, any case) become the neutral word; any
     other email address and any phone number, neutral words too."""
-    text = str(text or "")
-    for _names, emails, word in people:
-        for email in sorted(emails, key=len, reverse=True):
-            text = re.sub(re.escape(email), word, text, flags=re.IGNORECASE)
-    text = _EMAIL.sub(gettext_now("[email address]"), text)
 
     def phone(match):
         digits = sum(ch.isdigit() for ch in match.group(0))
         return gettext_now("[phone number]") if digits >= 9 else match.group(0)
 
-    text = _PHONE.sub(phone, text)
-    for names, _emails, word in people:
-        parts = set(names)
-        for name in names:
-            parts.update(part for part in re.split(r"[\s.,'-]+", name) if len(part) >= _MIN_NAME_PART)
-        for part in sorted(parts, key=len, reverse=True):
-            text = re.sub(rf"(?<!\w){re.escape(part)}(?!\w)", word, text, flags=re.IGNORECASE)
-    return text
+    text = _PHONE.sub(phone, str(text or ""))
+    # One pass over the text (the longest first), so a neutral word put in is never read again as a name:
+    # the people's addresses, any other address, then their names and the parts of their names.
+    emails, names = {}, {}
+    for person_names, person_emails, word in people:
+        for email in person_emails:
+            emails.setdefault(email.casefold(), word)
+        for name in person_names:
+            for part in [name, *re.split(r"[\s.,'_-]+", name)]:
+                if len(part) >= _MIN_NAME_PART:
+                    names.setdefault(part.casefold(), word)
+    alternatives = [re.escape(email) for email in sorted(emails, key=len, reverse=True)]
+    alternatives.append(_EMAIL.pattern)
+    alternatives += [rf"(?<!\w){re.escape(name)}(?!\w)" for name in sorted(names, key=len, reverse=True)]
+    anonymous_email = gettext_now("[email address]")
+
+    def replace(match):
+        found = match.group(0).casefold()
+        if found in emails:
+            return emails[found]
+        if "@" in found:
+            return anonymous_email
+        return names[found]
+
+    return re.sub("|".join(f"(?:{alternative})" for alternative in alternatives), replace, text, flags=re.IGNORECASE)
 
 
 def text_to_answer(text):

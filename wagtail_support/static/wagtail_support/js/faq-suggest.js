@@ -57,6 +57,8 @@
     var openTicket = none ? none.querySelector("a") : null;
     var openTicketUrl = safeHref(container.getAttribute("data-open-ticket-url"));
     var subject = document.getElementById(container.getAttribute("data-subject-field") || "id_subject");
+    // The page's locale: its questions (and the default locale's not translated) are the ones suggested.
+    var locale = container.getAttribute("data-locale");
     var openedUrl = container.getAttribute("data-faq-opened-url");
     var openedField = document.getElementById(container.getAttribute("data-opened-field") || "");
     var opened = {};
@@ -199,6 +201,9 @@
       }
       controller = typeof AbortController === "function" ? new AbortController() : null;
       var url = endpoint + (endpoint.indexOf("?") === -1 ? "?" : "&") + "q=" + encodeURIComponent(query);
+      if (locale) {
+        url += "&locale=" + encodeURIComponent(locale);
+      }
       fetch(url, {
         headers: { Accept: "application/json" },
         credentials: "same-origin",
