@@ -7,15 +7,8 @@ from wagtail.models import Locale, Site
 
 from tests import factories
 from wagtail_support import workflow
-from wagtail_support.faq import (
-    FAQEntry,
-    FAQPage,
-    FAQTopic,
-    propose_from_ticket,
-    scrub_personal_data,
-    search_entries,
-    text_to_answer,
-)
+from wagtail_support.faq import FAQEntry, FAQPage, FAQTopic, search_entries
+from wagtail_support.faq_proposals import propose_from_ticket, scrub_personal_data, text_to_answer
 
 pytestmark = pytest.mark.django_db
 

@@ -41,8 +41,8 @@ class SourceTicketPanel(Panel):
 
 class FAQEntryIndexView(IndexView):
     def get_base_queryset(self):
-        # The topic, the locale and the counters of each row, in the listing's query.
-        return super().get_base_queryset().select_related("topic", "locale", "deflection")
+        # The topic, locale, counters and status of each row at a fixed query cost.
+        return super().get_base_queryset().for_listing()
 
     @cached_property
     def columns(self):

@@ -1,4 +1,4 @@
-""""Propose as FAQ" on a resolved ticket: a draft question made from it (``faq.propose_from_ticket``).
+""""Propose as FAQ" on a resolved ticket: a draft question made from it (``faq_proposals.propose_from_ticket``).
 
 A POST from the workspace of a ticket the agent may work (the same 404 as the workspace otherwise),
 closed with a resolution and a solution (not abandoned). The draft goes through the FAQ's drafts and
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from wagtail.admin import messages
 
-from .. import faq
+from .. import faq, faq_proposals
 from ..models import Ticket
 from .paths import ticket_url
 from .workspace import TicketMixin
@@ -22,13 +22,13 @@ class ProposeFAQView(TicketMixin, View):
 
     def post(self, request, pk):
         ticket = self.ticket
-        if not faq.can_propose_from(ticket):
+        if not faq_proposals.can_propose_from(ticket):
             messages.error(request, _("Only a ticket resolved with a solution can be proposed as an FAQ question."))
             return redirect(ticket_url(ticket))
         with transaction.atomic():
             # The ticket's row held (read, not changed) so two clicks make one question.
             Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("pk", flat=True).first()
-            entry, created = faq.propose_from_ticket(ticket, request.user)
+            entry, created = faq_proposals.propose_from_ticket(ticket, request.user)
         if created:
             messages.success(request, _("A draft FAQ question was made from ticket %(reference)s.") % {"reference": ticket.reference})
         else:
