@@ -2,8 +2,9 @@
 back to the ticket, that goes through moderation before visitors see it."""
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
-from wagtail.models import Locale, Site
+from wagtail.models import Locale, Site, Workflow, WorkflowContentType
 
 from tests import factories
 from wagtail_support import workflow
@@ -152,9 +153,6 @@ def test_the_draft_stays_hidden_until_moderated_and_published(client, resolved, 
     assert "cannot log in" not in client.get("/faq/").content.decode()
     assert search_entries("cannot log in") == []
     # Submitted to Wagtail's default moderation workflow, then approved by a supervisor-moderator.
-    from wagtail.models import Workflow, WorkflowContentType  # noqa: PLC0415 - test setup
-    from django.contrib.contenttypes.models import ContentType  # noqa: PLC0415 - test setup
-
     workflow_ = Workflow.objects.filter(active=True).first()
     WorkflowContentType.objects.create(workflow=workflow_, content_type=ContentType.objects.get_for_model(FAQEntry))
     state = workflow_.start(entry, supervisor)
