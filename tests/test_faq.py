@@ -258,6 +258,7 @@ def test_suggestions_give_question_link_and_excerpt(client, faq_page, entries):
     assert data == {
         "results": [
             {
+                "id": entries["facture"].pk,
                 "question": "Comment créer une facture ?",
                 "url": f"{faq_page.url}#faq-comment-creer-une-facture",
                 "excerpt": "Dans Facturation, cliquez sur Nouvelle facture.",
@@ -521,8 +522,8 @@ def test_admin_creates_a_question_with_a_slug_made_for_it(admin_client, billing)
                 }
             ),
             "slug": "",
-            "is_published": "on",
             "sort_order": "0",
+            "action-publish": "action-publish",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -156,6 +156,8 @@ class TicketForm(HoneypotMixin, forms.Form):
     attachments = AttachmentsField()
     # The path of the page the visitor was reading before, from the Referer of the first visit.
     came_from = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+    # The FAQ questions the visitor opened from the suggestions (ids, filled by faq-suggest.js).
+    faq_opened = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 
     field_order = ["name", "email", "subject", "description", "kind", "priority", "category", "attachments"]
 

@@ -30,7 +30,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, Site
 
-from . import access, limits, submissions, workflow
+from . import access, faq, limits, submissions, workflow
 from .conf import support_settings
 from .conversation import conversation_window, earlier_messages
 from .forms import FindTicketsForm, ReplyForm, TicketFilterForm, TicketForm
@@ -152,6 +152,7 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
         """Open the ticket from a valid form; returns the ticket."""
         data = form.cleaned_data
         user = request.user if request.user.is_authenticated else None
+        faq.record_tickets_after_opening(data.get("faq_opened"))
         return workflow.open_ticket(
             subject=data["subject"],
             description=data["description"],

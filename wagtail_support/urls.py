@@ -17,6 +17,7 @@ urlpatterns = [
     path("faq/suggestions/", views.faq_suggestions, name="faq_suggestions"),
     # The ticket form of any page (``blocks.SupportFormBlock``, ``{% support_form %}``): see page_forms.
     path("forms/ticket/", page_forms.submit_ticket, name="page_ticket_form"),
+    path("faq/opened/", views.faq_opened, name="faq_opened"),
     # The agents' workspace polls who else has a ticket open (wagtail_support.presence says why it is here).
     path("presence/<int:pk>/", PresenceView.as_view(), name="ticket_presence"),
 ]

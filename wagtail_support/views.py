@@ -5,6 +5,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import access
+from .faq import faq_opened as faq_opened_view
 from .faq import faq_suggestions as faq_suggestions_view
 from .models import Attachment
 from .pages import remembered_link
@@ -42,3 +43,8 @@ def download_attachment(request, pk):
 def faq_suggestions(request):
     """FAQ entries that may answer what a visitor is typing (JSON); see ``wagtail_support.faq``."""
     return faq_suggestions_view(request)
+
+
+def faq_opened(request):
+    """A visitor opened a suggested question from the ticket form (a POST beacon); see ``wagtail_support.faq``."""
+    return faq_opened_view(request)

@@ -6,6 +6,7 @@ from django.urls import path
 from .actions import TicketActionView
 from .create import TicketCreateView, requester_autocomplete
 from .drafts import DraftView
+from .faq_propose import ProposeFAQView
 from .history import TicketHistoryView
 from .inbox import InboxView
 from .mail import InboundMailActionView, ResendMailView
@@ -21,6 +22,7 @@ urlpatterns = [
     path("tickets/<int:pk>/history/", TicketHistoryView.as_view(), name="ticket_history"),
     path("tickets/<int:pk>/history/results/", TicketHistoryView.as_view(results_only=True), name="ticket_history_results"),
     path("tickets/<int:pk>/draft/", DraftView.as_view(), name="ticket_draft"),
+    path("tickets/<int:pk>/propose-faq/", ProposeFAQView.as_view(), name="ticket_propose_faq"),
     path("tickets/<int:pk>/<slug:action>/", TicketActionView.as_view(), name="ticket_action"),
     path("requesters/autocomplete/", requester_autocomplete, name="requester_autocomplete"),
     path("mail/<int:pk>/resend/", ResendMailView.as_view(), name="mail_resend"),

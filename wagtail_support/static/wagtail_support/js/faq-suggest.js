@@ -8,6 +8,9 @@
  *    validated link addresses, never through innerHTML. When nothing matches and the box has
  *    data-open-ticket-url (the FAQ page's search), it offers "Open a ticket" with what was typed as the
  *    ticket's subject.
+ *    Inside the ticket form (data-faq-opened-url), opening a suggestion is counted: a POST beacon with
+ *    the form's CSRF token, once per question and page, and the question's id added to the form's hidden
+ *    field (data-opened-field), so a ticket sent afterwards counts as "sent after opening it".
  * 2. On the FAQ page ([data-faq-page]): opens the question named in the address (#faq-...), which some
  *    browsers leave folded inside its <details>.
  *
@@ -54,6 +57,11 @@
     var openTicket = none ? none.querySelector("a") : null;
     var openTicketUrl = safeHref(container.getAttribute("data-open-ticket-url"));
     var subject = document.getElementById(container.getAttribute("data-subject-field") || "id_subject");
+    // The page's locale: its questions (and the default locale's not translated) are the ones suggested.
+    var locale = container.getAttribute("data-locale");
+    var openedUrl = container.getAttribute("data-faq-opened-url");
+    var openedField = document.getElementById(container.getAttribute("data-opened-field") || "");
+    var opened = {};
     var description = document.getElementById(container.getAttribute("data-description-field") || "id_description");
     if (!endpoint || !subject) {
       return;
@@ -69,6 +77,29 @@
         subjectWords = subjectWords.concat(words(description.value).slice(0, DESCRIPTION_WORDS));
       }
       return subjectWords.join(" ").slice(0, 200);
+    }
+
+    function recordOpened(id) {
+      // Counted once per question and page; only with the ticket form's CSRF token (no token, no count).
+      if (!openedUrl || typeof id !== "number" || opened[id]) {
+        return;
+      }
+      opened[id] = true;
+      var form = container.closest("form");
+      var token = form ? form.querySelector("input[name=csrfmiddlewaretoken]") : null;
+      if (openedField) {
+        openedField.value = (openedField.value ? openedField.value + " " : "") + id;
+      }
+      if (!token) {
+        return;
+      }
+      var data = new FormData();
+      data.append("csrfmiddlewaretoken", token.value);
+      data.append("entry", String(id));
+      if (navigator.sendBeacon && navigator.sendBeacon(openedUrl, data)) {
+        return;
+      }
+      fetch(openedUrl, { method: "POST", body: data, credentials: "same-origin", keepalive: true }).catch(function () {});
     }
 
     function hide() {
@@ -116,6 +147,17 @@
             question.rel = "noopener";
           }
           question.textContent = result.question;
+          if (typeof result.id === "number") {
+            var resultId = result.id;
+            question.addEventListener("click", function () {
+              recordOpened(resultId);
+            });
+            question.addEventListener("auxclick", function (event) {
+              if (event.button === 1) {
+                recordOpened(resultId);
+              }
+            });
+          }
           if (newTabLabel) {
             var hint = document.createElement("span");
             hint.className = "ws-visually-hidden";
@@ -159,6 +201,9 @@
       }
       controller = typeof AbortController === "function" ? new AbortController() : null;
       var url = endpoint + (endpoint.indexOf("?") === -1 ? "?" : "&") + "q=" + encodeURIComponent(query);
+      if (locale) {
+        url += "&locale=" + encodeURIComponent(locale);
+      }
       fetch(url, {
         headers: { Accept: "application/json" },
         credentials: "same-origin",
