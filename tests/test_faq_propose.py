@@ -166,3 +166,26 @@ def test_the_draft_stays_hidden_until_moderated_and_published(client, resolved, 
     entry.refresh_from_db()
     assert entry.live
     assert "the requester cannot log in" in client.get("/faq/").content.decode()
+
+
+def test_a_supervisor_publishes_the_proposed_question(client, resolved, agent, supervisor):
+    """The "Support supervisors" group holds the publish permission (migration 0022): the draft goes live
+    through the snippet's own Publish button, and an agent without it cannot publish."""
+    entry, _created = propose_from_ticket(resolved, agent)
+    assert supervisor.has_perm("wagtail_support.publish_faqentry")
+    assert not agent.has_perm("wagtail_support.publish_faqentry")
+    client.force_login(supervisor)
+    edit = reverse("wagtailsnippets_wagtail_support_faqentry:edit", args=[entry.pk])
+    assert 'name="action-publish"' in client.get(edit).content.decode()
+    data = {
+        "topic": entry.topic_id,
+        "question": entry.question,
+        "answer": '{"blocks": [{"key": "a", "type": "unstyled", "text": "Reset it from the sign-in page.", "depth": 0, "inlineStyleRanges": [], "entityRanges": []}], "entityMap": {}}',
+        "slug": entry.slug,
+        "sort_order": 0,
+        "action-publish": "action-publish",
+    }
+    response = client.post(edit, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry.refresh_from_db()
+    assert entry.live and "Reset it from the sign-in page." in entry.answer

@@ -36,6 +36,7 @@ SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
     ("wagtail_support", "change_faqentry"),
     ("wagtail_support", "delete_faqentry"),
     ("wagtail_support", "view_faqentry"),
+    ("wagtail_support", "publish_faqentry"),
     ("wagtail_support", "add_faqtopic"),
     ("wagtail_support", "change_faqtopic"),
     ("wagtail_support", "delete_faqtopic"),
