@@ -61,6 +61,17 @@ def _forget_flushed_content_types(request):
 
 
 @pytest.fixture(autouse=True)
+def _forget_site_root_paths():
+    """After each test: forget Wagtail's cached site root paths. A test that made a second Site fills that
+    cache (in Django's cache, which no rollback empties), and the next test's page URLs would come out
+    absolute, as on a site with several Sites."""
+    yield
+    from wagtail.models import Site
+
+    Site.clear_site_root_paths_cache()
+
+
+@pytest.fixture(autouse=True)
 def _anymail_test_backend(settings):
     """Send mail through Anymail's test backend, which records it in ``django.core.mail.outbox``."""
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"

@@ -7,6 +7,7 @@ the example site, on SQLite and on PostgreSQL); nothing here indexes by hand.
 import json
 
 import pytest
+from django.utils.html import escape
 from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
 from django.test import RequestFactory
@@ -557,13 +558,9 @@ def test_seed_faq_is_complete_and_idempotent(client):
     assert created == len(DEMO_FAQ) + entry_count + 1
     assert page.live and page.slug == FAQ_PAGE_SLUG and page.get_parent().pk == parent.pk
     assert len(DEMO_FAQ) == 4 and entry_count >= 12
-    for question in (
-        "Comment créer une facture ?",
-        "Comment envoyer une liste de personnel ?",
-        "Comment gérer mon abonnement ?",
-        "Comment inviter un membre de l'équipe ?",
-    ):
-        assert FAQEntry.objects.filter(question=question, live=True).exists(), question
+    # The default locale's FAQ only (its French translation is the demo's translations' job), all live.
+    assert FAQEntry.objects.filter(live=True).count() == entry_count
+    assert not FAQEntry.objects.exclude(locale=page.locale).exists()
 
     again, same_page = seed_faq(parent)
     assert again == 0 and same_page.pk == page.pk
@@ -571,9 +568,9 @@ def test_seed_faq_is_complete_and_idempotent(client):
     assert FAQPage.objects.count() == 1
 
     html = client.get(page.url).content.decode()
-    assert "Comment gérer mon abonnement ?" in html
-    assert search_entries("abonnement")[0].question == "Comment gérer mon abonnement ?"
-    assert search_entries("Comment inviter un membre")[0].question == "Comment inviter un membre de l'équipe ?"
+    first = FAQEntry.objects.order_by("pk").first()
+    assert escape(first.question) in html
+    assert first in search_entries(first.question)
 
 
 def test_seed_faq_leaves_another_page_at_its_slug_alone(db):

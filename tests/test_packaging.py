@@ -208,7 +208,7 @@ def test_the_demo_settings_follow_port():
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
     assert "PORT=$(PORT) $(MANAGE) support_demo" in makefile
     assert "PORT=$(PORT) PYTHON=$(PY) bash scripts/demo_servers.sh" in makefile
-    servers = (ROOT / "scripts" / "demo_servers.sh").read_text()
+    servers = (REPO / "scripts" / "demo_servers.sh").read_text()
     assert 'runserver "127.0.0.1:$PORT"' in servers and "SECOND_PORT=$((PORT + 1))" in servers
 
 

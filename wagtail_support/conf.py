@@ -103,6 +103,9 @@ DEFAULTS = {
     "CONVERSATION_WINDOW": 50,
     # At most this many tickets are linked in a "find my tickets" mail (the most recent first).
     "FIND_TICKETS_LIMIT": 20,
+    # More language codes -> PostgreSQL text search configurations for the FAQ's search (added to those of
+    # wagtail_support.faq.SEARCH_CONFIGS, e.g. {"hu": "hungarian"}); a language without one uses "simple".
+    "FAQ_SEARCH_CONFIGS": {},
 }
 
 

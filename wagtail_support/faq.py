@@ -44,6 +44,7 @@ from wagtail.search import index
 from wagtail.search.backends import get_search_backend
 from wagtail.search.queryset import SearchableQuerySetMixin
 
+from .conf import support_settings
 from .links import first_support_page
 
 ANSWER_FEATURES = ["bold", "italic", "link", "ol", "ul"]
@@ -112,7 +113,7 @@ SEARCH_CONFIGS = {
 
 def search_config(language_code):
     """PostgreSQL's text search configuration for ``language_code`` ("fr-ca" as "fr"); "simple" if none."""
-    configs = {**SEARCH_CONFIGS, **getattr(settings, "WAGTAILSUPPORT_FAQ_SEARCH_CONFIGS", {})}
+    configs = {**SEARCH_CONFIGS, **support_settings.FAQ_SEARCH_CONFIGS}
     code = (language_code or "").lower().replace("_", "-")
     return configs.get(code) or configs.get(code.split("-")[0]) or "simple"
 

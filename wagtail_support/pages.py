@@ -167,6 +167,7 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
             submitted_from=self,
             came_from=self.find_came_from_page(request, data.get("came_from", "")),
             language=get_language() or "",
+            locale=self.locale,
             attachments=data.get("attachments") or [],
         )
 
