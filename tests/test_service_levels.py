@@ -434,3 +434,39 @@ def test_the_team_form_chooses_the_teams_business_hours(client, supervisor, team
     client.post(url_for(Team, "edit", team.pk), {"name": team.name, "slug": team.slug, "calendar": "", "is_active": "on"})
     team.refresh_from_db()
     assert team.calendar is None  # around the clock
+
+
+def test_editing_a_calendar_replaces_an_interval_by_two(client, supervisor):
+    from tests.test_admin_config import edit_form, submitted_values
+
+    office = calendar(days=[0])
+    client.force_login(supervisor)
+    data = submitted_values(edit_form(client.get(url_for(BusinessCalendar, "edit", office.pk))))
+    assert data["intervals-TOTAL_FORMS"] == ["1"] and data["intervals-0-start"] == ["09:00"]
+    # The 9-17 row deleted, 8-12 and 13-17 added: no overlap with the deleted row.
+    data["intervals-0-DELETE"] = ["1"]
+    data.update({"intervals-TOTAL_FORMS": ["3"]})
+    for index, (start, end) in enumerate([("08:00", "12:00"), ("13:00", "17:00")], start=1):
+        data.update({f"intervals-{index}-weekday": ["0"], f"intervals-{index}-start": [start],
+                     f"intervals-{index}-end": [end], f"intervals-{index}-id": [""]})
+
+    response = client.post(url_for(BusinessCalendar, "edit", office.pk), data)
+
+    assert response.status_code == 302
+    assert sorted((i.start, i.end) for i in office.intervals.all()) == [(time(8), time(12)), (time(13), time(17))]
+
+
+def test_editing_a_calendar_refuses_a_new_interval_over_a_kept_one(client, supervisor):
+    from tests.test_admin_config import edit_form, submitted_values
+
+    office = calendar(days=[0])
+    client.force_login(supervisor)
+    data = submitted_values(edit_form(client.get(url_for(BusinessCalendar, "edit", office.pk))))
+    data.update({"intervals-TOTAL_FORMS": ["2"], "intervals-1-weekday": ["0"], "intervals-1-start": ["16:00"],
+                 "intervals-1-end": ["18:00"], "intervals-1-id": [""]})
+
+    response = client.post(url_for(BusinessCalendar, "edit", office.pk), data)
+
+    assert response.status_code == 200
+    assert "Monday: the intervals 09:00–17:00 and 16:00–18:00 overlap." in response.content.decode()
+    assert [(i.start, i.end) for i in office.intervals.all()] == [(time(9), time(17))]
