@@ -470,3 +470,26 @@ def test_editing_a_calendar_refuses_a_new_interval_over_a_kept_one(client, super
     assert response.status_code == 200
     assert "Monday: the intervals 09:00–17:00 and 16:00–18:00 overlap." in response.content.decode()
     assert [(i.start, i.end) for i in office.intervals.all()] == [(time(9), time(17))]
+
+
+def test_the_policy_listing_names_entries_in_the_tree_in_a_fixed_number_of_queries(
+    client, supervisor, team, category
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    child = factories.make_category("Passwords", parent=category)
+    policy("On the child", category=child, team=team)
+    client.force_login(supervisor)
+    client.get(url_for(ServiceLevelPolicy, "index"))  # warm the per-request caches of the admin
+    with CaptureQueriesContext(connection) as few:
+        body = client.get(url_for(ServiceLevelPolicy, "index")).content.decode()
+    assert "Accounts › Passwords" in body and "Helpdesk" in body
+
+    for level in range(6):
+        child = factories.make_category(f"Level {level}", parent=child)
+        policy(f"Policy {level}", category=child)
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(url_for(ServiceLevelPolicy, "index")).content.decode()
+    assert "Policy 5" in body
+    assert len(many) == len(few)
