@@ -411,8 +411,9 @@ def test_support_menu_for_a_supervisor(supervisor):
     labels = support_menu(supervisor)
 
     assert "New ticket" in labels
-    assert labels[-6:] == [
-        "Teams", "Service catalog", "Resolution codes", "Canned responses", "Outgoing mail", "Incoming mail"
+    assert labels[-8:] == [
+        "Teams", "Service catalog", "Resolution codes", "Canned responses", "Business hours", "Service levels",
+        "Outgoing mail", "Incoming mail",
     ]
     assert labels.index("New ticket") < labels.index("Teams")
 
@@ -421,6 +422,8 @@ def test_support_menu_for_an_agent_lists_the_configuration_too(agent):
     labels = support_menu(agent)
 
     assert labels[-4:] == ["Teams", "Service catalog", "Resolution codes", "Canned responses"]
+    # Service levels are for supervisors.
+    assert "Business hours" not in labels and "Service levels" not in labels
     # The mail records are for supervisors: they show mail about every team's tickets.
     assert "Outgoing mail" not in labels and "Incoming mail" not in labels
 

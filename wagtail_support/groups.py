@@ -47,6 +47,12 @@ SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
     ("wagtail_support", "change_inboundmail"),
     # Settings › Support, on every site (a site setting's permission given globally).
     ("wagtail_support", "change_supportsitesettings"),
+    # Service levels: business calendars and policies (supervisors only; agents do not see them).
+    *[
+        ("wagtail_support", f"{action}_{model}")
+        for model in ("businesscalendar", "servicelevelpolicy")
+        for action in ("add", "change", "delete", "view")
+    ],
 ]
 
 GROUPS = {AGENTS: AGENT_PERMISSIONS, SUPERVISORS: SUPERVISOR_PERMISSIONS}
@@ -73,6 +79,11 @@ REGISTERED_PERMISSIONS = [
     "work_on_tickets",
     "view_all_tickets",
     *[f"{action}_{model}" for action in ("add", "change", "delete", "view") for model in ("team", "category", "resolutioncode")],
+    *[
+        f"{action}_{model}"
+        for action in ("add", "change", "delete", "view")
+        for model in ("businesscalendar", "servicelevelpolicy")
+    ],
     "view_outboundmail",
     "view_inboundmail",
     "change_inboundmail",

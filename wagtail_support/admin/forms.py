@@ -3,7 +3,9 @@
 (``admin.actions``) use the same fields, so a choice is offered and checked the same way everywhere.
 
 The configuration's forms are here too (``admin.viewsets`` uses them): a team's members chosen among
-the agents (``TeamForm``), a catalog entry's parent chosen in tree order (``CategoryForm``)."""
+the agents (``TeamForm``), a catalog entry's parent chosen in tree order (``CategoryForm``), a business
+calendar's schedule checked as a whole (``BusinessCalendarForm``), a service level policy's catalog entry in
+tree order (``ServiceLevelPolicyForm``)."""
 
 from django import forms
 from django.conf import settings
@@ -18,6 +20,7 @@ from wagtail.models import Locale
 from ..access import agents
 from ..forms import CatalogChoiceField
 from ..models import CannedResponse, Category, Team, Ticket, person_label
+from ..models.service_levels import check_schedule
 from ..widgets import FilteredCheckboxList, QuickSelect
 
 
@@ -170,6 +173,44 @@ class CategoryForm(WagtailAdminModelForm):
         excluded = set(tree.descendants(self.instance.pk)) if self.instance.pk else set()
         entries = [entry for entry in tree.entries if entry.pk not in excluded]
         self.fields["parent"].set_tree(tree, entries=entries)
+
+
+class BusinessCalendarForm(WagtailAdminModelForm):
+    """A business calendar with its intervals and holidays (inline formsets): once each row is valid, the
+    week is checked as a whole (at least one interval, none overlapping another of its day)."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        formset = self.formsets.get("intervals")
+        if not valid or formset is None:
+            return valid
+        kept = [
+            form.cleaned_data
+            for form in formset.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            check_schedule([(int(row["weekday"]), row["start"], row["end"]) for row in kept])
+        except ValidationError as error:
+            self.add_error(None, error)
+            return False
+        return True
+
+
+class ServiceLevelPolicyForm(WagtailAdminModelForm):
+    """A service level policy. Its catalog entry is chosen in tree order among the catalog's entries (never a
+    translation), the inactive ones included (a policy may outlive an entry's retirement)."""
+
+    category = CatalogChoiceField(
+        label=_("Service catalog entry"),
+        empty_label=_("Every entry"),
+        help_text=_("An entry also covers the entries under it."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tree = Category.objects.tree()
+        self.fields["category"].set_tree(tree, entries=tree.entries)
 
 
 def language_choices():

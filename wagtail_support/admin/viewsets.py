@@ -1,4 +1,5 @@
-"""The configuration screens (teams, service catalog, resolution codes, canned responses) and the mail
+"""The configuration screens (teams, service catalog, resolution codes, canned responses, business hours,
+service level policies) and the mail
 logs (outgoing and incoming mail), on wagtail-modeladmin.
 
 This is the one module that imports wagtail-modeladmin: the screens are registered through ``register()``,
@@ -21,16 +22,25 @@ from django.utils.translation import get_language_info, gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.panels import FieldPanel, HelpPanel, ObjectList
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.log_actions import log
 from wagtail.models import Locale
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import CreateView, EditView, InspectView
 
-from ..models import CannedResponse, Category, InboundMail, OutboundMail, ResolutionCode, Team
+from ..models import (
+    BusinessCalendar,
+    CannedResponse,
+    Category,
+    InboundMail,
+    OutboundMail,
+    ResolutionCode,
+    ServiceLevelPolicy,
+    Team,
+)
 from ..models.catalog import default_language_code, i18n_enabled
-from .forms import CannedResponseForm, CategoryForm, TeamForm
+from .forms import BusinessCalendarForm, CannedResponseForm, CategoryForm, ServiceLevelPolicyForm, TeamForm
 from .mail_preview import inbound_preview, outbound_preview
 from .paths import ticket_url
 
@@ -245,6 +255,7 @@ class TeamAdmin(SupportModelAdmin):
             FieldPanel("members"),
             FieldPanel("contact_email"),
             FieldPanel("inbound_email"),
+            FieldPanel("calendar"),
             FieldPanel("is_active"),
         ],
         base_form_class=TeamForm,
@@ -367,6 +378,93 @@ class CannedResponseAdmin(TranslatableAdminMixin, SupportModelAdmin):
 
     language_name.short_description = _("Language")
     language_name.admin_order_field = "locale__language_code"
+
+
+class BusinessCalendarAdmin(SupportModelAdmin):
+    """Business hours: a weekly schedule (several intervals a day allowed) in a time zone, and holidays; one
+    form edits them all (``BusinessCalendarForm`` checks the week as a whole)."""
+
+    model = BusinessCalendar
+    menu_label = _("Business hours")
+    menu_icon = "time"
+    list_display = ("name", "time_zone")
+    search_fields = ("name", "time_zone")
+    edit_handler = ObjectList(
+        [
+            FieldPanel("name"),
+            FieldPanel("time_zone"),
+            InlinePanel("intervals", heading=_("Weekly hours"), label=_("Interval"), min_num=1),
+            InlinePanel("holidays", heading=_("Holidays"), label=_("Holiday")),
+        ],
+        base_form_class=BusinessCalendarForm,
+    )
+
+
+class ServiceLevelPolicyAdmin(SupportModelAdmin):
+    """Service level policies: targets per priority, optionally for one team or catalog entry, and the
+    reminders and closing of tickets pending for days."""
+
+    model = ServiceLevelPolicy
+    menu_label = _("Service levels")
+    menu_icon = "history"
+    list_display = (
+        "name", "priority", "team", "catalog_entry", "first_response_minutes", "resolution_minutes", "is_active"
+    )
+    list_filter = ("is_active", "priority", "team")
+    search_fields = ("name",)
+    edit_handler = ObjectList(
+        [
+            FieldPanel("name"),
+            MultiFieldPanel(
+                [FieldPanel("priority"), FieldPanel("team"), FieldPanel("category")], heading=_("Tickets covered")
+            ),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel(
+                        [
+                            FieldPanel("first_response_minutes"),
+                            FieldPanel("next_response_minutes"),
+                            FieldPanel("resolution_minutes"),
+                        ]
+                    ),
+                    FieldPanel("use_business_hours"),
+                    FieldPanel("pause_while_pending"),
+                    FieldPanel("warn_before_minutes"),
+                ],
+                heading=_("Targets"),
+            ),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel(
+                        [
+                            FieldPanel("remind_after_days"),
+                            FieldPanel("second_reminder_after_days"),
+                            FieldPanel("close_after_days"),
+                        ]
+                    )
+                ],
+                heading=_("Tickets waiting for the requester"),
+            ),
+            FieldPanel("sort_order"),
+            FieldPanel("is_active"),
+        ],
+        base_form_class=ServiceLevelPolicyForm,
+    )
+
+    def get_queryset(self, request):
+        # The entries' names as the tree gives them ("Parent › Child"), read once, not once per row.
+        label = [When(category_id=entry.pk, then=Value(entry.full_name)) for entry in Category.objects.tree().entries]
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("team")
+            .annotate(category_label=Case(*label, default=Value(""), output_field=CharField()))
+        )
+
+    def catalog_entry(self, obj):
+        return obj.category_label or self.get_empty_value_display("category")
+
+    catalog_entry.short_description = _("Service catalog entry")
 
 
 class ReadOnlyPermissionHelper(PermissionHelper):
@@ -517,6 +615,8 @@ MODEL_ADMINS = [
     CategoryAdmin(),
     ResolutionCodeAdmin(),
     CannedResponseAdmin(),
+    BusinessCalendarAdmin(),
+    ServiceLevelPolicyAdmin(),
     OutboundMailAdmin(),
     InboundMailAdmin(),
 ]

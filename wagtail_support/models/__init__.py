@@ -8,6 +8,13 @@ Changing a ticket is the job of ``wagtail_support.workflow``; deciding who may s
 
 from .catalog import CannedResponse, CatalogEntry, CatalogTree, Category, CategoryQuerySet, ResolutionCode, Team, person_label
 from .drafts import ReplyDraft
+from .service_levels import (
+    BusinessCalendar,
+    BusinessHoliday,
+    BusinessHoursInterval,
+    ServiceLevelPolicy,
+    ServiceLevelPolicyQuerySet,
+)
 from .site_settings import SupportPromiseTranslation, SupportSiteSettings
 from .mail import InboundMail, NotificationSettings, OutboundMail, OutboundMailQuerySet
 from .submissions import FormSubmission, PendingUpload
@@ -23,6 +30,9 @@ from .tickets import (
 
 __all__ = [
     "Attachment",
+    "BusinessCalendar",
+    "BusinessHoliday",
+    "BusinessHoursInterval",
     "CannedResponse",
     "CatalogEntry",
     "CatalogTree",
@@ -38,6 +48,8 @@ __all__ = [
     "PendingUpload",
     "ReplyDraft",
     "ResolutionCode",
+    "ServiceLevelPolicy",
+    "ServiceLevelPolicyQuerySet",
     "SupportPromiseTranslation",
     "SupportSiteSettings",
     "Team",

@@ -51,6 +51,15 @@ class Team(models.Model):
         ),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    calendar = models.ForeignKey(
+        "wagtail_support.BusinessCalendar",
+        verbose_name=_("business hours"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="teams",
+        help_text=_("The hours its service level targets are counted in. Empty: around the clock."),
+    )
 
     class Meta:
         ordering = ["name"]
