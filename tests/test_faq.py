@@ -296,7 +296,8 @@ def test_suggestions_run_a_fixed_number_of_queries(client, billing, django_asser
     make_faq_page(slug="one-faq")
     make_faq_page(slug="billing-faq", topics=[billing])
     FAQEntry.objects.create(topic=billing, question="Printer problem", answer="<p>x</p>")
-    with django_assert_max_num_queries(10) as one:
+    # 11: the first request also fills Wagtail's cache of the sites' root paths (one query).
+    with django_assert_max_num_queries(11) as one:
         assert len(get_json(client, "printer")["results"]) == 1
     for number in range(8):
         FAQEntry.objects.create(topic=billing, question=f"Printer problem number {number}", answer="<p>x</p>")

@@ -9,6 +9,7 @@ listing shows each question's deflection counters.
 
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel, Panel
 from wagtail.admin.ui.tables import DateColumn, LiveStatusTagColumn, LocaleColumn, NumberColumn
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
@@ -73,7 +74,7 @@ class FAQEntryViewSet(SnippetViewSet):
         DateColumn("updated_at", label=_("Updated")),
         # How the support form turned visitors away (see wagtail_support.faq.FAQDeflection).
         NumberColumn("shown", accessor="deflection.shown", label=_("Suggested")),
-        NumberColumn("opened", accessor="deflection.opened", label=_("Opened")),
+        NumberColumn("opened", accessor="deflection.opened", label=pgettext_lazy("FAQ deflection", "Opened")),
         NumberColumn("deflected", accessor="deflection.deflected", label=_("Deflected")),
         LiveStatusTagColumn(),
     ]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wagtail_support', '0021_site_settings_permissions'),
+        ('wagtail_support', '0022_faq_publish_permission'),
     ]
 
     operations = [

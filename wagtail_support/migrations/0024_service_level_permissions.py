@@ -27,6 +27,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("wagtail_support", "0022_service_levels")]
+    dependencies = [("wagtail_support", "0023_service_levels")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
