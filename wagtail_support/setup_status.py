@@ -31,4 +31,4 @@ def admin_base_url_is_placeholder():
 
 def usable_resolution_codes():
     """The codes an agent may resolve with: active, "No follow-up" aside (it is abandon's)."""
-    return ResolutionCode.objects.filter(is_active=True).exclude(code=ResolutionCode.NO_FOLLOW_UP)
+    return ResolutionCode.objects.filter(is_active=True).exclude(code__in=list(ResolutionCode.BUILTIN_LABELS))

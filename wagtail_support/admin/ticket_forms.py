@@ -123,7 +123,7 @@ class SubmitForm(TicketActionForm):
         self.fields["category"].set_tree(tree, keep=ticket.category_id)
         # The codes of the default locale: a translation is only another language's label of one of them.
         self.fields["code"].queryset = ResolutionCode.objects.originals().filter(is_active=True).exclude(
-            code=ResolutionCode.NO_FOLLOW_UP
+            code__in=list(ResolutionCode.BUILTIN_LABELS)
         )
         if draft is not None and not self.is_bound:
             self.initial["mode"] = draft.mode

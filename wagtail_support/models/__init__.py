@@ -6,6 +6,7 @@ Changing a ticket is the job of ``wagtail_support.workflow``; deciding who may s
 ``wagtail_support.access``. The page types live in ``pages`` and ``faq`` (``apps.py`` loads them).
 """
 
+from .automation import AutomationStep, CcSuggestion, TicketFollower
 from .catalog import CannedResponse, CatalogEntry, CatalogTree, Category, CategoryQuerySet, ResolutionCode, Team, person_label
 from .drafts import ReplyDraft
 from .service_levels import (
@@ -30,6 +31,9 @@ from .tickets import (
 
 __all__ = [
     "Attachment",
+    "AutomationStep",
+    "CcSuggestion",
+    "TicketFollower",
     "BusinessCalendar",
     "BusinessHoliday",
     "BusinessHoursInterval",

@@ -351,7 +351,9 @@ class ResolutionCode(TranslatableMixin, models.Model):
     NO_FOLLOW_UP = "no-follow-up"
 
     # Built-in codes keep a translated label whatever the database holds.
-    BUILTIN_LABELS = {NO_FOLLOW_UP: _("No follow-up")}
+    # The code of tickets closed because their requester did not answer (support_tick's automation).
+    NO_REPLY = "no-reply"
+    BUILTIN_LABELS = {NO_FOLLOW_UP: _("No follow-up"), NO_REPLY: _("No reply from the requester")}
     # The codes a new site starts with: code -> (the English label stored, the label shown). The shown one
     # is translated while a supervisor has not renamed the code.
     STARTER_CODES = {
@@ -422,6 +424,26 @@ class ResolutionCode(TranslatableMixin, models.Model):
         )
         return code
 
+    @classmethod
+    def no_reply(cls):
+        """The built-in code of tickets closed after the requester stayed silent, in the default locale."""
+        code, _created = cls.objects.originals().get_or_create(
+            code=cls.NO_REPLY, defaults={"label": "No reply from the requester", "sort_order": 1001}
+        )
+        return code
+
+
+def _ticket_priorities():
+    from .tickets import Ticket  # noqa: PLC0415 - the ticket model imports this module; read when the choices are
+
+    return Ticket.Priority.choices
+
+
+def _ticket_kinds():
+    from .tickets import Ticket  # noqa: PLC0415 - the ticket model imports this module; read when the choices are
+
+    return Ticket.Kind.choices
+
 
 class CannedResponseQuerySet(TranslatableQuerySet):
     def offered_for(self, ticket):
@@ -478,6 +500,38 @@ class CannedResponse(TranslatableMixin, models.Model):
         on_delete=models.CASCADE,
         related_name="canned_responses",
         help_text=_("Empty: offered to every team."),
+    )
+    # A macro: what sending this reply also sets, in the same workflow move (empty: nothing).
+    set_status = models.CharField(
+        _("status after sending"),
+        max_length=10,
+        blank=True,
+        choices=[("open", _("Open")), ("pending", _("Pending")), ("resolved", _("Resolved"))],
+        help_text=_("Resolved needs a resolution code; the reply is then the solution."),
+    )
+    set_resolution_code = models.ForeignKey(
+        ResolutionCode,
+        verbose_name=_("resolution code"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    set_priority = models.CharField(_("set priority"), max_length=10, blank=True, choices=_ticket_priorities)
+    set_kind = models.CharField(_("set type"), max_length=20, blank=True, choices=_ticket_kinds)
+    set_team = models.ForeignKey(
+        Team, verbose_name=_("move to team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assign to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assign_to_me = models.BooleanField(
+        _("assign to the agent who sends it"), default=False, help_text=_("Takes precedence over “assign to”.")
     )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)

@@ -103,6 +103,8 @@ class Ticket(models.Model):
         RESOLVED = "resolved", _("Resolved")
         ABANDONED = "abandoned", _("Abandoned (no follow-up)")
         CLOSED_BY_REQUESTER = "closed_by_requester", _("Closed by the requester")
+        NO_REPLY = "no_reply", _("Closed without a reply from the requester")
+        MERGED = "merged", _("Merged into another ticket")
 
     number = models.PositiveBigIntegerField(_("number"), unique=True, editable=False)
     subject = models.CharField(_("subject"), max_length=255)
@@ -235,6 +237,35 @@ class Ticket(models.Model):
     solution = models.TextField(_("solution"), blank=True)
 
     # Incremented by every change, so a form can tell that the ticket moved since it was shown.
+    # Service levels (wagtail_support.service_levels, kept by the workflow's moves): the policy that applies,
+    # each target's due time while it is open, and the earliest of them (the inbox's "due next").
+    sla_policy = models.ForeignKey(
+        "wagtail_support.ServiceLevelPolicy",
+        verbose_name=_("service level policy"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True, editable=False)
+    next_response_due = models.DateTimeField(_("next response due"), null=True, blank=True, editable=False)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True, editable=False)
+    next_due = models.DateTimeField(_("due next"), null=True, blank=True, editable=False)
+    sla_paused_at = models.DateTimeField(
+        _("targets paused since"), null=True, blank=True, editable=False,
+        help_text=_("While the ticket waits for the requester, its targets wait too (a policy option)."),
+    )
+    pending_since = models.DateTimeField(_("pending since"), null=True, blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="merged_tickets",
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     # Tickets opened again after their reopen window point at the ticket they follow.
     follows = models.ForeignKey(
@@ -264,6 +295,21 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "team"], name="ws_ticket_assignee_team"),
             # The inbox's default sort and the sort by age, with the ticket number that breaks ties.
             models.Index(fields=["-updated_at", "-number"], name="ws_ticket_updated"),
+            # "Due next": the open targets, earliest first (inbox sort, late counts, support_tick).
+            models.Index(
+                fields=["next_due", "number"],
+                name="ws_ticket_next_due",
+                condition=models.Q(next_due__isnull=False) & ~models.Q(status="closed"),
+            ),
+            models.Index(
+                fields=["team", "next_due"],
+                name="ws_ticket_team_next_due",
+                condition=models.Q(next_due__isnull=False) & ~models.Q(status="closed"),
+            ),
+            # Pending tickets by how long they have waited (support_tick's reminders and closing).
+            models.Index(
+                fields=["pending_since"], name="ws_ticket_pending_since", condition=models.Q(status="pending")
+            ),
             models.Index(fields=["-created_at", "-number"], name="ws_ticket_created"),
             models.Index(fields=["priority", "status"], name="ws_ticket_priority_status"),
             models.Index(fields=["requester_email"], name="ws_ticket_requester_email"),
