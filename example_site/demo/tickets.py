@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from wagtail.models import Locale, Page, Site
 
-from example_site.demo import sites, translations
+from example_site.demo import service_levels, sites, translations
 from example_site.demo.faq import seed_faq
 from example_site.demo.sites import SECOND_SITE_HOME_SLUG
 from wagtail_support import access, workflow
@@ -891,6 +891,7 @@ def seed_configuration(report, reset_passwords=False):
         seed_site_port(report, site)
         support_page, faq_page = seed_support_pages(report, home)
         teams = seed_teams(report)
+        service_levels.seed_service_levels(report, teams)
         categories = seed_catalog(report, teams)
         codes = seed_resolution_codes(report)
         responses = seed_canned_responses(report, teams)
