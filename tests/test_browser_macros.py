@@ -107,3 +107,25 @@ def test_a_resolving_macro_fills_the_resolution(desk, agent, resolution_code, op
     expect(page.locator(".messages .success")).to_contain_text("resolved")
     ticket.refresh_from_db()
     assert (ticket.status, ticket.solution, ticket.resolution_code) == (Ticket.Status.CLOSED, solution, resolution_code)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_preview_and_marked_fields_pass_axe(desk, agent, open_tab, theme):
+    from playwright.sync_api import expect
+    from wagtail.users.models import UserProfile
+
+    from tests.axe_support import report, serious_violations
+
+    profile = UserProfile.get_for_user(agent)
+    profile.theme = theme
+    profile.save()
+    page = sign_in(open_tab().page, agent)
+    page.goto(workspace(desk["ticket"]))
+    page.get_by_label("Saved reply").select_option(label="Ask for the phone model")
+    page.get_by_role("button", name="Insert").click()
+    expect(page.locator("[data-wsw-canned-preview]")).not_to_be_empty()
+    assert f"w-theme-{theme}" in page.evaluate("document.documentElement.className")
+
+    failures = serious_violations(page)
+
+    assert not failures, report(failures)
