@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.models import Locale
 
-from ..access import agents
+from ..access import agents, can_be_assigned
 from ..forms import CatalogChoiceField
-from ..models import CannedResponse, Category, Team, Ticket, person_label
+from ..models import CannedResponse, Category, ResolutionCode, Team, Ticket, person_label
 from ..models.service_levels import check_schedule
 from ..widgets import FilteredCheckboxList, QuickSelect
 
@@ -240,6 +240,67 @@ class CannedResponseForm(WagtailAdminModelForm):
         labels = dict(language_choices())
         field.label_from_instance = lambda locale: labels.get(locale.language_code, locale.language_code)
         field.initial = self.instance.locale_id if self.instance.locale_id else Locale.get_default().pk
+        self._limit_macro_choices()
+
+    # What sending the reply also sets (a macro): kept the same on every version of the reply.
+    MACRO_FIELDS = (
+        "set_status", "set_resolution_code", "set_priority", "set_kind", "set_team", "set_assignee", "assign_to_me",
+    )  # fmt: skip
+
+    def _limit_macro_choices(self):
+        """A reply sets only an active team, an agent, and a resolution code of the default locale that is
+        not built-in (the resolve form's); what it names already stays offered, so saving never drops it."""
+        instance = self.instance
+        if "set_team" in self.fields:
+            teams = Team.objects.filter(is_active=True)
+            if instance.set_team_id:
+                teams = teams | Team.objects.filter(pk=instance.set_team_id)
+            self.fields["set_team"].queryset = teams.order_by("name")
+            self.fields["set_team"].help_text = _("The ticket goes to this team; an assignee not in it is unassigned.")
+        if "set_assignee" in self.fields:
+            field = self.fields["set_assignee"]
+            wanted = Q(pk__in=agents().values("pk"))
+            if instance.set_assignee_id:
+                wanted |= Q(pk=instance.set_assignee_id)
+            user_model = get_user_model()
+            field.queryset = user_model._default_manager.filter(wanted).order_by(
+                "first_name", "last_name", user_model.USERNAME_FIELD
+            )
+            field.label_from_instance = agent_label
+            field.help_text = _("An agent who may work the ticket's team (after the move, if the reply moves it).")
+        if "set_resolution_code" in self.fields:
+            field = self.fields["set_resolution_code"]
+            codes = ResolutionCode.objects.originals().filter(is_active=True).exclude(
+                code__in=list(ResolutionCode.BUILTIN_LABELS)
+            )
+            if instance.set_resolution_code_id:
+                codes = codes | ResolutionCode.objects.filter(pk=instance.set_resolution_code_id)
+            field.queryset = codes.order_by("sort_order", "label")
+            field.help_text = _("Needed when the status after sending is Resolved.")
+
+    def clean(self):
+        cleaned = super().clean()
+        status, code = cleaned.get("set_status"), cleaned.get("set_resolution_code")
+        if status == "resolved" and code is None and "set_resolution_code" not in self.errors:
+            self.add_error(
+                "set_resolution_code",
+                ValidationError(_("Choose the resolution code of the tickets this reply resolves."), code="required"),
+            )
+        elif status != "resolved" and code is not None:
+            cleaned["set_resolution_code"] = None  # a code resolves nothing without the Resolved status
+        assignee = None if cleaned.get("assign_to_me") else cleaned.get("set_assignee")
+        if cleaned.get("assign_to_me"):
+            cleaned["set_assignee"] = None  # "the agent who sends it" takes precedence
+        team = cleaned.get("set_team") or cleaned.get("team")
+        if assignee is not None and team is not None and not can_be_assigned(assignee, team):
+            self.add_error(
+                "set_assignee",
+                ValidationError(
+                    _("%(name)s is not an agent of team %(team)s.") % {"name": person_label(assignee), "team": team},
+                    code="not_in_team",
+                ),
+            )
+        return cleaned
 
     def clean_language(self):
         locale = self.cleaned_data.get("language") or Locale.get_default()
@@ -257,7 +318,11 @@ class CannedResponseForm(WagtailAdminModelForm):
         if commit and saved.pk:
             # Its other versions are the same reply: same team, order and state, so a ticket is never offered
             # a translation of a reply that was retired or moved to another team.
+            # Its actions too (read from the original anyway: ``admin.macros``).
             CannedResponse.objects.filter(translation_key=saved.translation_key).exclude(pk=saved.pk).update(
-                team=saved.team, sort_order=saved.sort_order, is_active=saved.is_active
+                team=saved.team,
+                sort_order=saved.sort_order,
+                is_active=saved.is_active,
+                **{name: getattr(saved, name) for name in self.MACRO_FIELDS},
             )
         return saved

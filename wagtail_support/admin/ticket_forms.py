@@ -118,7 +118,7 @@ class SubmitForm(TicketActionForm):
         for name in self.PROPERTY_FIELDS:
             self.fields[name].widget.attrs["form"] = self.FORM_ID
         self.fields["team"].set_current(ticket.team_id)
-        self.fields["assignee"].set_candidates(self.user, _assignable(ticket))
+        self.fields["assignee"].set_candidates(self.user, _assignable(ticket, self._posted_assignee()))
         tree = catalog_tree if catalog_tree is not None else Category.objects.tree()
         self.fields["category"].set_tree(tree, keep=ticket.category_id)
         # The codes of the default locale: a translation is only another language's label of one of them.
@@ -127,6 +127,11 @@ class SubmitForm(TicketActionForm):
         )
         if draft is not None and not self.is_bound:
             self.initial["mode"] = draft.mode
+
+    def _posted_assignee(self):
+        """The assignee the post names (a pk), or ``None``."""
+        value = self.data.get(self.add_prefix("assignee"), "") if self.is_bound else ""
+        return int(value) if str(value).isdigit() and len(str(value)) < 12 else None
 
     def get_initial(self, ticket):
         seen = workflow.seen_values(ticket)
@@ -225,13 +230,17 @@ class SubmitForm(TicketActionForm):
         return " ".join(sentences)
 
 
-def _assignable(ticket):
-    """The agents the ticket may go to: its team's and the supervisors, and its current assignee."""
+def _assignable(ticket, posted=None):
+    """The agents the ticket may go to: its team's and the supervisors, and its current assignee; and the
+    agent ``posted`` (a pk), if an agent: a saved reply may move the ticket to another team and assign it
+    there in the same post, and whether they may work the ticket's team then is the workflow's to check."""
     # The ids first (a handful, found through the membership tables), then the accounts by primary
     # key: an OR with the current assignee in one query made PostgreSQL read every account.
     ids = set(access.assignable_agents(ticket.team).values_list("pk", flat=True))
     if ticket.assignee_id:
         ids.add(ticket.assignee_id)
+    if posted is not None and posted not in ids and access.agents().filter(pk=posted).exists():
+        ids.add(posted)
     user_model = get_user_model()
     # Sorted by name where the user model has one (a custom user model may not).
     names = [name for name in ("first_name", "last_name") if _has_field(user_model, name)]

@@ -369,6 +369,22 @@ class CannedResponseAdmin(TranslatableAdminMixin, SupportModelAdmin):
             FieldPanel("language"),
             FieldPanel("sort_order"),
             FieldPanel("is_active"),
+            # A macro: what sending the reply also sets, in the same move (a translation keeps these).
+            MultiFieldPanel(
+                [
+                    HelpPanel(
+                        content=_(
+                            "Inserting this reply in a ticket also fills in these values; the agent sees them "
+                            "before sending and may change any of them. Empty: unchanged."
+                        )
+                    ),
+                    FieldRowPanel([FieldPanel("set_status"), FieldPanel("set_resolution_code")]),
+                    FieldRowPanel([FieldPanel("set_priority"), FieldPanel("set_kind")]),
+                    FieldPanel("set_team"),
+                    FieldRowPanel([FieldPanel("set_assignee"), FieldPanel("assign_to_me")]),
+                ],
+                heading=_("When sent"),
+            ),
         ],
         base_form_class=CannedResponseForm,
     )

@@ -5,6 +5,10 @@
  * 1. "Insert" a saved reply puts its text (already filled in for this ticket by the server, in the
  *    #wsw-canned-texts JSON element) at the cursor of the composer, instead of reloading the page with
  *    ?canned=<id>.
+ *    A saved reply that is also a macro (#wsw-canned-actions) fills the one form's own fields as well
+ *    (priority, type, team, assignee; the resolution code and the solution for a reply that resolves),
+ *    marks the "Submit as" button it chooses and says what it will do under the composer. Nothing is sent:
+ *    the agent changes any of it and sends with the usual submit (one workflow move, checked by the server).
  * 2. "Abandon the ticket…" opens Wagtail's confirmation dialog instead of the confirmation page.
  * 3. Two Stimulus controllers, registered with Wagtail's own application (window.wagtail.app):
  *    - wsw-composer (the one form): the "Send as" switch tints the composer and changes its label at
@@ -19,8 +23,8 @@
 (function () {
   "use strict";
 
-  function cannedTexts() {
-    var element = document.getElementById("wsw-canned-texts");
+  function jsonData(id) {
+    var element = document.getElementById(id);
     if (!element) {
       return {};
     }
@@ -28,6 +32,110 @@
       return JSON.parse(element.textContent) || {};
     } catch (error) {
       return {};
+    }
+  }
+
+  function cannedTexts() {
+    return jsonData("wsw-canned-texts");
+  }
+
+  // The one form's property fields sit outside the <form> element (HTML's form attribute).
+  function formField(composer, name) {
+    return composer.querySelector("[name=" + name + "]") ||
+      document.querySelector("[name=" + name + "][form=" + composer.id + "]");
+  }
+
+  function setSelect(select, value, label) {
+    if (!select) {
+      return false;
+    }
+    value = String(value);
+    var found = Array.prototype.some.call(select.options, function (option) {
+      return option.value === value;
+    });
+    if (!found) {
+      if (!label) {
+        return false;
+      }
+      // An assignee of the team the reply moves the ticket to: offered here; the server decides on sending.
+      var option = document.createElement("option");
+      option.value = value;
+      option.textContent = label;
+      select.appendChild(option);
+    }
+    select.value = value;
+    select.classList.add("wsw-macro-set");
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+    return true;
+  }
+
+  function chooseThen(composer, then) {
+    var buttons = composer.querySelectorAll(".wsw-submit [data-wsw-then]");
+    var chosen = null;
+    Array.prototype.forEach.call(buttons, function (button) {
+      button.classList.remove("wsw-macro-set");
+      button.removeAttribute("aria-describedby");
+      if (button.getAttribute("data-wsw-then") === then) {
+        chosen = button;
+      }
+    });
+    if (chosen) {
+      // The chosen status becomes the primary button, described by the sentence that says why.
+      Array.prototype.forEach.call(buttons, function (button) {
+        button.classList.toggle("button-secondary", button !== chosen);
+      });
+      chosen.classList.add("wsw-macro-set");
+      chosen.setAttribute("aria-describedby", "wsw-canned-preview");
+    }
+  }
+
+  function openResolve(composer) {
+    var section = composer.querySelector("[data-wsw-resolve]");
+    var toggle = composer.querySelector("[data-wsw-resolve-toggle]");
+    if (section) {
+      section.hidden = false;
+    }
+    if (toggle) {
+      toggle.setAttribute("aria-expanded", "true");
+    }
+    return section;
+  }
+
+  // A macro's actions: the form's fields filled in, the status button chosen, and the sentence shown.
+  function applyActions(composer, actions, text, textarea) {
+    ["priority", "kind", "team"].forEach(function (name) {
+      if (actions[name] !== undefined) {
+        setSelect(formField(composer, name), actions[name]);
+      }
+    });
+    if (actions.assignee !== undefined) {
+      setSelect(formField(composer, "assignee"), actions.assignee, actions.assignee_label);
+    }
+    if (actions.then === "resolve") {
+      var section = openResolve(composer);
+      setSelect(formField(composer, "code"), actions.code);
+      var solution = section && section.querySelector("textarea[name=solution]");
+      if (solution) {
+        // The reply is the solution: the requester receives it by email with the resolution.
+        insertAtCursor(solution, text);
+        solution.classList.add("wsw-macro-set");
+      } else {
+        insertAtCursor(textarea, text);
+      }
+      var resolveButton = section && section.querySelector("[data-wsw-then=resolve]");
+      if (resolveButton) {
+        resolveButton.classList.add("wsw-macro-set");
+        resolveButton.setAttribute("aria-describedby", "wsw-canned-preview");
+      }
+    } else {
+      insertAtCursor(textarea, text);
+      if (actions.then) {
+        chooseThen(composer, actions.then);
+      }
+    }
+    var preview = document.querySelector("[data-wsw-canned-preview]");
+    if (preview) {
+      preview.textContent = actions.preview || "";
     }
   }
 
@@ -62,13 +170,25 @@
       return;
     }
     var texts = cannedTexts();
+    var allActions = jsonData("wsw-canned-actions");
     button.addEventListener("click", function (event) {
       var text = texts[select.value];
       if (typeof text !== "string") {
         return; // Unknown here: let the form ask the server.
       }
       event.preventDefault();
-      insertAtCursor(textarea, text);
+      var actions = allActions[select.value];
+      if (actions) {
+        applyActions(composer, actions, text, textarea);
+      } else {
+        insertAtCursor(textarea, text);
+      }
+    });
+    // A field the agent changes afterwards is theirs again.
+    document.addEventListener("change", function (event) {
+      if (event.isTrusted && event.target.classList) {
+        event.target.classList.remove("wsw-macro-set");
+      }
     });
   }
 
