@@ -94,11 +94,13 @@ def copies_of(ticket):
     """(followers, proposed addresses) of the ticket for the workspace, in one query (a UNION)."""
     followers = (
         TicketFollower.objects.filter(ticket=ticket)
+        .order_by()
         .annotate(kind=Value("f"))
         .values_list("kind", "email", "name", "created_at")
     )
     proposed = (
         CcSuggestion.objects.filter(ticket=ticket, dismissed_at__isnull=True)
+        .order_by()
         .annotate(kind=Value("s"))
         .values_list("kind", "email", "name", "created_at")
     )
