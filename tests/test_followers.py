@@ -98,6 +98,9 @@ def test_removing_and_dismissing_go_through_the_workflow_and_are_logged(agent_cl
     assert {"wagtail_support.ticket.follower_added", "wagtail_support.ticket.follower_removed",
             "wagtail_support.ticket.cc_dismissed"} <= actions  # fmt: skip
     page = agent_client.get(reverse("wagtail_support_admin:ticket", args=[followed.pk])).content.decode()
+    history = agent_client.get(reverse("wagtail_support_admin:ticket_history", args=[followed.pk])).content.decode()
+    assert f"Put {COLLEAGUE} in copy" in history and f"Took {COLLEAGUE} out of copy" in history
+    assert "Dismissed carol@example.org" in history
     # Neither has a button any more (the success messages name them).
     assert 'value="carol@example.org"' not in page and f'value="{COLLEAGUE}"' not in page
 
