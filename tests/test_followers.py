@@ -218,8 +218,12 @@ def test_an_adapter_that_lists_a_follower_for_a_note_is_overruled(followed, agen
     mark = len(mail.outbox)
     with on_commit():
         workflow.reply(followed, by=agent, body=NOTE, internal=True)
+        public = workflow.reply(followed, by=agent, body="We reset your password.")
 
-    assert addressed_to(since(mark), COLLEAGUE) == []
+    # The adapter is the one at work: for the public reply it listed the follower as the team too.
+    assert OutboundMail.objects.filter(recipient=COLLEAGUE, message=public, audience="agent").exists()
+    assert [m for m in addressed_to(since(mark), COLLEAGUE) if NOTE in m.body] == []
+    assert not OutboundMail.objects.filter(recipient=COLLEAGUE, message__visibility=Message.Visibility.INTERNAL).exists()
 
 
 from wagtail_support.adapter import DefaultSupportAdapter  # noqa: E402 - the attacking adapter
