@@ -42,6 +42,7 @@ class Role:
     REQUESTER = "requester"
     BENEFICIARY = "beneficiary"
     LINK = "link"  # an anonymous visitor holding a signed link
+    FOLLOWER = "follower"  # a signed link sent to someone in copy of the ticket: reads its public messages
 
 
 STAFF_ROLES = {Role.SUPERVISOR, Role.AGENT}
@@ -151,7 +152,22 @@ def ticket_role(user, ticket, link_token=None):
         opened = read_link_token(link_token)
         if opened and opened[0] == ticket.pk and ticket.is_requester_or_beneficiary_email(opened[1]):
             return Role.LINK
+        if opened and opened[0] == ticket.pk and follower_of(ticket, opened[1]) is not None:
+            return Role.FOLLOWER
     return None
+
+
+def follower_of(ticket, address):
+    """The ``TicketFollower`` of ``ticket`` with ``address`` (someone in copy of it), or ``None``.
+
+    A follower's signed link opens the ticket (its public messages only, ``Role.FOLLOWER``) while they are
+    in copy: once removed, their link opens nothing. Their mail is trusted like a requester's
+    (``inbound.handler``); they cannot close, reopen or reply on the page: that stays the requester's.
+    """
+    address = (address or "").strip().lower()
+    if not address or ticket is None or ticket.pk is None:
+        return None
+    return ticket.followers.filter(email=address).first()
 
 
 # The support's own addresses ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from .actions import TicketActionView
 from .create import TicketCreateView, requester_autocomplete
 from .drafts import DraftView
 from .faq_propose import ProposeFAQView
+from .followers import FollowersView
 from .history import TicketHistoryView
 from .inbox import InboxView
 from .mail import InboundMailActionView, ResendMailView
@@ -23,6 +24,9 @@ urlpatterns = [
     path("tickets/<int:pk>/history/results/", TicketHistoryView.as_view(results_only=True), name="ticket_history_results"),
     path("tickets/<int:pk>/draft/", DraftView.as_view(), name="ticket_draft"),
     path("tickets/<int:pk>/propose-faq/", ProposeFAQView.as_view(), name="ticket_propose_faq"),
+    path("tickets/<int:pk>/followers/add/", FollowersView.as_view(action="add"), name="ticket_follower_add"),
+    path("tickets/<int:pk>/followers/remove/", FollowersView.as_view(action="remove"), name="ticket_follower_remove"),
+    path("tickets/<int:pk>/followers/dismiss/", FollowersView.as_view(action="dismiss"), name="ticket_cc_dismiss"),
     path("tickets/<int:pk>/<slug:action>/", TicketActionView.as_view(), name="ticket_action"),
     path("requesters/autocomplete/", requester_autocomplete, name="requester_autocomplete"),
     path("mail/<int:pk>/resend/", ResendMailView.as_view(), name="mail_resend"),

@@ -13,7 +13,7 @@ and a warning, so nothing is overwritten silently and no draft is lost.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
 from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
@@ -29,7 +29,7 @@ from wagtail.log_actions import registry as log_registry
 from ..access import ticket_policy
 from ..conversation import conversation_window, earlier_messages
 from .. import presence
-from ..models import CannedResponse, Category, Message, ReplyDraft, Ticket
+from ..models import CannedResponse, CcSuggestion, Category, Message, ReplyDraft, Ticket, TicketFollower
 from .macros import actions_for
 from .paths import admin_url, inbox_url, other_tickets_url, page_edit_url, ticket_url
 from .ticket_forms import ACTION_FORMS, WORKSPACE_FORMS, SubmitForm
@@ -89,6 +89,26 @@ def source_revision_urls(ticket):
 def canned_responses_for(ticket):
     """Active saved replies for every team or for the ticket's team, in the ticket's language first."""
     return CannedResponse.objects.offered_for(ticket)
+
+
+def copies_of(ticket):
+    """(followers, proposed addresses) of the ticket for the workspace, in one query (a UNION)."""
+    followers = (
+        TicketFollower.objects.filter(ticket=ticket)
+        .order_by()
+        .annotate(kind=Value("f"))
+        .values_list("kind", "email", "name", "created_at")
+    )
+    proposed = (
+        CcSuggestion.objects.filter(ticket=ticket, dismissed_at__isnull=True)
+        .order_by()
+        .annotate(kind=Value("s"))
+        .values_list("kind", "email", "name", "created_at")
+    )
+    rows = sorted(followers.union(proposed, all=True), key=lambda row: (row[3], row[1]))
+    people = [{"email": email, "name": name} for kind, email, name, _at in rows if kind == "f"]
+    suggestions = [{"email": email, "name": name} for kind, email, name, _at in rows if kind == "s"]
+    return people, suggestions
 
 
 # Views -----------------------------------------------------------------------------------------------------
@@ -229,6 +249,7 @@ class TicketWorkspaceView(TicketMixin, View):
             .order_by("-timestamp", "-pk")[: HISTORY_ON_WORKSPACE + 1]
         )
         timeline = self.get_timeline()
+        followers, cc_suggestions = copies_of(ticket)
         context = super().get_context_data(**kwargs)
         context.update(
             {
@@ -273,6 +294,12 @@ class TicketWorkspaceView(TicketMixin, View):
                     name: admin_url("ticket_action", ticket.pk, name) for name in ACTION_FORMS
                 },
                 "draft_url": admin_url("ticket_draft", ticket.pk),
+                # People in copy and the addresses proposed from the requester's mail (one query).
+                "followers": followers,
+                "cc_suggestions": cc_suggestions,
+                "follower_urls": {
+                    name: admin_url(f"ticket_{name}", ticket.pk) for name in ("follower_add", "follower_remove", "cc_dismiss")
+                },
                 "draft": self.draft,
                 # Who else has the ticket open (from the cache, no query); this agent is counted in.
                 "presence": presence.page_context(ticket, user),

@@ -51,6 +51,7 @@ from ..sanitize import clean_filename, clean_text
 from ..site_config import site_for_inbound
 from . import replies, robots
 from .authentication import agent_proven, failed_note, missing_proof, read_verdict
+from .copies import follower_role, suggest_cc
 from .html import html_to_text
 
 logger = logging.getLogger(__name__)
@@ -534,6 +535,8 @@ def _process(record, message, sender, sender_name, recipients, release):
 
     if ticket is not None:
         role, user = sender_role(ticket, sender)
+        if role is None:
+            role, sender_name = follower_role(ticket, sender, sender_name)
         if role == Message.AuthorRole.AGENT and not release and not agent_proven(sender, token, verdict):
             return _unverified_agent(record, message, ticket, user, sender, sender_name, body, accepted, notes, token, verdict)
         if role is not None and not release and verdict.failed:
@@ -554,7 +557,9 @@ def _process(record, message, sender, sender_name, recipients, release):
         else:
             if not body and not accepted:
                 return _ignore(record, message, InboundMail.Reason.EMPTY, ticket=ticket, note="\n".join(notes))
-            return _add_to_ticket(record, message, ticket, role, user, sender, sender_name, body, accepted, notes)
+            reply = _add_to_ticket(record, message, ticket, role, user, sender, sender_name, body, accepted, notes)
+            suggest_cc(record, message, sender)
+            return reply
 
     if not release and verdict.failed:
         # A new ticket in the name of an address that did not send the mail: its owner would get our
@@ -562,7 +567,9 @@ def _process(record, message, sender, sender_name, recipients, release):
         return _hold(record, message, InboundMail.Reason.FAILED_AUTHENTICATION, None, notes, failed_note(sender, verdict))
     # Not a reply: the mail it forwards is part of the request.
     body = "\n\n".join(part for part in (new_ticket_body(message, written), refused_note) if part)
-    return _open_from_mail(record, message, sender, sender_name, recipients, body, accepted, notes)
+    opened = _open_from_mail(record, message, sender, sender_name, recipients, body, accepted, notes)
+    suggest_cc(record, message, sender)
+    return opened
 
 
 # Who a mail speaks for (invariant 7) ---------------------------------------------------------------------

@@ -11,13 +11,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from wagtail.users.models import UserProfile
 
-from ..models import NotificationSettings
+from ..models import NotificationSettings, TicketFollower
 
 REQUESTER = "requester"
 AGENT = "agent"
 
 # Events the requester and beneficiary hear about.
 REQUESTER_EVENTS = {"opened", "agent_reply", "pending", "resolved", "abandoned", "reopened"}
+# Events the ticket's followers (people in copy) hear about: the conversation, not its confirmation.
+FOLLOWER_EVENTS = REQUESTER_EVENTS - {"opened"}
 # The one exception to "never mail the person who caused the event": whoever opens a ticket gets its
 # reference (and, when anonymous, the only signed link back to it) by mail.
 CONFIRMATION_EVENTS = {"opened"}
@@ -77,6 +79,15 @@ def _requester_recipients(ticket):
     return recipients
 
 
+def _follower_recipients(ticket, event, message=None):
+    """(address, language, user id) of the people in copy of the ticket, for a public event about the
+    conversation; never for an internal note (invariant 1). Each gets a mail of their own, with their own
+    signed link and reply token (``render``)."""
+    if event not in FOLLOWER_EVENTS or (message is not None and message.is_internal):
+        return []
+    return [(email, "", None) for email in TicketFollower.objects.filter(ticket=ticket).values_list("email", flat=True)]
+
+
 def default_recipients(event, ticket, message=None, actor_user_id=None, actor_email=""):
     """(address, audience, language) of each person to mail for ``event``, the actor left out.
 
@@ -87,6 +98,7 @@ def default_recipients(event, ticket, message=None, actor_user_id=None, actor_em
     found = []
     if event in REQUESTER_EVENTS and not (message is not None and message.is_internal):
         found += [(email, REQUESTER, lang, uid) for email, lang, uid in _requester_recipients(ticket)]
+    found += [(email, REQUESTER, lang, uid) for email, lang, uid in _follower_recipients(ticket, event, message)]
     found += [(email, AGENT, lang, uid) for email, lang, uid in _agent_recipients(ticket, event)]
     seen, result = set(), []
     for email, audience, lang, uid in found:

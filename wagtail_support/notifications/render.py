@@ -120,8 +120,10 @@ def _render_ticket_mail(mail):
         raise RefusedMail(f"internal message {message.pk} cannot be mailed to {mail.recipient}")
     if audience == REQUESTER and ticket.beneficiary_email and mail.recipient.lower() == ticket.beneficiary_email.lower():
         recipient_name = ticket.beneficiary_display
-    elif audience == REQUESTER:
+    elif audience == REQUESTER and ticket.is_requester_or_beneficiary_email(mail.recipient):
         recipient_name = ticket.requester_display
+    elif audience == REQUESTER:
+        recipient_name = _follower_name(ticket, mail.recipient)
     else:
         recipient_name = ""
     link_token = make_link_token(ticket, mail.recipient) if audience == REQUESTER else ""
@@ -141,6 +143,14 @@ def _render_ticket_mail(mail):
     }
     base = f"wagtail_support/mail/{audience}/{mail.event}"
     return _render(base, context, mail.language)
+
+
+def _follower_name(ticket, recipient):
+    """The name of someone in copy of the ticket (their link and reply token name them: ``make_link_token``
+    and ``reply_address`` take the recipient); else their address. A mail about an internal note never
+    gets here (the guard above refuses any audience but the team's)."""
+    follower = ticket.followers.filter(email=(recipient or "").lower()).first()
+    return (follower.name if follower is not None else "") or recipient
 
 
 def _render(base, context, language):
