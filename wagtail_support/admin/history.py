@@ -311,3 +311,21 @@ def register_ticket_log_actions(actions):
     class ReopenFormatter(LogFormatter):
         label = _("Ticket: reopen")
         message = _("Reopened the ticket")
+
+    @actions.register_action(f"{LOG_PREFIX}.merge")
+    class MergeFormatter(LogFormatter):
+        label = _("Ticket: merge into another")
+
+        def format_message(self, log_entry):
+            return _("Merged into %(reference)s") % {"reference": log_entry.data.get("into", "?")}
+
+    @actions.register_action(f"{LOG_PREFIX}.merged_from")
+    class MergedFromFormatter(LogFormatter):
+        label = _("Ticket: another ticket merged into it")
+
+        def format_message(self, log_entry):
+            data = log_entry.data
+            return _("%(reference)s merged into this ticket (%(count)s messages moved)") % {
+                "reference": data.get("source", "?"),
+                "count": data.get("messages", 0),
+            }

@@ -10,6 +10,7 @@ from .faq_propose import ProposeFAQView
 from .history import TicketHistoryView
 from .inbox import InboxView
 from .mail import InboundMailActionView, ResendMailView
+from .merge import TicketMergeView
 from .workspace import TicketWorkspaceView
 
 app_name = "wagtail_support_admin"
@@ -23,6 +24,7 @@ urlpatterns = [
     path("tickets/<int:pk>/history/results/", TicketHistoryView.as_view(results_only=True), name="ticket_history_results"),
     path("tickets/<int:pk>/draft/", DraftView.as_view(), name="ticket_draft"),
     path("tickets/<int:pk>/propose-faq/", ProposeFAQView.as_view(), name="ticket_propose_faq"),
+    path("tickets/<int:pk>/merge/", TicketMergeView.as_view(), name="ticket_merge"),
     path("tickets/<int:pk>/<slug:action>/", TicketActionView.as_view(), name="ticket_action"),
     path("requesters/autocomplete/", requester_autocomplete, name="requester_autocomplete"),
     path("mail/<int:pk>/resend/", ResendMailView.as_view(), name="mail_resend"),

@@ -23,6 +23,9 @@ REQUESTER_EVENTS = {"opened", "agent_reply", "pending", "resolved", "abandoned",
 CONFIRMATION_EVENTS = {"opened"}
 # The "find my tickets" mail: one mail about several tickets.
 LINKS_EVENT = "links"
+# A ticket merged into another (``workflow.merge``): recorded on the merged ticket for its requester and
+# beneficiary, and on the ticket it went into for that one's people who were not told already.
+MERGED_EVENT = "merged"
 
 
 def _user_language(user):
@@ -77,6 +80,18 @@ def _requester_recipients(ticket):
     return recipients
 
 
+def _merged_recipients(ticket):
+    """The people told about a merge on ``ticket``: all of them on the merged ticket; on the ticket it went
+    into, those who are not the merged ticket's own (they had its mail)."""
+    recipients = _requester_recipients(ticket)
+    if ticket.merged_into_id is None:
+        merged = ticket.merged_tickets.order_by("-closed_at", "-pk").first()
+        if merged is not None:
+            told = {(email or "").lower() for email, _lang, _uid in _requester_recipients(merged)}
+            recipients = [r for r in recipients if (r[0] or "").lower() not in told]
+    return recipients
+
+
 def default_recipients(event, ticket, message=None, actor_user_id=None, actor_email=""):
     """(address, audience, language) of each person to mail for ``event``, the actor left out.
 
@@ -85,6 +100,8 @@ def default_recipients(event, ticket, message=None, actor_user_id=None, actor_em
     """
     actor_email = (actor_email or "").lower()
     found = []
+    if event == MERGED_EVENT:
+        found += [(email, REQUESTER, lang, uid) for email, lang, uid in _merged_recipients(ticket)]
     if event in REQUESTER_EVENTS and not (message is not None and message.is_internal):
         found += [(email, REQUESTER, lang, uid) for email, lang, uid in _requester_recipients(ticket)]
     found += [(email, AGENT, lang, uid) for email, lang, uid in _agent_recipients(ticket, event)]
