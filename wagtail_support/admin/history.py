@@ -16,6 +16,7 @@ from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.generic.history import HistoryView, LogEntryUserColumn
 from wagtail.admin.widgets.button import HeaderButton
@@ -325,7 +326,9 @@ def register_ticket_log_actions(actions):
 
         def format_message(self, log_entry):
             data = log_entry.data
-            return _("%(reference)s merged into this ticket (%(count)s messages moved)") % {
-                "reference": data.get("source", "?"),
-                "count": data.get("messages", 0),
-            }
+            count = data.get("messages", 0)
+            return ngettext(
+                "%(reference)s merged into this ticket (%(count)d message moved)",
+                "%(reference)s merged into this ticket (%(count)d messages moved)",
+                count,
+            ) % {"reference": data.get("source", "?"), "count": count}
