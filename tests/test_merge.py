@@ -384,3 +384,23 @@ def test_admin_merge_into_a_ticket_the_agent_does_not_work_is_refused(duplicate,
     client.force_login(outsider_agent)
     assert client.get(merge_url(duplicate)).status_code == 404
     assert client.post(merge_url(duplicate), {"target": str(elsewhere.number), "version": 1, "confirm": "on"}).status_code == 404
+
+
+def test_the_source_requester_logged_in_is_led_to_the_target(duplicate, target, agent, support_page, other_requester):
+    workflow.merge(duplicate, target, by=agent)
+    visitor = Client()
+    visitor.force_login(other_requester)
+
+    response = visitor.get(route(support_page, "ticket", number=duplicate.number))
+    assert response.status_code == 302
+    assert response["Location"] == route(support_page, "ticket", number=target.number)
+    page = visitor.get(response["Location"])
+    assert page.status_code == 200
+    assert NOTE not in page.content.decode()
+    # Their reply on the target is a requester's public reply, in their own name.
+    reply = visitor.post(route(support_page, "reply", number=target.number), {"body": "Thanks, it works now."})
+    assert reply.status_code == 302
+    message = target.messages.latest("pk")
+    assert (message.body, message.author_email, message.is_internal) == (
+        "Thanks, it works now.", "other_requester@example.com", False
+    )
