@@ -26,7 +26,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from wagtail.permission_policies.base import BasePermissionPolicy
 
 from .conf import support_settings
-from .models import Attachment, Message, SupportSiteSettings, Team, Ticket, person_label
+from .models import Attachment, Message, SupportSiteSettings, Team, Ticket, TicketFollower, person_label
 
 PERM_WORK = "wagtail_support.work_on_tickets"
 PERM_VIEW_ALL = "wagtail_support.view_all_tickets"
@@ -150,7 +150,9 @@ def ticket_role(user, ticket, link_token=None):
             return Role.BENEFICIARY
     if link_token:
         opened = read_link_token(link_token)
-        if opened and opened[0] == ticket.pk and ticket.is_requester_or_beneficiary_email(opened[1]):
+        if opened and opened[0] == ticket.pk and (
+            ticket.is_requester_or_beneficiary_email(opened[1]) or follows_by_merge(ticket, opened[1])
+        ):
             return Role.LINK
         if opened and opened[0] == ticket.pk and follower_of(ticket, opened[1]) is not None:
             return Role.FOLLOWER
@@ -168,6 +170,20 @@ def follower_of(ticket, address):
     if not address or ticket is None or ticket.pk is None:
         return None
     return ticket.followers.filter(email=address).first()
+
+
+def follows_by_merge(ticket, email):
+    """Whether ``email`` is the requester or beneficiary of a ticket merged into ``ticket`` and still
+    follows it (``workflow.merge`` made them a follower; an agent may remove them): their signed links
+    and their mail are honoured on ``ticket`` as a requester's, for its public side only."""
+    email = (email or "").strip().lower()
+    if not email or ticket.pk is None:
+        return False
+    if not TicketFollower.objects.filter(ticket_id=ticket.pk, email__iexact=email).exists():
+        return False
+    return Ticket.objects.filter(merged_into_id=ticket.pk).filter(
+        Q(requester_email__iexact=email) | Q(beneficiary_email__iexact=email)
+    ).exists()
 
 
 # The support's own addresses ------------------------------------------------------------------------------
@@ -299,6 +315,9 @@ def mail_sender_role(ticket, address):
     users = list(get_user_model().objects.filter(email__iexact=address, is_active=True)[:2])
     if len(users) == 1 and can_work_ticket(users[0], ticket):
         return Role.AGENT, users[0]
+    if follows_by_merge(ticket, address):
+        # The requester of a ticket merged into this one writes as a requester (never as an agent).
+        return Role.REQUESTER, None
     return None, None
 
 

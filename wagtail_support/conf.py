@@ -106,6 +106,9 @@ DEFAULTS = {
     # More language codes -> PostgreSQL text search configurations for the FAQ's search (added to those of
     # wagtail_support.faq.SEARCH_CONFIGS, e.g. {"hu": "hungarian"}); a language without one uses "simple".
     "FAQ_SEARCH_CONFIGS": {},
+    # When an agent merges a ticket into another, its requester and the other ticket's requester are each
+    # mailed that the conversation goes on in the other ticket (the "merged" mail). False: nobody is told.
+    "MERGE_NOTIFY_REQUESTERS": True,
 }
 
 

@@ -351,7 +351,33 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
         ticket, token, refusal = self._ticket_for(request, number)
         if refusal is not None:
             return refusal
+        if ticket.merged_into_id is not None and reply_form is None:
+            merged = self.merged_redirect(request, ticket, token)
+            if merged is not None:
+                return merged
         return self.render_ticket(request, ticket, token, reply_form=reply_form)
+
+    def merged_redirect(self, request, ticket, token):
+        """A ticket merged into another: to the other one, with a fresh signed link, when this visitor may
+        see it (its requester, or the merged ticket's, who follows it); else ``None``, with a word."""
+        target = Ticket.objects.filter(pk=ticket.merged_into_id).first()  # the workflow keeps chains one hop long
+        if target is not None:
+            if access.ticket_role(request.user, target) is not None:
+                return redirect(self.ticket_path(target))
+            opened = access.read_link_token(token) if token else None
+            emails = [opened[1]] if opened else []
+            if request.user.is_authenticated:
+                if ticket.requester_user_id == request.user.pk:
+                    emails.append(ticket.requester_email)
+                if ticket.beneficiary_user_id == request.user.pk:
+                    emails.append(ticket.beneficiary_email)
+            for email in filter(None, emails):
+                fresh = access.make_link_token(target, email)
+                if access.ticket_role(None, target, fresh) is not None:
+                    remember_link(request, target, fresh)
+                    return redirect(self.ticket_path(target))
+        messages.info(request, _("This ticket was merged into another one."))
+        return None
 
     def render_ticket(self, request, ticket, token, reply_form=None, status=200):
         messages = access.messages_for(request.user, ticket, token).public()

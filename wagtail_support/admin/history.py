@@ -16,6 +16,7 @@ from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.generic.history import HistoryView, LogEntryUserColumn
 from wagtail.admin.widgets.button import HeaderButton
@@ -311,3 +312,23 @@ def register_ticket_log_actions(actions):
     class ReopenFormatter(LogFormatter):
         label = _("Ticket: reopen")
         message = _("Reopened the ticket")
+
+    @actions.register_action(f"{LOG_PREFIX}.merge")
+    class MergeFormatter(LogFormatter):
+        label = _("Ticket: merge into another")
+
+        def format_message(self, log_entry):
+            return _("Merged into %(reference)s") % {"reference": log_entry.data.get("into", "?")}
+
+    @actions.register_action(f"{LOG_PREFIX}.merged_from")
+    class MergedFromFormatter(LogFormatter):
+        label = _("Ticket: another ticket merged into it")
+
+        def format_message(self, log_entry):
+            data = log_entry.data
+            count = data.get("messages", 0)
+            return ngettext(
+                "%(reference)s merged into this ticket (%(count)d message moved)",
+                "%(reference)s merged into this ticket (%(count)d messages moved)",
+                count,
+            ) % {"reference": data.get("source", "?"), "count": count}

@@ -11,6 +11,7 @@ from .followers import FollowersView
 from .history import TicketHistoryView
 from .inbox import InboxView
 from .mail import InboundMailActionView, ResendMailView
+from .merge import TicketMergeView
 from .workspace import TicketWorkspaceView
 
 app_name = "wagtail_support_admin"
@@ -27,6 +28,7 @@ urlpatterns = [
     path("tickets/<int:pk>/followers/add/", FollowersView.as_view(action="add"), name="ticket_follower_add"),
     path("tickets/<int:pk>/followers/remove/", FollowersView.as_view(action="remove"), name="ticket_follower_remove"),
     path("tickets/<int:pk>/followers/dismiss/", FollowersView.as_view(action="dismiss"), name="ticket_cc_dismiss"),
+    path("tickets/<int:pk>/merge/", TicketMergeView.as_view(), name="ticket_merge"),
     path("tickets/<int:pk>/<slug:action>/", TicketActionView.as_view(), name="ticket_action"),
     path("requesters/autocomplete/", requester_autocomplete, name="requester_autocomplete"),
     path("mail/<int:pk>/resend/", ResendMailView.as_view(), name="mail_resend"),

@@ -264,18 +264,38 @@ def ticket_from_subject(subject):
     return None
 
 
+# At most this many "merged into" pointers are followed (the workflow keeps them one hop long).
+MAX_MERGE_HOPS = 5
+
+
+def follow_merges(ticket):
+    """The ticket that ``ticket`` was merged into (the end of the ``merged_into`` chain), else ``ticket``;
+    a loop or a chain longer than ``MAX_MERGE_HOPS`` stops where it is."""
+    seen = set()
+    while ticket is not None and ticket.merged_into_id is not None and len(seen) < MAX_MERGE_HOPS:
+        seen.add(ticket.pk)
+        if ticket.merged_into_id in seen:
+            break
+        following = Ticket.objects.select_related("team").filter(pk=ticket.merged_into_id).first()
+        if following is None:
+            break
+        ticket = following
+    return ticket
+
+
 def find_ticket(message, recipients):
     """(ticket, how, note, token): the ticket a mail is about, which clue found it, and the reply token
-    it came back with (``None`` unless the token found it)."""
+    it came back with (``None`` unless the token found it). A mail about a merged ticket is about the
+    ticket it was merged into."""
     ticket, note, token = ticket_from_token(recipients)
     if ticket is not None:
-        return ticket, "token", note, token
+        return follow_merges(ticket), "token", note, token
     ticket = ticket_from_headers(message)
     if ticket is not None:
-        return ticket, "headers", note, None
+        return follow_merges(ticket), "headers", note, None
     ticket = ticket_from_subject(message.subject)
     if ticket is not None:
-        return ticket, "subject", note, None
+        return follow_merges(ticket), "subject", note, None
     return None, "", note, None
 
 

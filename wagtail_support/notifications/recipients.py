@@ -25,6 +25,9 @@ FOLLOWER_EVENTS = REQUESTER_EVENTS - {"opened"}
 CONFIRMATION_EVENTS = {"opened"}
 # The "find my tickets" mail: one mail about several tickets.
 LINKS_EVENT = "links"
+# A ticket merged into another (``workflow.merge``): recorded on the merged ticket for its requester and
+# beneficiary, and on the ticket it went into for that one's people who were not told already.
+MERGED_EVENT = "merged"
 
 
 def _user_language(user):
@@ -88,6 +91,18 @@ def _follower_recipients(ticket, event, message=None):
     return [(email, "", None) for email in TicketFollower.objects.filter(ticket=ticket).values_list("email", flat=True)]
 
 
+def _merged_recipients(ticket):
+    """The people told about a merge on ``ticket``: all of them on the merged ticket; on the ticket it went
+    into, those who are not the merged ticket's own (they had its mail)."""
+    recipients = _requester_recipients(ticket)
+    if ticket.merged_into_id is None:
+        merged = ticket.merged_tickets.order_by("-closed_at", "-pk").first()
+        if merged is not None:
+            told = {(email or "").lower() for email, _lang, _uid in _requester_recipients(merged)}
+            recipients = [r for r in recipients if (r[0] or "").lower() not in told]
+    return recipients
+
+
 def default_recipients(event, ticket, message=None, actor_user_id=None, actor_email=""):
     """(address, audience, language) of each person to mail for ``event``, the actor left out.
 
@@ -96,6 +111,8 @@ def default_recipients(event, ticket, message=None, actor_user_id=None, actor_em
     """
     actor_email = (actor_email or "").lower()
     found = []
+    if event == MERGED_EVENT:
+        found += [(email, REQUESTER, lang, uid) for email, lang, uid in _merged_recipients(ticket)]
     if event in REQUESTER_EVENTS and not (message is not None and message.is_internal):
         found += [(email, REQUESTER, lang, uid) for email, lang, uid in _requester_recipients(ticket)]
     found += [(email, REQUESTER, lang, uid) for email, lang, uid in _follower_recipients(ticket, event, message)]
