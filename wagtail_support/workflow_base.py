@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from . import access, signals
+from . import access, service_levels, signals
 from .access import role_of
 from .attachments import validate_attachments
 from .errors import IllegalTransition, InvalidInput, NotAllowed, TicketChanged
@@ -107,10 +107,19 @@ def _save(row, fields, move, actor):
     """Write the move's fields (with a new version) and announce it once the transaction commits."""
     row.version += 1
     row.updated_at = timezone.now()
-    row.save(update_fields=sorted(set(fields) | {"version", "updated_at"}))
+    # Every move saves here: its service level dues (and pending_since) follow what it changed.
+    fields = set(fields) | service_levels.refresh(row, row.updated_at)
+    row.save(update_fields=sorted(fields | {"version", "updated_at"}))
     before, after = getattr(row, "_before_move", {}), _snapshot(row)
     changes = {name: {"old": before[name], "new": value} for name, value in after.items() if before.get(name) != value}
     _announce(signals.ticket_changed, sender=Ticket, ticket=row, move=move, actor=actor.log_user, changes=changes)
+
+
+def _start_service_levels(ticket):
+    """The dues of a ticket just opened (``open_ticket`` creates its row without ``_save``)."""
+    fields = service_levels.refresh(ticket, ticket.created_at, recompute=True)
+    if fields:
+        ticket.save(update_fields=sorted(fields))
 
 
 def _announce(signal, **kwargs):

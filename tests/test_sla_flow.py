@@ -1,0 +1,219 @@
+"""Service level due times computed by the workflow's moves (``wagtail_support.service_levels``), and shown
+to agents: the workspace's "Service levels" block, the inbox's Due column, sort and filter, the home
+panel's counts.
+"""
+
+from datetime import datetime, time, timedelta, timezone as dt_timezone
+
+import pytest
+from django.utils import timezone
+
+from tests import factories
+from wagtail_support import service_levels, workflow
+from wagtail_support.models import BusinessCalendar, BusinessHoursInterval, ServiceLevelPolicy, Ticket
+
+pytestmark = pytest.mark.django_db
+
+UTC = dt_timezone.utc
+NORMAL = Ticket.Priority.NORMAL
+HIGH = Ticket.Priority.HIGH
+
+
+def policy(priority=NORMAL, **kwargs):
+    values = {"name": f"Policy {priority}", "first_response_minutes": 60, "resolution_minutes": 8 * 60}
+    values.update(kwargs)
+    return ServiceLevelPolicy.objects.create(priority=priority, **values)
+
+
+def office(name="Paris office", zone="Europe/Paris"):
+    saved = BusinessCalendar.objects.create(name=name, time_zone=zone)
+    for weekday in range(5):
+        BusinessHoursInterval.objects.create(calendar=saved, weekday=weekday, start=time(9), end=time(17))
+    return saved
+
+
+def fresh(ticket):
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+def close_to(moment, expected, seconds=5):
+    return abs((moment - expected).total_seconds()) <= seconds
+
+
+# Opening ------------------------------------------------------------------------------------------------------
+
+
+def test_opening_with_a_policy_sets_the_dues(requester, category):
+    policy(next_response_minutes=30)
+    ticket = fresh(factories.open_ticket(requester, category=category))
+    assert ticket.sla_policy is not None
+    assert close_to(ticket.first_response_due, ticket.created_at + timedelta(hours=1))
+    assert close_to(ticket.resolution_due, ticket.created_at + timedelta(hours=8))
+    assert ticket.next_response_due is None  # no first response yet
+    assert ticket.next_due == ticket.first_response_due
+
+
+def test_without_a_policy_nothing_is_due(requester, category):
+    ticket = fresh(factories.open_ticket(requester, category=category))
+    assert ticket.sla_policy is None
+    assert ticket.first_response_due is ticket.next_response_due is ticket.resolution_due is ticket.next_due is None
+
+
+def test_a_friday_evening_ticket_is_due_on_monday(ticket, team):
+    team.calendar = office()
+    team.save()
+    policy(first_response_minutes=60, resolution_minutes=4 * 60)
+    # Friday 5 December 2025, 18:30 in Paris (17:30 UTC): the office is closed until Monday 9:00.
+    ticket.created_at = datetime(2025, 12, 5, 17, 30, tzinfo=UTC)
+    ticket.first_response_at = None
+    changed = service_levels.refresh(ticket, ticket.created_at, recompute=True)
+    assert {"sla_policy", "first_response_due", "resolution_due", "next_due"} <= changed
+    assert ticket.first_response_due == datetime(2025, 12, 8, 9, 0, tzinfo=UTC)  # Monday 10:00 in Paris
+    assert ticket.resolution_due == datetime(2025, 12, 8, 12, 0, tzinfo=UTC)  # Monday 13:00 in Paris
+    assert ticket.next_due == ticket.first_response_due
+
+
+# Replies ------------------------------------------------------------------------------------------------------
+
+
+def test_a_first_public_reply_meets_the_first_response(ticket, agent):
+    policy(next_response_minutes=30)
+    ticket = fresh(ticket)
+    # The fixture's ticket was opened before the policy existed: a change of priority looks for it.
+    workflow.change_details(ticket, by=agent, priority=HIGH)
+    workflow.change_details(ticket, by=agent, priority=NORMAL)
+    ticket = fresh(ticket)
+    assert ticket.first_response_due is not None
+    workflow.reply(ticket, by=agent, body="Try resetting it.")
+    ticket = fresh(ticket)
+    assert ticket.first_response_at is not None
+    assert ticket.first_response_due is None
+    assert ticket.next_response_due is None
+    assert ticket.next_due == ticket.resolution_due
+    [first, resolution] = service_levels.targets(ticket, timezone.now())
+    assert (first.name, first.state) == ("first_response", "met")
+    assert (resolution.name, resolution.state) == ("resolution", "running")
+
+
+def test_an_internal_note_changes_no_due(requester, category, agent):
+    policy()
+    ticket = fresh(factories.open_ticket(requester, category=category))
+    workflow.reply(ticket, by=agent, body="Looking", internal=True)
+    after = fresh(ticket)
+    assert after.first_response_due == ticket.first_response_due and after.next_due == ticket.next_due
+
+
+def test_the_requester_replying_after_a_first_response_sets_the_next_response_due(requester, category, agent):
+    policy(next_response_minutes=30, resolution_minutes=48 * 60)
+    ticket = fresh(factories.open_ticket(requester, category=category))
+    workflow.reply(ticket, by=agent, body="Which browser?")
+    workflow.reply(fresh(ticket), by=requester, body="Firefox")
+    ticket = fresh(ticket)
+    assert close_to(ticket.next_response_due, ticket.awaiting_agent_since + timedelta(minutes=30))
+    assert ticket.next_due == ticket.next_response_due
+    # A second message of the requester does not move it; the team's answer clears it.
+    due = ticket.next_response_due
+    workflow.reply(ticket, by=requester, body="Version 140")
+    assert fresh(ticket).next_response_due == due
+    workflow.reply(fresh(ticket), by=agent, body="Fixed")
+    ticket = fresh(ticket)
+    assert ticket.next_response_due is None and ticket.next_due == ticket.resolution_due
+
+
+# Waiting for the requester --------------------------------------------------------------------------------------
+
+
+def test_pending_pauses_the_clock_and_resuming_moves_the_dues_on(requester, category, agent):
+    policy(pause_while_pending=True)
+    ticket = fresh(factories.open_ticket(requester, category=category))
+    workflow.reply(ticket, by=agent, body="Send us a screenshot", set_pending=True)
+    ticket = fresh(ticket)
+    assert ticket.status == Ticket.Status.PENDING
+    assert ticket.pending_since is not None and ticket.sla_paused_at is not None
+    assert ticket.next_due is None
+    assert [t.state for t in service_levels.targets(ticket, timezone.now())] == ["met", "paused"]
+    # Two hours later (around the clock: two business hours), the team takes it back.
+    resolution_due = ticket.resolution_due
+    Ticket.objects.filter(pk=ticket.pk).update(sla_paused_at=ticket.sla_paused_at - timedelta(hours=2))
+    ticket = fresh(ticket)
+    workflow.submit(ticket, by=agent, expected_version=ticket.version, then="open")  # resume
+    ticket = fresh(ticket)
+    assert ticket.pending_since is None and ticket.sla_paused_at is None
+    assert close_to(ticket.resolution_due, resolution_due + timedelta(hours=2))
+    assert ticket.next_due == ticket.resolution_due
+
+
+def test_pausing_counts_business_hours(ticket, team):
+    team.calendar = office()
+    team.save()
+    policy(pause_while_pending=True)
+    ticket.created_at = datetime(2025, 12, 5, 8, 0, tzinfo=UTC)  # Friday 9:00 in Paris
+    service_levels.refresh(ticket, ticket.created_at, recompute=True)
+    assert ticket.resolution_due == datetime(2025, 12, 5, 16, 0, tzinfo=UTC)
+    ticket.status = Ticket.Status.PENDING
+    service_levels.refresh(ticket, datetime(2025, 12, 5, 14, 0, tzinfo=UTC))  # Friday 15:00
+    assert ticket.next_due is None and ticket.pending_since == ticket.sla_paused_at
+    ticket.status = Ticket.Status.OPEN
+    service_levels.refresh(ticket, datetime(2025, 12, 8, 9, 0, tzinfo=UTC))  # Monday 10:00: 3 business hours
+    assert ticket.resolution_due == datetime(2025, 12, 8, 11, 0, tzinfo=UTC)  # Monday 12:00
+    assert ticket.sla_paused_at is None and ticket.pending_since is None
+
+
+def test_a_policy_that_does_not_pause_keeps_the_clock_running(requester, category, agent):
+    policy(pause_while_pending=False)
+    ticket = fresh(factories.open_ticket(requester, category=category))
+    workflow.set_pending(ticket, by=agent)
+    ticket = fresh(ticket)
+    assert ticket.pending_since is not None and ticket.sla_paused_at is None
+    assert ticket.next_due == ticket.first_response_due
+
+
+# Policy changes, closing ------------------------------------------------------------------------------------------
+
+
+def test_a_priority_change_looks_for_the_policy_again(requester, category, agent):
+    normal = policy()
+    high = policy(HIGH, first_response_minutes=15, resolution_minutes=120)
+    ticket = fresh(factories.open_ticket(requester, category=category))
+    assert ticket.sla_policy == normal
+    workflow.change_details(ticket, by=agent, priority=HIGH)
+    ticket = fresh(ticket)
+    assert ticket.sla_policy == high
+    assert close_to(ticket.first_response_due, ticket.created_at + timedelta(minutes=15))
+    assert close_to(ticket.resolution_due, ticket.created_at + timedelta(minutes=120))
+    workflow.change_details(ticket, by=agent, priority=Ticket.Priority.LOW)
+    ticket = fresh(ticket)
+    assert ticket.sla_policy is None and ticket.next_due is None
+
+
+def test_a_team_change_looks_for_the_policy_again(requester, category, agent, other_team, supervisor):
+    policy(team=other_team, first_response_minutes=5)
+    ticket = fresh(factories.open_ticket(requester, category=category))
+    assert ticket.sla_policy is None
+    workflow.change_team(ticket, team=other_team, by=supervisor)
+    ticket = fresh(ticket)
+    assert close_to(ticket.first_response_due, ticket.created_at + timedelta(minutes=5))
+
+
+def test_closing_leaves_nothing_due_and_the_resolution_met(requester, category, agent, resolution_code):
+    policy()
+    ticket = fresh(factories.open_ticket(requester, category=category))
+    workflow.resolve(ticket, by=agent, code=resolution_code, solution="Reset")
+    ticket = fresh(ticket)
+    assert ticket.next_due is None
+    states = {t.name: t.state for t in service_levels.targets(ticket, timezone.now())}
+    assert states == {"resolution": "met"}
+    workflow.reopen(ticket, by=agent)
+    assert fresh(ticket).next_due is not None
+
+
+def test_late_and_due_soon_states(requester, category):
+    policy(warn_before_minutes=30)
+    ticket = fresh(factories.open_ticket(requester, category=category))
+    now = ticket.created_at
+    states = [(t.name, t.state) for t in service_levels.targets(ticket, now + timedelta(minutes=40))]
+    assert states == [("first_response", "due soon"), ("resolution", "running")]
+    [late, _resolution] = service_levels.targets(ticket, now + timedelta(minutes=60 + 135))
+    assert late.state == "late" and late.minutes == 135
+    assert service_levels.duration(late.minutes) == "2 h 15 min"
+    assert service_levels.duration(45) == "45 min" and service_levels.duration(120) == "2 h"
