@@ -6,6 +6,8 @@ panel's counts.
 from datetime import datetime, time, timedelta, timezone as dt_timezone
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from tests import factories
@@ -217,3 +219,117 @@ def test_late_and_due_soon_states(requester, category):
     assert late.state == "late" and late.minutes == 135
     assert service_levels.duration(late.minutes) == "2 h 15 min"
     assert service_levels.duration(45) == "45 min" and service_levels.duration(120) == "2 h"
+
+
+# In the admin: the inbox, the home panel, the workspace ----------------------------------------------------------
+
+INBOX = "wagtail_support_admin:inbox"
+
+
+def login(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def open_for(category, subject, priority=NORMAL):
+    return fresh(
+        factories.open_ticket(
+            requester_name="Pat", requester_email="pat@example.com", category=category, subject=subject,
+            priority=priority,
+        )
+    )
+
+
+def set_due(ticket, delta):
+    Ticket.objects.filter(pk=ticket.pk).update(next_due=timezone.now() + delta)
+
+
+@pytest.fixture
+def due_tickets(category, other_team):
+    """Tickets of ``team``: late by 2 h, late by 10 min, due in 20 min, due in 3 h, nothing due, closed (late);
+    and a late ticket of ``other_team``."""
+    policy()
+    other_category = factories.make_category("Invoices", other_team)
+    made = {name: open_for(category, name) for name in ("late2h", "late10", "soon20", "later3h", "none", "closed")}
+    for name, delta in (("late2h", -120), ("late10", -10), ("soon20", 20), ("later3h", 180), ("closed", -60)):
+        set_due(made[name], timedelta(minutes=delta))
+    Ticket.objects.filter(pk=made["none"].pk).update(next_due=None)
+    Ticket.objects.filter(pk=made["closed"].pk).update(status=Ticket.Status.CLOSED)
+    made["theirs"] = open_for(other_category, "theirs")
+    set_due(made["theirs"], timedelta(minutes=-300))
+    return made
+
+
+def subjects(response):
+    return [ticket.subject for ticket in response.context["object_list"]]
+
+
+def test_the_inbox_sorts_by_due_next(agent, due_tickets):
+    response = login(agent).get(reverse(INBOX), {"ordering": "due"})
+    # The tickets with something due, soonest first; none of another team, none closed.
+    assert subjects(response) == ["late2h", "late10", "soon20", "later3h"]
+    response = login(agent).get(reverse(INBOX), {"ordering": "-due"})
+    assert subjects(response) == ["later3h", "soon20", "late10", "late2h"]
+    body = response.content.decode()
+    assert "Late 2 h" in body and ("in 20 min" in body or "in 19 min" in body)
+
+
+def test_the_service_level_filter_keeps_to_the_agents_teams(agent, due_tickets, supervisor):
+    late = login(agent).get(reverse(INBOX), {"service_level": "late", "ordering": "due"})
+    assert subjects(late) == ["late2h", "late10"]
+    soon = login(agent).get(reverse(INBOX), {"service_level": "soon"})
+    assert subjects(soon) == ["soon20"]
+    # A supervisor of every team sees the other team's late ticket too.
+    late = login(supervisor).get(reverse(INBOX), {"service_level": "late", "ordering": "due", "view": "open"})
+    assert subjects(late) == ["theirs", "late2h", "late10"]
+
+
+def test_the_home_panel_counts_late_and_due_soon_of_my_teams(agent, outsider_agent, due_tickets):
+    from wagtail_support.admin.panels import TicketsForMyTeamsPanel
+
+    def sla_counts(user):
+        response = login(user).get(reverse("wagtailadmin_home"))
+        (panel,) = [p for p in response.context["panels"] if isinstance(p, TicketsForMyTeamsPanel)]
+        html = response.content.decode()
+        assert 'data-ws-sla-count="late"' in html
+        return {item["name"]: item["count"] for item in panel.get_context_data({})["service_level_counts"]}
+
+    assert sla_counts(agent) == {"late": 2, "soon": 1}
+    # The other team's agent: their one late ticket, never the helpdesk's.
+    assert sla_counts(outsider_agent) == {"late": 1, "soon": 0}
+
+
+def test_the_home_panel_counts_cost_no_query(agent, due_tickets, django_assert_max_num_queries):
+    client = login(agent)
+    client.get(reverse("wagtailadmin_home"))
+    # The counts are one aggregate with the panel's other counts: the page's queries do not depend on them.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("wagtailadmin_home"))
+    counts = [q["sql"] for q in queries.captured_queries if "next_due" in q["sql"] and "COUNT" in q["sql"].upper()]
+    assert len(counts) == 1
+
+
+def test_the_workspace_says_what_is_late(agent, requester, category):
+    policy(first_response_minutes=60, resolution_minutes=600)
+    ticket = fresh(factories.open_ticket(requester, category=category))
+    # Opened 3 h 15 min ago (around the clock): the first response is 2 h 15 min late.
+    created = ticket.created_at - timedelta(hours=3, minutes=15)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        created_at=created, first_response_due=created + timedelta(hours=1), resolution_due=created + timedelta(hours=10)
+    )
+    response = login(agent).get(reverse("wagtail_support_admin:ticket", args=[ticket.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Service levels" in html
+    assert "Late by 2 h 15 min" in html
+    assert "Due in 6 h 45 min" in html
+    assert 'wsw-sla__target--late' in html
+
+
+def test_the_workspace_shows_no_block_without_a_policy(agent, ticket):
+    response = login(agent).get(reverse("wagtail_support_admin:ticket", args=[ticket.pk]))
+    assert "wsw-sla" not in response.content.decode()
