@@ -78,7 +78,8 @@ def _locked(ticket, expected_version=None):
     """Lock the ticket row for the duration of a move and hand back the fresh row."""
     with transaction.atomic():
         # of=("self",): lock the ticket row only; PostgreSQL refuses to lock the nullable side of the join.
-        row = Ticket.objects.select_for_update(of=("self",)).select_related("team").get(pk=ticket.pk)
+        # The policy too: every move brings the ticket's service level dues up to date (``_save``).
+        row = Ticket.objects.select_for_update(of=("self",)).select_related("team", "sla_policy").get(pk=ticket.pk)
         if expected_version is not None and int(expected_version) != row.version:
             raise TicketChanged(
                 _(
