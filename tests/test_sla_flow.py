@@ -300,7 +300,7 @@ def test_the_home_panel_counts_late_and_due_soon_of_my_teams(agent, outsider_age
     assert sla_counts(outsider_agent) == {"late": 1, "soon": 0}
 
 
-def test_the_home_panel_counts_cost_no_query(agent, due_tickets, django_assert_max_num_queries):
+def test_the_home_panel_counts_cost_no_query(agent, due_tickets):
     client = login(agent)
     client.get(reverse("wagtailadmin_home"))
     # The counts are one aggregate with the panel's other counts: the page's queries do not depend on them.
@@ -333,3 +333,71 @@ def test_the_workspace_says_what_is_late(agent, requester, category):
 def test_the_workspace_shows_no_block_without_a_policy(agent, ticket):
     response = login(agent).get(reverse("wagtail_support_admin:ticket", args=[ticket.pk]))
     assert "wsw-sla" not in response.content.decode()
+
+
+def test_a_priority_change_carries_the_time_spent_paused(requester, category, agent):
+    policy(pause_while_pending=True, resolution_minutes=600)
+    policy(HIGH, resolution_minutes=120)
+    ticket = fresh(factories.open_ticket(requester, category=category))
+    workflow.set_pending(ticket, by=agent)
+    Ticket.objects.filter(pk=ticket.pk).update(sla_paused_at=fresh(ticket).sla_paused_at - timedelta(hours=2))
+    ticket = fresh(ticket)
+    workflow.submit(ticket, by=agent, expected_version=ticket.version, then="open")
+    ticket = fresh(ticket)
+    assert close_to(ticket.resolution_due, ticket.created_at + timedelta(minutes=600 + 120))
+    workflow.change_details(ticket, by=agent, priority=HIGH)
+    ticket = fresh(ticket)
+    # The high priority's two hours, and the two hours the ticket waited for its requester.
+    assert close_to(ticket.resolution_due, ticket.created_at + timedelta(minutes=120 + 120))
+
+
+def test_a_team_change_counts_in_the_new_teams_business_hours(ticket, team, other_team):
+    other_team.calendar = office()
+    other_team.save()
+    policy(resolution_minutes=60, first_response_minutes=None)
+    ticket.created_at = datetime(2025, 12, 6, 10, 0, tzinfo=UTC)  # Saturday
+    service_levels.refresh(ticket, ticket.created_at, recompute=True)
+    assert ticket.resolution_due == datetime(2025, 12, 6, 11, 0, tzinfo=UTC)  # around the clock
+    ticket._before_move = {"priority": ticket.priority, "team": ticket.team_id, "category": ticket.category_id}
+    ticket.team = other_team
+    changed = service_levels.refresh(ticket, ticket.created_at + timedelta(minutes=5))
+    assert "resolution_due" in changed
+    assert ticket.resolution_due == datetime(2025, 12, 8, 9, 0, tzinfo=UTC)  # Monday 10:00 in Paris
+
+
+def test_a_move_costs_no_query_more_without_business_hours(requester, category, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def reply_queries():
+        ticket = fresh(factories.open_ticket(requester, category=category))
+        with CaptureQueriesContext(connection) as queries:
+            workflow.reply(ticket, by=agent, body="Hello", internal=True)
+        return len(queries.captured_queries)
+
+    reply_queries()  # the caches of a first move (content types...)
+    without = reply_queries()
+    policy()
+    assert reply_queries() == without
+
+
+def test_the_workspace_reads_the_policy_in_one_query(agent, requester, category, team):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(agent)
+
+    def workspace_queries(ticket):
+        client.get(reverse("wagtail_support_admin:ticket", args=[ticket.pk]))
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("wagtail_support_admin:ticket", args=[ticket.pk]))
+        assert response.status_code == 200
+        return len(queries.captured_queries)
+
+    without = workspace_queries(fresh(factories.open_ticket(requester, category=category)))
+    policy()
+    assert workspace_queries(fresh(factories.open_ticket(requester, category=category))) == without + 1
+    # Counted in the team's business hours: its calendar, intervals and holidays too.
+    team.calendar = office()
+    team.save()
+    assert workspace_queries(fresh(factories.open_ticket(requester, category=category))) == without + 4
