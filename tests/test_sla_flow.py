@@ -319,7 +319,9 @@ def test_the_workspace_says_what_is_late(agent, requester, category):
     # Opened 3 h 15 min ago (around the clock): the first response is 2 h 15 min late.
     created = ticket.created_at - timedelta(hours=3, minutes=15)
     Ticket.objects.filter(pk=ticket.pk).update(
-        created_at=created, first_response_due=created + timedelta(hours=1), resolution_due=created + timedelta(hours=10)
+        created_at=created,
+        first_response_due=created + timedelta(hours=1),
+        resolution_due=created + timedelta(hours=10),
     )
     response = login(agent).get(reverse("wagtail_support_admin:ticket", args=[ticket.pk]))
     assert response.status_code == 200

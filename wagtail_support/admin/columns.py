@@ -245,7 +245,9 @@ class DueColumn(PythonCellMixin, Column):
         if due <= now:
             # Text, not colour only: "Late" is written.
             text = gettext("Late %(duration)s") % {"duration": short_duration(due, now)}
-            badge = format_html('<span class="w-status ws-due ws-due--late"><time datetime="{}">{}</time></span>', iso, text)
+            badge = format_html(
+                '<span class="w-status ws-due ws-due--late"><time datetime="{}">{}</time></span>', iso, text
+            )
         else:
             text = gettext("in %(duration)s") % {"duration": short_duration(now, due)}
             soon = due - now <= datetime.timedelta(hours=1)

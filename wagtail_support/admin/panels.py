@@ -23,9 +23,9 @@ class TicketsForMyTeamsPanel(Component):
 
     Agents only. The not-closed tickets of the agent's teams and those assigned to them, newest activity
     first, ``PANEL_SIZE`` of them, each reference linking to its workspace; above them the counts
-    (unassigned, mine, my teams, late, due within the hour), each linking to that view of the inbox. A supervisor sees their own
-    teams' tickets, or every open ticket if they belong to no team (see ``AgentScope``). Three queries
-    whatever the number of tickets: the user's teams, the counts, the rows.
+    (unassigned, mine, my teams; then late and due within the hour), each linking to that view of the inbox.
+    A supervisor sees their own teams' tickets, or every open ticket if they belong to no team (see
+    ``AgentScope``). Three queries whatever the number of tickets: the user's teams, the counts, the rows.
     """
 
     name = "wagtail_support_my_teams"
