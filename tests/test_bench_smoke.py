@@ -56,6 +56,7 @@ def test_every_scenario_runs_with_a_fixed_number_of_queries(bench_data):
     for expected in (
         "inbox: default", "inbox: assigned to me", "inbox: my teams", "inbox: unassigned", "inbox: waiting for us",
         "inbox: all tickets", "inbox: sorted by waiting", "inbox: every team, supervisor",
+        "inbox: due next", "inbox: late filter", "inbox: due next, supervisor",
         "inbox export: CSV, all tickets, supervisor", "inbox export: XLSX, all tickets, supervisor",
         "inbox export: CSV, my teams", "inbox export: XLSX, my teams",
         "inbox: status open + team", "inbox: search requester email", "inbox: search subject word",

@@ -81,6 +81,7 @@ from .workflow_base import (  # noqa: F401 - LIFECYCLE, LOG_PREFIX and REQUESTER
     _refuse_support_addresses,
     _require_role,
     _save,
+    _start_service_levels,
 )
 
 
@@ -184,6 +185,7 @@ def open_ticket(
             created_at=ticket.created_at,
         )
         store_attachments(message, attachments, saved_files)
+        _start_service_levels(ticket)
         _log(
             ticket,
             "open",

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from . import access, signals
+from . import access, service_levels, signals
 from .access import role_of
 from .attachments import validate_attachments
 from .errors import IllegalTransition, InvalidInput, NotAllowed, TicketChanged
@@ -78,7 +78,8 @@ def _locked(ticket, expected_version=None):
     """Lock the ticket row for the duration of a move and hand back the fresh row."""
     with transaction.atomic():
         # of=("self",): lock the ticket row only; PostgreSQL refuses to lock the nullable side of the join.
-        row = Ticket.objects.select_for_update(of=("self",)).select_related("team").get(pk=ticket.pk)
+        # The policy too: every move brings the ticket's service level dues up to date (``_save``).
+        row = Ticket.objects.select_for_update(of=("self",)).select_related("team", "sla_policy").get(pk=ticket.pk)
         if expected_version is not None and int(expected_version) != row.version:
             raise TicketChanged(
                 _(
@@ -107,10 +108,19 @@ def _save(row, fields, move, actor):
     """Write the move's fields (with a new version) and announce it once the transaction commits."""
     row.version += 1
     row.updated_at = timezone.now()
-    row.save(update_fields=sorted(set(fields) | {"version", "updated_at"}))
+    # Every move saves here: its service level dues (and pending_since) follow what it changed.
+    fields = set(fields) | service_levels.refresh(row, row.updated_at)
+    row.save(update_fields=sorted(fields | {"version", "updated_at"}))
     before, after = getattr(row, "_before_move", {}), _snapshot(row)
     changes = {name: {"old": before[name], "new": value} for name, value in after.items() if before.get(name) != value}
     _announce(signals.ticket_changed, sender=Ticket, ticket=row, move=move, actor=actor.log_user, changes=changes)
+
+
+def _start_service_levels(ticket):
+    """The dues of a ticket just opened (``open_ticket`` creates its row without ``_save``)."""
+    fields = service_levels.refresh(ticket, ticket.created_at, recompute=True)
+    if fields:
+        ticket.save(update_fields=sorted(fields))
 
 
 def _announce(signal, **kwargs):

@@ -30,6 +30,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
+from django.db.models import F
+from django.db.models.functions import Mod
 from django.utils import timezone
 from wagtail.models import Locale
 
@@ -412,6 +414,7 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUES
         TicketReferenceCounter.objects.update_or_create(name="ticket", defaults={"value": number_base + tickets - 1})
 
     _reset_sequences([User, Team, Category, Ticket, Message, Attachment, OutboundMail])
+    summary["with_due"] = _service_level_dues()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -425,6 +428,18 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUES
         "span_days": round(span_days), "search_word_tickets": None,
     })
     return summary
+
+
+def _service_level_dues():
+    """Give four in five of the tickets that are not closed a service level's dues, as the workflow would:
+    resolution within 72 hours of the opening, first response within 8 hours while none was given;
+    ``next_due`` the earliest. Two UPDATEs (a desk's old backlog is late, its new tickets are due soon)."""
+    share = Ticket.objects.exclude(status="closed").alias(share=Mod("id", 5)).exclude(share=0)
+    resolution = F("created_at") + datetime.timedelta(hours=72)
+    count = share.update(resolution_due=resolution, next_due=resolution)
+    first = F("created_at") + datetime.timedelta(hours=8)
+    share.filter(first_response_at__isnull=True).update(first_response_due=first, next_due=first)
+    return count
 
 
 def vacuum_analyze():

@@ -53,7 +53,11 @@ OPEN_VIEW_COUNTS = """SELECT count(*) FILTER (WHERE assignee_id = %(me)s),
     count(*) FILTER (WHERE team_id = ANY(%(teams)s) OR assignee_id = %(me)s),
     count(*) FILTER (WHERE assignee_id IS NULL),
     count(*) FILTER (WHERE awaiting_agent_since IS NOT NULL AND (team_id = ANY(%(teams)s) OR assignee_id = %(me)s)),
-    count(*) FROM wagtail_support_ticket WHERE status <> 'closed' {scope}"""
+    count(*),
+    count(*) FILTER (WHERE next_due < %(now)s AND (team_id = ANY(%(teams)s) OR assignee_id = %(me)s)),
+    count(*) FILTER (WHERE next_due >= %(now)s AND next_due < %(now)s + interval '1 hour'
+        AND (team_id = ANY(%(teams)s) OR assignee_id = %(me)s))
+    FROM wagtail_support_ticket WHERE status <> 'closed' {scope}"""
 # The columns of the inbox's export (admin.export): the ticket's fields, its team, assignee and code.
 EXPORT_SQL = """SELECT t.id, t.number, t.subject, t.status, t.priority, t.kind, t.category_id, t.requester_name,
     t.requester_email, t.beneficiary_name, t.beneficiary_email, t.channel, t.created_at, t.updated_at,
@@ -171,7 +175,8 @@ class Bench:
 
     def inbox_floor(self, where, params, order="t.updated_at DESC, t.number DESC", scoped=True):
         scope = "(t.team_id = ANY(%(teams)s) OR t.assignee_id = %(me)s)" if scoped else "TRUE"
-        params = {"me": self.agent.pk if scoped else self.supervisor.pk, "teams": self.team_ids, **params}
+        params = {"me": self.agent.pk if scoped else self.supervisor.pk, "teams": self.team_ids,
+                  "now": timezone.now(), **params}
         condition = f"{scope} AND ({where})"
         return [
             (f"SELECT {LISTING_COLUMNS} FROM {LISTING_FROM} WHERE {condition} ORDER BY {order} LIMIT {PAGE_SIZE}", params),
@@ -238,6 +243,21 @@ class Bench:
                       self.inbox_floor("t.status <> 'closed'", {},
                                        order="t.awaiting_agent_since ASC NULLS LAST, t.number ASC"),
                       auth=(self.agent_client, self.agent, True))
+        # Service levels: "Due next" (the tickets with something due, soonest first: the partial indexes
+        # ws_ticket_next_due and ws_ticket_team_next_due) and the "Late" filter.
+        due = "t.status <> 'closed' AND t.next_due IS NOT NULL"
+        self.scenario("inbox: due next", "inbox",
+                      self.request(self.agent_client, "get", url, {"ordering": "due"}),
+                      self.inbox_floor(due, {}, order="t.next_due ASC, t.number ASC"),
+                      auth=(self.agent_client, self.agent, True))
+        self.scenario("inbox: late filter", "inbox",
+                      self.request(self.agent_client, "get", url, {"service_level": "late", "ordering": "due"}),
+                      self.inbox_floor(f"{due} AND t.next_due < %(now)s", {}, order="t.next_due ASC, t.number ASC"),
+                      auth=(self.agent_client, self.agent, True))
+        self.scenario("inbox: due next, supervisor", "inbox",
+                      self.request(self.supervisor_client, "get", url, {"ordering": "due"}),
+                      self.inbox_floor(due, {}, order="t.next_due ASC, t.number ASC", scoped=False),
+                      auth=(self.supervisor_client, self.supervisor, True))
         # A supervisor of no team: "My teams" is every team's tickets that are not closed; "Every team" the same.
         for name, query in (("inbox: default, supervisor", {}), ("inbox: every team, supervisor", {"view": "open"})):
             self.scenario(name, "inbox", self.request(self.supervisor_client, "get", url, query),
@@ -282,7 +302,7 @@ class Bench:
         return action
 
     def home(self):
-        params = {"me": self.agent.pk, "teams": self.team_ids}
+        params = {"me": self.agent.pk, "teams": self.team_ids, "now": timezone.now()}
         floor = [
             (f"SELECT {LISTING_COLUMNS} FROM {LISTING_FROM} WHERE t.status <> 'closed' AND "
              f"(t.team_id = ANY(%(teams)s) OR t.assignee_id = %(me)s) ORDER BY t.updated_at DESC, t.number DESC "
@@ -293,7 +313,8 @@ class Bench:
                       self.request(self.agent_client, "get", reverse("wagtailadmin_home")), floor,
                       auth=(self.agent_client, self.agent, True))
         # A supervisor's home: every open ticket in the panel, and the first-run panel's three questions.
-        params = {"me": self.supervisor.pk, "teams": self.team_ids, "slug": support_settings.DEFAULT_TEAM or "",
+        params = {"me": self.supervisor.pk, "teams": self.team_ids, "now": timezone.now(),
+                  "slug": support_settings.DEFAULT_TEAM or "",
                   "types": [ct.pk for ct in ContentType.objects.get_for_models(*support_page_models()).values()]}
         floor = [
             (f"SELECT {LISTING_COLUMNS} FROM {LISTING_FROM} WHERE t.status <> 'closed' "

@@ -229,6 +229,34 @@ class WaitingColumn(PythonCellMixin, Column):
         return _td(self, badge, title=title)
 
 
+class DueColumn(PythonCellMixin, Column):
+    """When the earliest service level target is due ("in 3 h", "Late 20 min"), the exact date in a tooltip;
+    sorted soonest first ("Due next"). Wall-clock time: the workspace counts business hours."""
+
+    def __init__(self, **kwargs):
+        super().__init__("due", label=_("Due"), accessor="next_due", sort_key="due", **kwargs)
+
+    def cell_html(self, ticket):
+        due = ticket.next_due
+        if due is None or ticket.status == Ticket.Status.CLOSED:
+            return _td(self, "")
+        now = timezone.now()
+        tooltip, iso = _date_and_iso(due)
+        if due <= now:
+            # Text, not colour only: "Late" is written.
+            text = gettext("Late %(duration)s") % {"duration": short_duration(due, now)}
+            badge = format_html(
+                '<span class="w-status ws-due ws-due--late"><time datetime="{}">{}</time></span>', iso, text
+            )
+        else:
+            text = gettext("in %(duration)s") % {"duration": short_duration(now, due)}
+            soon = due - now <= datetime.timedelta(hours=1)
+            classname = "ws-due ws-due--soon w-status" if soon else "ws-due"
+            badge = format_html('<span class="{}"><time datetime="{}">{}</time></span>', classname, iso, text)
+        title = gettext("Due on %(date)s") % {"date": tooltip}
+        return _td(self, badge, title=title)
+
+
 def short_time_ago(value):
     """"19 h ago", "just now": ``time_ago`` short enough for a one-line row."""
     if timezone.now() - value < datetime.timedelta(minutes=1):
@@ -287,6 +315,7 @@ def ticket_columns(*, sortable=True, checkboxes=True, team=True, sites=None):
         StatusColumn(classname="ws-col-status"),
         AssigneeColumn(classname="ws-col-assignee"),
         WaitingColumn(classname="ws-col-waiting"),
+        DueColumn(classname="ws-nowrap ws-col-due"),
         UpdatedColumn("updated_at", label=_("Updated"), sort_key="updated_at", classname="ws-nowrap ws-col-updated"),
         AgeColumn(classname="ws-nowrap ws-col-age"),
     ]

@@ -1,11 +1,13 @@
 """The inbox's filters (Wagtail's filter drill-down), its sorts and its search."""
 
 import re
+from datetime import timedelta
 
 import django_filters
 from django import forms
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
@@ -15,6 +17,21 @@ from ..models import Category, Ticket, person_label
 from ..site_config import site_labels
 from ..widgets import QuickRadioSelect, QuickSelect
 from .scope import DEFAULT_VIEW, VIEW_CHOICES, AgentScope
+
+LATE = "late"
+DUE_SOON = "soon"
+
+
+def due_q(which, now=None):
+    """The tickets late (``LATE``: due before now) or due within the hour (``DUE_SOON``). Says the ticket
+    is not closed, so the partial indexes on ``next_due`` (``WHERE next_due IS NOT NULL AND status <>
+    'closed'``) serve it."""
+    now = now or timezone.now()
+    open_q = Q(next_due__isnull=False) & ~Q(status=Ticket.Status.CLOSED)
+    if which == LATE:
+        return open_q & Q(next_due__lt=now)
+    return open_q & Q(next_due__gte=now, next_due__lt=now + timedelta(hours=1))
+
 
 #: A search longer than this is cut, and only its first words are used.
 MAX_SEARCH_LENGTH = 200
@@ -72,6 +89,13 @@ class TicketFilterSet(WagtailFilterSet):
     category = django_filters.ChoiceFilter(
         label=_("Service catalog entry"), method="filter_category", empty_label=_("All"), widget=QuickSelect
     )
+    service_level = django_filters.ChoiceFilter(
+        label=_("Service level"),
+        choices=[(LATE, _("Late")), (DUE_SOON, _("Due within the hour"))],
+        method="filter_service_level",
+        widget=QuickRadioSelect,
+        empty_label=_("All"),
+    )
     created = BoundedDateFromToRangeFilter(
         label=_("Created"), field_name="created_at", widget=DateRangePickerWidget
     )
@@ -122,6 +146,9 @@ class TicketFilterSet(WagtailFilterSet):
         any_status = any_status or bool((self.data.get("q") or "").strip())
         q = self.scope.view_q(value, any_status=any_status)
         return queryset if q is None else queryset.filter(q)
+
+    def filter_service_level(self, queryset, name, value):
+        return queryset.filter(due_q(value))
 
     def filter_team(self, queryset, name, value):
         if value == self.NO_TEAM:
@@ -186,6 +213,8 @@ ORDERINGS = {
     "assignee": ({}, ["assignee__first_name", "assignee__last_name", "assignee__username"]),
     # Longest waiting first; the tickets that wait for nobody after them, in either direction.
     "waiting": ({}, ["awaiting_agent_since"]),
+    # "Due next": soonest first, of the tickets with something due (see ``order_tickets``).
+    "due": ({}, ["next_due"]),
 }
 ORDERING_ALIASES = {"number": "reference", "updated": "updated_at", "created": "created_at"}
 DEFAULT_ORDERING = "-updated_at"
@@ -197,6 +226,11 @@ def order_tickets(queryset, ordering):
     annotations, fields = ORDERINGS[key]
     if annotations:
         queryset = queryset.annotate(**annotations)
+    if key == "due":
+        # Only the tickets with something due: the condition of the partial indexes ws_ticket_next_due
+        # (next_due, number) and ws_ticket_team_next_due (team, next_due), so PostgreSQL reads the first
+        # page from one of them instead of sorting every ticket of the view.
+        queryset = queryset.filter(next_due__isnull=False).exclude(status=Ticket.Status.CLOSED)
     if key == "assignee":
         # Unassigned tickets sort before everyone in ascending order, after everyone in descending order,
         # on every database.

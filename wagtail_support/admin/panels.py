@@ -11,7 +11,8 @@ from ..access import ticket_policy
 from ..models import NotificationSettings, person_label
 from .columns import ticket_age
 from .paths import inbox_url, ticket_url
-from .scope import VIEW_MINE, VIEW_TEAMS, VIEW_UNASSIGNED, AgentScope
+from .filters import DUE_SOON, LATE
+from .scope import COUNT_DUE_SOON, COUNT_LATE, VIEW_MINE, VIEW_TEAMS, VIEW_UNASSIGNED, AgentScope
 
 #: Rows of the admin home panel.
 PANEL_SIZE = 10
@@ -22,9 +23,9 @@ class TicketsForMyTeamsPanel(Component):
 
     Agents only. The not-closed tickets of the agent's teams and those assigned to them, newest activity
     first, ``PANEL_SIZE`` of them, each reference linking to its workspace; above them the counts
-    (unassigned, mine, my teams), each linking to that view of the inbox. A supervisor sees their own
-    teams' tickets, or every open ticket if they belong to no team (see ``AgentScope``). Three queries
-    whatever the number of tickets: the user's teams, the counts, the rows.
+    (unassigned, mine, my teams; then late and due within the hour), each linking to that view of the inbox.
+    A supervisor sees their own teams' tickets, or every open ticket if they belong to no team (see
+    ``AgentScope``). Three queries whatever the number of tickets: the user's teams, the counts, the rows.
     """
 
     name = "wagtail_support_my_teams"
@@ -63,6 +64,13 @@ class TicketsForMyTeamsPanel(Component):
                  "url": inbox_url(view=VIEW_MINE)},
                 {"count": counts[VIEW_TEAMS], "label": _("My teams"), "icon": "group",
                  "url": inbox_url(view=VIEW_TEAMS)},
+            ],
+            # Service levels, of "My teams" (counted in the same query as the counts above).
+            "service_level_counts": [
+                {"count": counts[COUNT_LATE], "label": _("Late"), "icon": "warning", "name": "late",
+                 "url": inbox_url(view=VIEW_TEAMS, service_level=LATE, ordering="due")},
+                {"count": counts[COUNT_DUE_SOON], "label": _("Due within the hour"), "icon": "time", "name": "soon",
+                 "url": inbox_url(view=VIEW_TEAMS, service_level=DUE_SOON, ordering="due")},
             ],
             "total": counts[VIEW_TEAMS],
             "inbox_url": inbox_url(view=VIEW_TEAMS),

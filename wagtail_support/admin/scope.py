@@ -1,10 +1,12 @@
 """Whose tickets: the tickets an agent works and the one-click views of the inbox over them, computed
 once per request and shared by the inbox, its filters, the admin home panel and the menu's count."""
 
+from datetime import timedelta
 from functools import cached_property
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import access
@@ -35,6 +37,9 @@ VIEW_CHOICES = [
     (VIEW_ALL, _("All tickets, closed included")),
 ]
 #: Views with a count (every one but "All tickets": counting a desk's whole history on each page grows with it).
+#: The service level counts of ``AgentScope.counts`` (of "My teams"): late, due within the hour.
+COUNT_LATE = "late"
+COUNT_DUE_SOON = "due_soon"
 COUNTED_VIEWS = [VIEW_TEAMS, VIEW_MINE, VIEW_UNASSIGNED, VIEW_WAITING, VIEW_OPEN]
 
 
@@ -118,11 +123,18 @@ class AgentScope:
 
     @cached_property
     def counts(self):
-        """Tickets that are not closed per one-click view, in one query: ``{"mine": 3, "teams": 12, ...}``."""
+        """Tickets that are not closed per one-click view, in one query: ``{"mine": 3, "teams": 12, ...}``,
+        with the late ones (``COUNT_LATE``) and those due within the hour (``COUNT_DUE_SOON``) of "My teams"."""
         teams = self.my_teams_q()
         waiting = Q(awaiting_agent_since__isnull=False)
+        now = timezone.now()
+        # The home panel's service level counts, of "My teams": late, and due within the hour.
+        late = Q(next_due__lt=now)
+        soon = Q(next_due__gte=now, next_due__lt=now + timedelta(hours=1))
         return self.tickets().not_closed().aggregate(
             **{
+                COUNT_LATE: Count("pk", filter=late & teams if teams is not None else late),
+                COUNT_DUE_SOON: Count("pk", filter=soon & teams if teams is not None else soon),
                 VIEW_MINE: Count("pk", filter=Q(assignee=self.user)),
                 VIEW_TEAMS: Count("pk", filter=teams) if teams is not None else Count("pk"),
                 VIEW_UNASSIGNED: Count("pk", filter=Q(assignee__isnull=True)),

@@ -15,6 +15,7 @@ and a warning, so nothing is overwritten silently and no draft is lost.
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Value
 from django.http import Http404
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
@@ -28,7 +29,7 @@ from wagtail.log_actions import registry as log_registry
 
 from ..access import ticket_policy
 from ..conversation import conversation_window, earlier_messages
-from .. import presence
+from .. import presence, service_levels
 from ..models import CannedResponse, CcSuggestion, Category, Message, ReplyDraft, Ticket, TicketFollower
 from .macros import actions_for
 from .paths import admin_url, inbox_url, other_tickets_url, page_edit_url, ticket_url
@@ -55,7 +56,10 @@ TICKET_RELATED = (
     "beneficiary_user",
 )
 # The revision of the page a ticket was sent from is read only for such tickets (a page's support form).
-TICKET_PREFETCHED = ("submitted_from", "came_from", "follows", "source_revision")
+TICKET_PREFETCHED = ("submitted_from", "came_from", "follows", "source_revision", "sla_policy")
+# The policy is read only for a ticket that has one (+1 query then, none otherwise); a policy counted in a
+# team's business hours reads that calendar (its row, intervals and holidays) to say "late by 2 h 15 min"
+# in business time.
 
 
 def ticket_with_related(pk):
@@ -67,6 +71,24 @@ def ticket_with_related(pk):
         .order_by()
         .first()
     )
+
+
+def service_level_rows(ticket, now=None):
+    """The ticket's service level targets as the workspace's "Service levels" block says them: a label,
+    the state (a CSS modifier) and a sentence that says it without colour ("Late by 2 h 15 min")."""
+    rows = []
+    for target in service_levels.targets(ticket, now or timezone.now()):
+        duration = service_levels.duration(target.minutes)
+        if target.state == "met":
+            text = _("Met, %(duration)s late") % {"duration": duration} if target.minutes else _("Met")
+        elif target.state == "late":
+            text = _("Late by %(duration)s") % {"duration": duration}
+        elif target.state == "paused":
+            text = _("Paused while waiting for the requester (%(duration)s left)") % {"duration": duration}
+        else:
+            text = _("Due in %(duration)s") % {"duration": duration}
+        rows.append({"target": target, "label": target.label, "state": target.state.replace(" ", "-"), "text": text})
+    return rows
 
 
 def source_revision_urls(ticket):
@@ -303,6 +325,7 @@ class TicketWorkspaceView(TicketMixin, View):
                 "draft": self.draft,
                 # Who else has the ticket open (from the cache, no query); this agent is counted in.
                 "presence": presence.page_context(ticket, user),
+                "service_levels": service_level_rows(ticket),
             }
         )
         return context
