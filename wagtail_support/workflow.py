@@ -60,6 +60,7 @@ from .workflow_agent import (  # noqa: F401 - for the callers
     resolve,
     set_pending,
 )
+from .workflow_automation import close_without_reply, remind, warn_service_level  # noqa: F401 - support_tick's moves
 # The common ground of the moves (``workflow.LIFECYCLE``, ``workflow.LOG_PREFIX`` for the callers).
 from .workflow_base import (  # noqa: F401 - LIFECYCLE, LOG_PREFIX and REQUESTER_SIDE are for the callers
     LIFECYCLE,
