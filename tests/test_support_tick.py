@@ -379,3 +379,14 @@ def test_two_ticks_at_once_do_each_step_once(transactional_db, requester, catego
         from wagtail.log_actions import registry  # noqa: PLC0415 - read here only
 
         assert registry.get_logs_for_instance(row).filter(action="wagtail_support.ticket.status", data__new="closed").count() == 1
+
+
+def test_the_history_names_each_step(ticket, agent, policy, on_commit):
+    from wagtail.log_actions import registry  # noqa: PLC0415 - read here only
+
+    make_pending(ticket, agent, policy, since=timezone.now() - 11 * DAY)
+    run(timezone.now(), on_commit)
+    messages = [str(entry.message) for entry in registry.get_logs_for_instance(ticket).order_by("pk")]
+    assert "Closed the ticket: no reply from the requester" in messages
+    assert any(message.startswith("Status:") and "→" in message for message in messages)  # the status change too
+    assert not any(message.startswith("Unknown") for message in messages)
