@@ -7,6 +7,7 @@ and never run it. The HTML is checked with a strict parser (every element closed
 person would: the visible text, the hidden preheader left out.
 """
 
+import datetime
 import re
 import shutil
 import subprocess
@@ -15,7 +16,8 @@ from html.parser import HTMLParser
 import pytest
 from bs4 import BeautifulSoup
 from django.core import mail
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation.template import templatize
 
@@ -50,7 +52,15 @@ TICKET_MAILS = [
     "agent/opened",
     "agent/requester_reply",
     "agent/assigned",
+    # The automation's (support_tick).
+    "requester/reminder",
+    "requester/second_reminder",
+    "requester/closed_no_reply",
+    "agent/sla_warning",
+    "agent/sla_breach",
 ]
+# The due time the service level mails name.
+DUE = datetime.datetime(2026, 3, 2, 9, 30, tzinfo=datetime.timezone.utc)
 ALL_MAILS = [*TICKET_MAILS, "requester/links"]
 # The mails that quote a message and so list its attachments.
 WITH_MESSAGE = {"requester/opened", "requester/agent_reply", "agent/opened", "agent/requester_reply"}
@@ -115,6 +125,10 @@ def context_of(mail_ticket, agent, resolution_code):
             workflow.reopen(ticket, by=agent)
         elif mail_name == "agent/assigned":
             workflow.assign(ticket, to=agent, by=agent)
+        elif mail_name in ("requester/reminder", "requester/second_reminder", "requester/closed_no_reply"):
+            workflow.set_pending(ticket, by=agent)
+        elif mail_name in ("agent/sla_warning", "agent/sla_breach"):
+            Ticket.objects.filter(pk=ticket.pk).update(next_due=DUE)
         elif mail_name == "requester/links":
             workflow.set_pending(ticket, by=agent)
             ticket = Ticket.objects.get(pk=ticket.pk)
@@ -182,7 +196,35 @@ def expected_text(mail_name, ref, url):
         + requester_line
         + f"Priority: Normal\nSubject: {SUBJECT}\n"
         + _agent_footer(url),
+        "requester/reminder": hello
+        + f"We are waiting for your reply about ticket {ref}.\n\n"
+        + "If your request is settled, you can close the ticket from its page. "
+        + "If not, please answer this mail or add a message on the ticket's page.\n"
+        + _requester_footer(ref, url),
+        "requester/second_reminder": hello
+        + f"We are still waiting for your reply about ticket {ref}.\n\n"
+        + "Without an answer from you, the ticket will soon be closed. "
+        + "You can answer this mail or add a message on the ticket's page.\n"
+        + _requester_footer(ref, url),
+        "requester/closed_no_reply": hello
+        + f"Your ticket {ref} was closed because we did not receive your reply.\n\n"
+        + "If you still need help, answer this mail and your ticket will be reopened.\n"
+        + _requester_footer(ref, url),
+        "agent/sla_warning": f"Ticket {ref} must be answered by {_due()}: "
+        + "its service level target is about to be missed.\n\n"
+        + requester_line
+        + f"Team: Helpdesk\nAssignee: -\nPriority: Normal\nSubject: {SUBJECT}\n"
+        + _agent_footer(url),
+        "agent/sla_breach": f"Ticket {ref} missed its service level target: it was due by {_due()}.\n\n"
+        + requester_line
+        + f"Team: Helpdesk\nAssignee: -\nPriority: Normal\nSubject: {SUBJECT}\n"
+        + _agent_footer(url),
     }[mail_name]
+
+
+def _due():
+    with translation.override("en"):
+        return date_format(timezone.localtime(DUE), "DATETIME_FORMAT")
 
 
 # Reading HTML ----------------------------------------------------------------------------------------------

@@ -23,3 +23,13 @@ def send_ticket_links_mail(email, support_page_id, language=""):
     from .notifications.delivery import deliver_ticket_links  # task boundary (see the module docstring)
 
     return deliver_ticket_links(email, support_page_id, language)
+
+
+@task()
+def support_tick_task():
+    """Do the automation steps due now (``manage.py support_tick``), in a worker; returns the counts per
+    step. django-tasks has no scheduler: enqueue it every few minutes from yours, or run the command
+    from cron."""
+    from .automation import tick  # task boundary: the automation sits above the workflow, which enqueues mail tasks
+
+    return dict(tick().done)

@@ -10,6 +10,7 @@ from wagtail.contrib.settings.registry import register_setting
 from wagtail.snippets.models import register_snippet
 
 from .admin import menu, page_tickets, urls, viewsets
+from .admin.automation_history import register_automation_log_actions
 from .admin.bulk_actions import BULK_ACTIONS
 from .admin.faq import FAQViewSetGroup
 from .admin.first_run import FirstRunPanel
@@ -34,6 +35,7 @@ def register_support_permissions():
 
 
 hooks.register("register_log_actions", register_ticket_log_actions)
+hooks.register("register_log_actions", register_automation_log_actions)
 
 # The Support menu, and the configuration and mail screens in it.
 hooks.register("register_admin_menu_item", menu.support_menu_item)

@@ -62,6 +62,7 @@ from .workflow_agent import (  # noqa: F401 - for the callers
 )
 from .workflow_followers import add_follower, dismiss_cc_suggestion, remove_follower  # noqa: F401 - for the callers
 from .workflow_merge import merge  # noqa: F401,E402 - merging a ticket into another, for the callers
+from .workflow_automation import close_without_reply, remind, warn_service_level  # noqa: F401 - support_tick's moves
 # The common ground of the moves (``workflow.LIFECYCLE``, ``workflow.LOG_PREFIX`` for the callers).
 from .workflow_base import (  # noqa: F401 - LIFECYCLE, LOG_PREFIX and REQUESTER_SIDE are for the callers
     LIFECYCLE,

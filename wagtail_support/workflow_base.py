@@ -32,6 +32,10 @@ LIFECYCLE = {
     "reopen": ({Status.CLOSED}, Status.OPEN),
     # The team takes a pending ticket back (the requester answered by phone, say): no mail.
     "resume": ({Status.PENDING}, Status.OPEN),
+    # support_tick: a pending ticket whose requester stayed silent (workflow_automation.close_without_reply).
+    "close_without_reply": ({Status.PENDING}, Status.CLOSED),
+    # workflow_merge.merge: the merged ticket closes, pointing at the one it went into.
+    "merge": ({Status.OPEN, Status.PENDING}, Status.CLOSED),
 }
 
 LOG_PREFIX = "wagtail_support.ticket"

@@ -16,7 +16,7 @@ from .access import Actor, role_of
 from .conf import support_settings
 from .errors import IllegalTransition, InvalidInput, NotAllowed, TicketChanged
 from .models import InboundMail, Message, OutboundMail, Ticket, TicketFollower
-from .workflow_base import STAFF, _log, _log_status, _notify, _refresh, _save, _snapshot
+from .workflow_base import STAFF, _check_move, _log, _log_status, _notify, _refresh, _save, _snapshot
 
 # The event of the mails telling both requesters (``notifications.recipients``).
 MERGED_EVENT = "merged"
@@ -123,7 +123,7 @@ def merge(source, target, *, by, notify=None, expected_version=None):
 
         old_status = source_row.status
         source_waiting = source_row.awaiting_agent_since
-        source_row.status = Ticket.Status.CLOSED
+        source_row.status = _check_move(source_row, "merge")
         source_row.closed_at = now
         source_row.close_reason = Ticket.CloseReason.MERGED
         source_row.merged_into = target_row

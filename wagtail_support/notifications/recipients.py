@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from wagtail.users.models import UserProfile
 
+from .. import access
 from ..models import NotificationSettings, TicketFollower
 
 REQUESTER = "requester"
@@ -23,6 +24,11 @@ FOLLOWER_EVENTS = REQUESTER_EVENTS - {"opened"}
 # The one exception to "never mail the person who caused the event": whoever opens a ticket gets its
 # reference (and, when anonymous, the only signed link back to it) by mail.
 CONFIRMATION_EVENTS = {"opened"}
+# The automation over time (``support_tick``): the requester's reminders and the closing for want of a
+# reply go to the requester's side; the service level warning to the assignee (else the team), the
+# breach to the supervisors (``_service_level_recipients``).
+AUTOMATION_REQUESTER_EVENTS = {"reminder", "second_reminder", "closed_no_reply"}
+SERVICE_LEVEL_EVENTS = {"sla_warning", "sla_breach"}
 # The "find my tickets" mail: one mail about several tickets.
 LINKS_EVENT = "links"
 # A ticket merged into another (``workflow.merge``): recorded on the merged ticket for its requester and
@@ -71,6 +77,30 @@ def _agent_recipients(ticket, event):
             recipients += _team_members(ticket.team, event)
     elif event == "assigned" and ticket.assignee_id and _wants(ticket.assignee, event):
         recipients.append((ticket.assignee.email, _user_language(ticket.assignee), ticket.assignee_id))
+    elif event in SERVICE_LEVEL_EVENTS:
+        recipients += _service_level_recipients(ticket, event)
+    return recipients
+
+
+def _supervisors():
+    """The active supervisors: the agents holding the "view all tickets" permission through a group or
+    directly (a superuser who is none of the support's people is not mailed about every breach)."""
+    holders = access._holders(access.PERM_VIEW_ALL, superusers=False)  # noqa: SLF001 - access's one way to list them
+    return access.agents(superusers=False).filter(pk__in=holders).select_related("wagtail_userprofile").order_by("pk")
+
+
+def _service_level_recipients(ticket, event):
+    """Before a breach, the assignee, else the team (its members and its contact address, as for a new
+    ticket); at the breach, the supervisors."""
+    if event == "sla_breach":
+        return [(u.email, _user_language(u), u.pk) for u in _supervisors() if u.email]
+    if ticket.assignee_id and ticket.assignee.is_active:
+        return [(ticket.assignee.email, _user_language(ticket.assignee), ticket.assignee_id)]
+    recipients = []
+    if ticket.team_id:
+        recipients += _team_members(ticket.team, event)
+        if ticket.team.contact_email:
+            recipients.append((ticket.team.contact_email, "", None))
     return recipients
 
 
@@ -113,7 +143,7 @@ def default_recipients(event, ticket, message=None, actor_user_id=None, actor_em
     found = []
     if event == MERGED_EVENT:
         found += [(email, REQUESTER, lang, uid) for email, lang, uid in _merged_recipients(ticket)]
-    if event in REQUESTER_EVENTS and not (message is not None and message.is_internal):
+    if (event in REQUESTER_EVENTS or event in AUTOMATION_REQUESTER_EVENTS) and not (message is not None and message.is_internal):
         found += [(email, REQUESTER, lang, uid) for email, lang, uid in _requester_recipients(ticket)]
     found += [(email, REQUESTER, lang, uid) for email, lang, uid in _follower_recipients(ticket, event, message)]
     found += [(email, AGENT, lang, uid) for email, lang, uid in _agent_recipients(ticket, event)]

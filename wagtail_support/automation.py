@@ -1,0 +1,184 @@
+"""The automation over time, run by ``manage.py support_tick`` (from cron) or the ``support_tick_task``.
+
+``tick`` looks for the tickets on which a step of their service level policy is due and has each done by
+its workflow move (``workflow.remind``, ``workflow.close_without_reply``, ``workflow.warn_service_level``):
+
+- pending tickets (waiting for the requester since ``pending_since``): a reminder after the policy's
+  ``remind_after_days``, a second one after ``second_reminder_after_days``, and after ``close_after_days``
+  the ticket is closed with the built-in "no reply" resolution code and a mail saying so;
+- tickets with a due time (``next_due``): a warning to the assignee (or the team) from
+  ``warn_before_minutes`` before it, and a mail to the supervisors once it has passed.
+
+Only tickets whose ``sla_policy`` is set (by the workflow) and active are looked at. They are read in
+batches, in the order of the index each scan uses (``pending_since``, ``next_due``) with the primary key
+or the number as tie-break (keyset pagination: each batch starts after the last row of the one before, so
+a batch costs the same whatever its place), and the steps already done are read for the whole batch in one
+query, so a batch in which nothing is due costs two queries. Each step done is its own move: it locks the
+ticket, checks again, and claims the step by inserting its ``AutomationStep`` row; running ``tick`` twice,
+or on two machines at once, does each step once.
+"""
+
+import datetime
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from . import workflow
+from .models import AutomationStep, ServiceLevelPolicy, Ticket
+from .workflow_automation import (
+    AUTO_CLOSE,
+    EVENTS,
+    REMINDER,
+    SECOND_REMINDER,
+    SLA_BREACH,
+    SLA_WARNING,
+    pending_step_due,
+    service_level_step_due,
+    step_key,
+)
+
+logger = logging.getLogger("wagtail_support.automation")
+
+PENDING_STEPS = (REMINDER, SECOND_REMINDER, AUTO_CLOSE)
+SERVICE_LEVEL_STEPS = (SLA_WARNING, SLA_BREACH)
+STEPS = PENDING_STEPS + SERVICE_LEVEL_STEPS
+BATCH_SIZE = 500
+
+
+@dataclass
+class TickResult:
+    """What a ``tick`` did (or, in a dry run, would do): ``done`` counts the steps by name, ``skipped``
+    the steps another run did first, ``failed`` the steps that raised (logged); ``planned``: (ticket
+    reference, step) of each step, in a dry run; ``batches``: the batches read."""
+
+    done: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)
+    failed: Counter = field(default_factory=Counter)
+    planned: list = field(default_factory=list)
+    batches: int = 0
+
+    @property
+    def total(self):
+        return sum(self.done.values())
+
+
+def tick(now=None, batch_size=BATCH_SIZE, dry_run=False):
+    """Do every automation step due at ``now`` (default: the current time); see the module docstring.
+
+    ``dry_run``: change nothing and send nothing, and say what would be done (``TickResult.planned``).
+    """
+    now = now or timezone.now()
+    result = TickResult()
+    policies = ServiceLevelPolicy.objects.filter(is_active=True)
+    bounds = policies.aggregate(
+        remind=Min("remind_after_days"),
+        second=Min("second_reminder_after_days"),
+        close=Min("close_after_days"),
+        warn=Max("warn_before_minutes"),
+        any_due=Max("pk"),
+    )
+    if bounds["any_due"] is None:
+        return result  # no active policy: nothing can be due
+    days = [value for value in (bounds["remind"], bounds["second"], bounds["close"]) if value]
+    if days:
+        _pending(now, min(days), batch_size, dry_run, result)
+    _service_levels(now, bounds["warn"] or 0, batch_size, dry_run, result)
+    return result
+
+
+# What deciding on a step reads (500 full rows would cost more to build than to fetch).
+FIELDS_READ = (
+    "pk", "number", "status", "pending_since", "next_due", "sla_policy__id", "sla_policy__warn_before_minutes",
+    "sla_policy__remind_after_days", "sla_policy__second_reminder_after_days", "sla_policy__close_after_days",
+)  # fmt: skip
+
+
+def _with_policy():
+    tickets = Ticket.objects.filter(sla_policy__isnull=False, sla_policy__is_active=True)
+    return tickets.select_related("sla_policy").only(*FIELDS_READ)
+
+
+def _pending(now, min_days, batch_size, dry_run, result):
+    """Pending tickets waiting for at least ``min_days`` (the fewest days of any policy)."""
+    tickets = _with_policy().filter(
+        status=Ticket.Status.PENDING,
+        pending_since__isnull=False,
+        pending_since__lte=now - datetime.timedelta(days=min_days),
+    )
+    for batch in _batches(tickets, "pending_since", "pk", batch_size, result):
+        due = [(row, pending_step_due(row, row.sla_policy, now)) for row in batch]
+        _run(due, lambda row: step_key(row.pending_since), now, dry_run, result)
+
+
+def _service_levels(now, max_warn, batch_size, dry_run, result):
+    """Open and pending tickets due within the longest warning of any policy, or late."""
+    tickets = _with_policy().filter(next_due__isnull=False, next_due__lte=now + datetime.timedelta(minutes=max_warn))
+    tickets = tickets.exclude(status=Ticket.Status.CLOSED)
+    for batch in _batches(tickets, "next_due", "number", batch_size, result):
+        due = [(row, service_level_step_due(row, row.sla_policy, now)) for row in batch]
+        _run(due, lambda row: step_key(row.next_due), now, dry_run, result)
+
+
+def _batches(queryset, column, tie, batch_size, result):
+    """``queryset`` in batches of ``batch_size`` rows, by (``column``, ``tie``), each batch after the last.
+
+    The "after" is a row comparison, ``(column, tie) > (last, last tie)``, which the database reads as a
+    range of the index on ``column``: a batch starts where the last ended instead of reading past the rows
+    of every batch before it (an ``OR`` of the two conditions would, and costs grow with the batch's place)."""
+    model = queryset.model
+    table = connection.ops.quote_name(model._meta.db_table)
+    fields = [model._meta.pk if name == "pk" else model._meta.get_field(name) for name in (column, tie)]
+    columns = [f"{table}.{connection.ops.quote_name(one.column)}" for one in fields]
+    last = None
+    while True:
+        page = queryset.order_by(column, tie)
+        if last is not None:
+            page = page.extra(where=[f"({columns[0]}, {columns[1]}) > (%s, %s)"], params=last)
+        batch = list(page[:batch_size])
+        if not batch:
+            return
+        result.batches += 1
+        yield batch
+        if len(batch) < batch_size:
+            return
+        last = [connection.ops.adapt_datetimefield_value(getattr(batch[-1], column)), getattr(batch[-1], tie)]
+
+
+def _run(due, key_of, now, dry_run, result):
+    """Do the steps due on a batch's tickets, the ones already done left out (one query for the batch)."""
+    due = [(row, step) for row, step in due if step is not None]
+    if not due:
+        return
+    done = set(
+        AutomationStep.objects.filter(ticket_id__in=[row.pk for row, _step in due], step__in={s for _r, s in due})
+        .values_list("ticket_id", "step", "key")
+    )
+    for row, step in due:
+        if (row.pk, step, key_of(row)) in done:
+            continue
+        if dry_run:
+            result.planned.append((row.reference, step))
+            result.done[step] += 1
+            continue
+        try:
+            did = _move(row.pk, step, now)
+        except Exception:  # noqa: BLE001 - one ticket's failure must not stop the others; it is retried next run
+            logger.exception("support_tick: could not do %s on ticket %s", step, row.reference)
+            result.failed[step] += 1
+            continue
+        (result.done if did else result.skipped)[step] += 1
+
+
+def _move(ticket_id, step, now):
+    if step == AUTO_CLOSE:
+        return workflow.close_without_reply(ticket_id, now)
+    if step in (REMINDER, SECOND_REMINDER):
+        return workflow.remind(ticket_id, step, now)
+    return workflow.warn_service_level(ticket_id, step, now)
+
+
+__all__ = ["EVENTS", "PENDING_STEPS", "SERVICE_LEVEL_STEPS", "STEPS", "TickResult", "tick"]
