@@ -73,6 +73,8 @@ def _illegal_message(move, ticket):
         "close_by_requester": _("This ticket is already closed."),
         "reopen": _("Only a closed ticket can be reopened (current status: %(status)s)."),
         "resume": _("Only a pending ticket can be set open again (current status: %(status)s)."),
+        "close_without_reply": _("Only a pending ticket is closed for want of a reply (current status: %(status)s)."),
+        "merge": _("This ticket is already closed; reopen it before merging it."),
     }
     return messages[move] % {"status": status}
 
