@@ -7,7 +7,7 @@ MANAGE := $(PY) example_site/manage.py
 # Where the example site keeps its SQLite database, media and private attachments.
 export EXAMPLE_SITE_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test install check-migrations pytest messages wheel-check install-check clean screenshots bench load mailbench
+.PHONY: demo test install check-migrations pytest messages wheel-check install-check clean screenshots bench tick-bench load mailbench
 
 # The test suite runs the smoke versions of `make bench` and `make load`, so a checkout installs both extras;
 # `pip install "wagtail-support[test]"` alone stays free of Locust and matplotlib.
@@ -40,6 +40,11 @@ test: check-migrations pytest
 # Options: make bench BENCH_ARGS="--tickets 1000000"; make load LOAD_ARGS="--run-time 60".
 bench: install
 	$(PY) -m benchmarks.bench $(BENCH_ARGS)
+	$(PY) -m benchmarks.tick_bench $(TICK_BENCH_ARGS)
+
+# support_tick alone over 100,000 open tickets (benchmarks/tick_bench.py); also the end of `make bench`.
+tick-bench: install
+	$(PY) -m benchmarks.tick_bench $(TICK_BENCH_ARGS)
 
 load: install
 	$(PY) -m benchmarks.load $(LOAD_ARGS)
