@@ -72,6 +72,22 @@ def helpdesk(team, other_team, agent, colleague, requester, category, resolution
     settings.WAGTAIL_GRAVATAR_PROVIDER_URL = None
     cache.clear()
     supervisor = factories.make_supervisor("sue", team, first_name="Sue", last_name="Supervisor")
+    # Service levels: business hours for the team and a policy per priority, so the workspace shows its
+    # targets and the inbox its Due column.
+    import datetime
+
+    from wagtail_support.models import BusinessCalendar, BusinessHoursInterval, ServiceLevelPolicy
+
+    calendar = BusinessCalendar.objects.create(name="Office", time_zone="Europe/Paris")
+    for weekday in range(5):
+        BusinessHoursInterval.objects.create(calendar=calendar, weekday=weekday, start=datetime.time(9), end=datetime.time(17))
+    team.calendar = calendar
+    team.save(update_fields=["calendar"])
+    for priority in ("low", "normal", "high", "urgent"):
+        policy = ServiceLevelPolicy.objects.create(
+            name=f"{priority.title()} tickets", priority=priority, first_response_minutes=60,
+            next_response_minutes=120, resolution_minutes=480, remind_after_days=3, close_after_days=10,
+        )
     passwords = factories.make_category("Passwords", team, parent=category)
     factories.make_category("Invoices", other_team)
     CannedResponse.objects.create(
@@ -132,6 +148,10 @@ def helpdesk(team, other_team, agent, colleague, requester, category, resolution
         priority="urgent",
     )
     factories.open_ticket(requester, subject="Refund the duplicate payment", description="Charged twice.")
+    workflow.add_follower(worked, agent, "carol.colleague@example.com", "Carol Colleague")
+    from wagtail_support.models import CcSuggestion
+
+    CcSuggestion.objects.create(ticket=worked, email="dave.boss@example.com", name="Dave Boss")
     # Mail from a stranger: quarantined, with its release and discard buttons.
     stranger = inbound_mail("someone@elsewhere.example", "Partnership offer", "We would like to work with you.")
 
@@ -157,6 +177,10 @@ def helpdesk(team, other_team, agent, colleague, requester, category, resolution
         "inbound": stranger,
         "topic": topic,
         "entry": entry,
+        "calendar": calendar,
+        "policy": policy,
+        "support": support,
+        "site": site,
     }
 
 
@@ -238,6 +262,16 @@ ADMIN_PAGES = {
     "faq topics": _snippet("faqtopic", "list"),
     "faq topic edit": _snippet("faqtopic", "edit", "topic"),
     "account": lambda data: "/admin/account/",
+    "inbox due next": lambda data: "/admin/support/tickets/?ordering=due",
+    "inbox late": lambda data: "/admin/support/tickets/?service_level=late",
+    "business hours": _config("BusinessCalendar", "index"),
+    "business hours edit": _config("BusinessCalendar", "edit", "calendar"),
+    "service levels": _config("ServiceLevelPolicy", "index"),
+    "service level edit": _config("ServiceLevelPolicy", "edit", "policy"),
+    "merge": lambda data: f"/admin/support/tickets/{data['urgent'].pk}/merge/",
+    "support settings": lambda data: f"/admin/settings/wagtail_support/supportsitesettings/{data['site'].pk}/",
+    "pages with open tickets": lambda data: "/admin/support/reports/pages/",
+    "page editor with tickets": lambda data: f"/admin/pages/{data['support'].pk}/edit/",
 }
 
 VISITOR_PAGES = {
