@@ -27,7 +27,7 @@ def bilingual_site(settings):
     from wagtail_support.pages import SupportPage
 
     cache.clear()
-    settings.ROOT_URLCONF = "tests.i18n_urls"
+    settings.ROOT_URLCONF = "example_site.urls_i18n"
     settings.WAGTAIL_I18N_ENABLED = True
     settings.WAGTAIL_CONTENT_LANGUAGES = settings.LANGUAGES
     fr, _created = Locale.objects.get_or_create(language_code="fr")

@@ -33,7 +33,7 @@ EN_ONLY = "How do I close my account?"
 
 @pytest.fixture
 def i18n(settings):
-    settings.ROOT_URLCONF = "tests.i18n_urls"
+    settings.ROOT_URLCONF = "example_site.urls_i18n"
     settings.WAGTAIL_I18N_ENABLED = True
     settings.WAGTAIL_CONTENT_LANGUAGES = settings.LANGUAGES
     en = Locale.objects.get(language_code="en")

@@ -1,7 +1,7 @@
 """The support page in two languages (Wagtail's i18n): each locale's page says its own texts, the ticket
 records the locale and language it was written in, and the requester's mail follows that language.
 
-The pages are served under their language prefix (``tests.i18n_urls``: Wagtail's pages in ``i18n_patterns``).
+The pages are served under their language prefix (``example_site.urls_i18n``, the demo's: Wagtail's pages in ``i18n_patterns``).
 """
 
 import pytest
@@ -20,7 +20,7 @@ FR_CONFIRMATION = "Nous répondons en général sous un jour ouvré."
 
 @pytest.fixture
 def pages(settings, empty_cache):
-    settings.ROOT_URLCONF = "tests.i18n_urls"
+    settings.ROOT_URLCONF = "example_site.urls_i18n"
     settings.WAGTAIL_I18N_ENABLED = True
     settings.WAGTAIL_CONTENT_LANGUAGES = settings.LANGUAGES
     fr, _created = Locale.objects.get_or_create(language_code="fr")
