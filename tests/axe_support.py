@@ -29,6 +29,15 @@ UPSTREAM = [
 ]
 
 
+SETTLE_STYLES = """() => {
+    if (document.getElementById("ws-axe-settle")) return;
+    const style = document.createElement("style");
+    style.id = "ws-axe-settle";
+    style.textContent = "*, *::before, *::after { transition: none !important; animation: none !important; }";
+    document.head.appendChild(style);
+}"""
+
+
 def run_axe(page, context=None, options=None):
     """axe's results on the page as it is now (a dict: ``violations``, ``url``...).
 
@@ -36,6 +45,9 @@ def run_axe(page, context=None, options=None):
     # The script defines ``window.axe``; injecting it again on the same page is harmless.
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE_SCRIPT)
+    # Colours are measured as they end, not halfway through a transition (a button just turned primary
+    # reads as a blend of its two colours for 0.1 s): transitions and animations finish at once.
+    page.evaluate(SETTLE_STYLES)
     return page.evaluate(
         "([context, options]) => window.axe.run(context || document, options)",
         [context, options or RUN_OPTIONS],
