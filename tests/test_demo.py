@@ -470,8 +470,10 @@ def test_a_ticket_opened_on_the_second_site_in_french_records_that_site(client):
 def test_the_demo_has_business_hours_and_a_policy_per_priority_once():
     from wagtail_support.models import BusinessCalendar, ServiceLevelPolicy, Team
 
-    run("--no-tickets")
-    run("--no-tickets")
+    first = run("--no-tickets")
+    assert re.search(r"business hours:\s+created 1, found 0", first) and re.search(r"service levels:\s+created 4", first)
+    second = run("--no-tickets")
+    assert re.search(r"business hours:\s+created 0, found 1", second) and re.search(r"service levels:\s+created 0, found 4", second)
     calendar = BusinessCalendar.objects.get()
     assert calendar.time_zone == "Europe/Paris"
     assert calendar.intervals.count() == 10 and calendar.holidays.filter(date__month=12, date__day=25).count() == 2

@@ -105,8 +105,8 @@ class Command(BaseCommand):
         write, style = self.stdout.write, self.style
         write(style.MIGRATE_HEADING("wagtail-support demo data"))
         kinds = [
-            "home page", "site", "pages", "teams", "service catalog entries", "resolution codes", "canned responses",
-            "groups", "users", "locales", "translations", "site settings",
+            "home page", "site", "pages", "teams", "business hours", "service levels", "service catalog entries",
+            "resolution codes", "canned responses", "groups", "users", "locales", "translations", "site settings",
         ]
         for kind in kinds:
             created, found = report.created[kind], report.found[kind]
