@@ -272,6 +272,10 @@ def test_in_the_browser_suggestions_with_none_offer_a_ticket_and_dates_switch_to
     page.get_by_label("Username").fill(requester.username)
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**" + route(support_page, "tickets"))
+    # ticket-filters.js is deferred: type once the page has loaded and the script listens (on a loaded CI
+    # machine the date was typed before it did).
+    page.wait_for_load_state("load")
     period = page.locator('select[name="period"]')
     expect(period).to_have_value("")
     page.locator('input[name="date_from"]').fill("2026-05-01")
