@@ -328,7 +328,7 @@ def test_the_task_runs_the_tick(ticket, agent, policy, on_commit):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_ticks_at_once_do_each_step_once(transactional_db, requester, category, agent, supervisor, policy):
     pending = [
         make_pending(factories.open_ticket(requester, category=category, subject=f"Quiet {n}"), agent, policy)
