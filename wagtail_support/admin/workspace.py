@@ -127,7 +127,8 @@ def copies_of(ticket):
         .annotate(kind=Value("s"))
         .values_list("kind", "email", "name", "created_at")
     )
-    rows = sorted(followers.union(proposed, all=True), key=lambda row: (row[3], row[1]))
+    # No ORDER BY on the UNION (Django 6 refuses the default ordering of a combined query): sorted here.
+    rows = sorted(followers.union(proposed, all=True).order_by(), key=lambda row: (row[3], row[1]))
     people = [{"email": email, "name": name} for kind, email, name, _at in rows if kind == "f"]
     suggestions = [{"email": email, "name": name} for kind, email, name, _at in rows if kind == "s"]
     return people, suggestions
