@@ -110,7 +110,8 @@ mkdir -p "$work/site"
 cat > "$work/site/wheelsite_settings.py" <<'PY'
 SECRET_KEY = "wheel-check"
 INSTALLED_APPS = [
-    "wagtail_support", "wagtail_modeladmin", "wagtail.contrib.routable_page", "wagtail.snippets",
+    "wagtail_support", "wagtail_modeladmin", "wagtail.contrib.routable_page", "wagtail.contrib.settings",
+    "wagtail.snippets",
     "wagtail.sites", "wagtail.users", "wagtail.admin",
     "wagtail.images", "wagtail.documents", "wagtail.search", "wagtail", "modelcluster", "taggit",
     "django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions",

@@ -109,6 +109,10 @@ DEFAULTS = {
     # When an agent merges a ticket into another, its requester and the other ticket's requester are each
     # mailed that the conversation goes on in the other ticket (the "merged" mail). False: nobody is told.
     "MERGE_NOTIFY_REQUESTERS": True,
+    # How long after a closing its requester may rate it (or change their rating), in days; 0 offers no rating.
+    "RATING_DAYS": 14,
+    # The time zone whose days, weeks and months the reports count in (None: settings.TIME_ZONE).
+    "REPORTS_TIME_ZONE": None,
 }
 
 

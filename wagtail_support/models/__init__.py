@@ -16,6 +16,7 @@ from .service_levels import (
     ServiceLevelPolicy,
     ServiceLevelPolicyQuerySet,
 )
+from .satisfaction import ReportSubscription, SatisfactionRating
 from .site_settings import SupportPromiseTranslation, SupportSiteSettings
 from .mail import InboundMail, NotificationSettings, OutboundMail, OutboundMailQuerySet
 from .submissions import FormSubmission, PendingUpload
@@ -51,7 +52,9 @@ __all__ = [
     "OutboundMailQuerySet",
     "PendingUpload",
     "ReplyDraft",
+    "ReportSubscription",
     "ResolutionCode",
+    "SatisfactionRating",
     "ServiceLevelPolicy",
     "ServiceLevelPolicyQuerySet",
     "SupportPromiseTranslation",

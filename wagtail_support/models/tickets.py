@@ -106,6 +106,10 @@ class Ticket(models.Model):
         NO_REPLY = "no_reply", _("Closed without a reply from the requester")
         MERGED = "merged", _("Merged into another ticket")
 
+    class Satisfaction(models.TextChoices):
+        GOOD = "good", pgettext_lazy("satisfaction rating", "Good")
+        BAD = "bad", pgettext_lazy("satisfaction rating", "Bad")
+
     number = models.PositiveBigIntegerField(_("number"), unique=True, editable=False)
     subject = models.CharField(_("subject"), max_length=255)
     description = models.TextField(_("description"))
@@ -257,6 +261,20 @@ class Ticket(models.Model):
         help_text=_("While the ticket waits for the requester, its targets wait too (a policy option)."),
     )
     pending_since = models.DateTimeField(_("pending since"), null=True, blank=True, editable=False)
+    # For the reports, written by the workflow when they happen: the time to the first response and to the
+    # (last) closing, in business seconds of the ticket's calendar where its service level policy counts in
+    # business hours, else in clock seconds; and whether each service level target was met (None: no target).
+    first_response_seconds = models.PositiveIntegerField(
+        _("time to first response (seconds)"), null=True, blank=True, editable=False
+    )
+    resolution_seconds = models.PositiveIntegerField(_("time to resolution (seconds)"), null=True, blank=True, editable=False)
+    first_response_met = models.BooleanField(_("first response on time"), null=True, blank=True, editable=False)
+    resolution_met = models.BooleanField(_("resolved on time"), null=True, blank=True, editable=False)
+    # The requester's current rating (of the last closing; cleared on reopening, the ratings keep the history).
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=10, choices=Satisfaction.choices, blank=True, editable=False
+    )
+    satisfaction_at = models.DateTimeField(_("rated"), null=True, blank=True, editable=False)
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("merged into"),
@@ -329,6 +347,11 @@ class Ticket(models.Model):
                 fields=["awaiting_agent_since", "number"],
                 name="ws_ticket_backlog_waiting",
                 condition=~models.Q(status="closed"),
+            ),
+            # The reports: what was closed, and what was rated, in a period.
+            models.Index(fields=["closed_at"], name="ws_ticket_closed", condition=models.Q(closed_at__isnull=False)),
+            models.Index(
+                fields=["satisfaction_at"], name="ws_ticket_rated", condition=models.Q(satisfaction_at__isnull=False)
             ),
             # On PostgreSQL, migration 0011 adds trigram indexes for the inbox search (subject, requester
             # name and address, matched with icontains); they are not declared here because SQLite
