@@ -12,6 +12,7 @@ through ``ticket_policy``, a Wagtail permission policy built on these rules (the
 the same rule as everything else.
 """
 
+import datetime
 import time
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core import signing
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from wagtail.permission_policies.base import BasePermissionPolicy
 
@@ -32,6 +34,7 @@ PERM_WORK = "wagtail_support.work_on_tickets"
 PERM_VIEW_ALL = "wagtail_support.view_all_tickets"
 
 LINK_SALT = "wagtail_support.ticket-link"
+RATING_SALT = "wagtail_support.rating-link"
 
 
 class Role:
@@ -433,6 +436,137 @@ def read_link_token(token):
     if not isinstance(data, dict) or not isinstance(data.get("t"), int):
         return None
     return data["t"], str(data.get("e") or "")
+
+
+# Rating links ---------------------------------------------------------------------------------------------
+#
+# The "How did we do?" links of the resolution mail and of the ticket's page. A token of its own (its own
+# salt: a ticket link is no rating link, nor the other way round) names the ticket, the closing it rates
+# (``closed_at``, to the microsecond) and the address it was made for. It rates that closing only: once the
+# ticket is reopened (and maybe closed again), the link rates nothing. It lasts ``WAGTAILSUPPORT_RATING_DAYS``
+# from its making, and the closing may be rated for that long after ``closed_at`` (checked on the server
+# whatever the token says).
+
+# The closings a requester may rate: the team's resolution, and a closing by the requester themselves (they
+# judged the problem solved: how it was handled is theirs to say). Not an abandoned ticket, one closed for
+# want of a reply or one merged into another: the requester was not there, or the ticket goes on elsewhere.
+RATABLE_CLOSE_REASONS = frozenset({Ticket.CloseReason.RESOLVED, Ticket.CloseReason.CLOSED_BY_REQUESTER})
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+class RatingRefusal:
+    """Why a rating link rates nothing (``RatingLink.refusal``)."""
+
+    INVALID = "invalid"  # forged, tampered, unknown ticket, not the requester's or beneficiary's address
+    EXPIRED = "expired"  # the rating period of the closing has ended
+    REOPENED = "reopened"  # the closing it rates is not the ticket's current one any more
+    NOT_RATABLE = "not_ratable"  # the ticket closed in a way that is not rated, or rating is switched off
+
+
+@dataclass(frozen=True)
+class RatingLink:
+    """What a rating token opened: the ticket (``None`` when refused for being invalid), the closing it
+    rates, the address it was made for, and ``refusal`` (a ``RatingRefusal`` value, "" when it may rate)."""
+
+    ticket: object = None
+    closed_at: object = None
+    email: str = ""
+    refusal: str = RatingRefusal.INVALID
+
+    @property
+    def ok(self):
+        return not self.refusal
+
+
+def rating_days():
+    return int(support_settings.RATING_DAYS or 0)
+
+
+def rating_deadline(ticket):
+    """Until when the ticket's current closing may be rated; ``None`` for no closing or rating off."""
+    if ticket.closed_at is None or rating_days() <= 0:
+        return None
+    return ticket.closed_at + datetime.timedelta(days=rating_days())
+
+
+def is_ratable(ticket, now=None):
+    """Whether the ticket's current closing may be rated (or its rating changed) now."""
+    deadline = rating_deadline(ticket)
+    return (
+        ticket.status == Ticket.Status.CLOSED
+        and ticket.close_reason in RATABLE_CLOSE_REASONS
+        and deadline is not None
+        and (now or timezone.now()) < deadline
+    )
+
+
+def rating_refusal(ticket, closed_at, now=None):
+    """Why the closing at ``closed_at`` of ``ticket`` may not be rated now ("" when it may)."""
+    if rating_days() <= 0:
+        return RatingRefusal.NOT_RATABLE
+    if ticket.status != Ticket.Status.CLOSED or ticket.closed_at is None or ticket.closed_at != closed_at:
+        return RatingRefusal.REOPENED
+    if ticket.close_reason not in RATABLE_CLOSE_REASONS:
+        return RatingRefusal.NOT_RATABLE
+    if not is_ratable(ticket, now):
+        return RatingRefusal.EXPIRED
+    return ""
+
+
+def rating_address(user, ticket, link_token=None):
+    """The address a rating by this visitor is made for: the requester's or the beneficiary's (by account or
+    through their signed link), else "" (an agent, a follower, a stranger: they do not rate)."""
+    role = ticket_role(user, ticket, link_token)
+    if role == Role.REQUESTER:
+        return (ticket.requester_email or "").lower()
+    if role == Role.BENEFICIARY:
+        return (ticket.beneficiary_email or "").lower()
+    if role == Role.LINK:
+        opened = read_link_token(link_token)
+        if opened and ticket.is_requester_or_beneficiary_email(opened[1]):
+            return opened[1]
+    return ""
+
+
+def _micro(moment):
+    return (moment - _EPOCH) // datetime.timedelta(microseconds=1)
+
+
+def make_rating_token(ticket, email=None):
+    """A signed token that rates the ticket's current closing for the holder of ``email`` (the requester's by
+    default); "" when the ticket is not closed."""
+    if ticket.closed_at is None:
+        return ""
+    email = (email or ticket.requester_email or "").strip().lower()
+    return signing.dumps({"t": ticket.pk, "c": _micro(ticket.closed_at), "e": email}, salt=RATING_SALT, compress=True)
+
+
+def open_rating_token(token, now=None):
+    """The ``RatingLink`` of ``token``. Refused (``refusal`` set, and no ticket for an invalid one): a token
+    that is not ours or was changed, one for a ticket that does not exist or for an address that is no
+    longer its requester's or beneficiary's; one older than the rating period; one for an earlier closing;
+    a ticket that closed in a way that is not rated."""
+    days = rating_days()
+    if days <= 0:
+        return RatingLink(refusal=RatingRefusal.NOT_RATABLE)
+    try:
+        data = signing.loads(token, salt=RATING_SALT, max_age=datetime.timedelta(days=days))
+    except signing.SignatureExpired:
+        return RatingLink(refusal=RatingRefusal.EXPIRED)
+    except (signing.BadSignature, TypeError, ValueError):
+        return RatingLink()
+    if not isinstance(data, dict) or not isinstance(data.get("t"), int) or not isinstance(data.get("c"), int):
+        return RatingLink()
+    email = str(data.get("e") or "")
+    ticket = Ticket.objects.filter(pk=data["t"]).first()
+    if ticket is None or not ticket.is_requester_or_beneficiary_email(email):
+        return RatingLink()
+    try:
+        closed_at = _EPOCH + datetime.timedelta(microseconds=data["c"])
+    except OverflowError:
+        return RatingLink()
+    return RatingLink(ticket=ticket, closed_at=closed_at, email=email, refusal=rating_refusal(ticket, closed_at, now))
 
 
 # Reply tokens: the "+<token>" of a Reply-To address. Mail systems may change the case of an address's

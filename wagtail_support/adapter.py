@@ -27,7 +27,7 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 
 from .conf import support_settings
-from .links import public_ticket_url
+from .links import public_ticket_url, rating_url
 from .models import Team
 from .notifications.recipients import default_recipients
 from .site_config import default_team_for
@@ -42,7 +42,7 @@ class DefaultSupportAdapter:
         link to the ticket's page) or ``"agent"`` (mails with the link to the workspace).
 
         ``event`` is one of "opened", "agent_reply", "requester_reply", "internal_note", "pending",
-        "resolved", "abandoned", "closed_by_requester", "reopened", "assigned", "team_changed". The
+        "resolved", "abandoned", "closed_by_requester", "reopened", "assigned", "team_changed", "rated_bad". The
         default leaves out whoever caused the event (the confirmation of a new ticket aside); see
         ``wagtail_support.notifications.recipients``.
         """
@@ -63,6 +63,12 @@ class DefaultSupportAdapter:
         """The full address of the ticket's page for a requester, with their signed link (``link_token``,
         which a page must keep in its address); "" when the ticket has no page to show it."""
         return public_ticket_url(ticket, link_token)
+
+    def get_rating_url(self, ticket, rating_token, rating):
+        """The full address that rates the ticket's closing ``rating`` ("good" or "bad") with the signed
+        ``rating_token``: the rating page on the site of the ticket's support page; "" when there is none
+        (the mail then goes without the rating links)."""
+        return rating_url(ticket, rating_token, rating)
 
     def get_team_for_new_ticket(self, *, category=None, channel="", requester_email="", site=None, **details):
         """The team of a new ticket that was given none: the service catalog entry's team (or its parent's),

@@ -86,6 +86,8 @@ DEFAULTS = {
         "find": (5, 60 * 60),
         "invalid": (30, 60 * 60),
         "find_recipient": (3, 60 * 60),
+        # Ratings sent from a rating link or a ticket's page.
+        "rate": (30, 60 * 60),
     },
     # The cache alias that keeps the counts (share one cache between web servers).
     "RATE_LIMIT_CACHE": "default",

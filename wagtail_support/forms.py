@@ -286,3 +286,25 @@ class ShortTicketForm(TicketForm):
         super().__init__(*args, **kwargs)
         for name in self.LEFT_OUT:
             self.fields.pop(name, None)
+
+
+# The longest comment kept with a rating (``workflow.rate`` checks it too).
+RATING_COMMENT_MAX_LENGTH = 2000
+
+
+class RatingForm(forms.Form):
+    """The requester's rating of a closing ("How did we do?"): good or bad, and an optional comment."""
+
+    rating = forms.ChoiceField(
+        label=_("How did we do?"),
+        choices=Ticket.Satisfaction.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose good or bad."), "invalid_choice": _("Choose good or bad.")},
+    )
+    comment = forms.CharField(
+        label=_("Your comment (optional)"),
+        help_text=_("What went well, or what we could do better."),
+        required=False,
+        max_length=RATING_COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

@@ -9,8 +9,8 @@ adapter and the admin find support pages through it without importing the page m
 import logging
 
 from django.conf import settings
-from django.urls import reverse
-from wagtail.models import Page, get_page_models
+from django.urls import NoReverseMatch, reverse
+from wagtail.models import Page, Site, get_page_models
 
 logger = logging.getLogger(__name__)
 
@@ -71,3 +71,21 @@ def admin_ticket_url(ticket):
     """The full address of the ticket's workspace in the admin (``WAGTAILADMIN_BASE_URL``)."""
     base = getattr(settings, "WAGTAILADMIN_BASE_URL", "") or ""
     return base.rstrip("/") + reverse("wagtail_support_admin:ticket", args=[ticket.pk])
+
+
+def rating_url(ticket, rating_token, rating):
+    """The full address of the rating page (``wagtail_support.urls``, ``rate/<token>/<rating>/``) on the
+    site of the ticket's support page (else the ticket's site, else the default one); "" when the package's URLs are not included
+    or no site has an address."""
+    try:
+        path = reverse("wagtail_support:rate", kwargs={"token": rating_token, "rating": rating})
+    except NoReverseMatch:
+        return ""
+    page = support_page_for(ticket)
+    site = page.get_site() if page is not None else None
+    site = site or (ticket.site if ticket.site_id else None)
+    if site is None:
+        site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+    if site is None:
+        return ""
+    return site.root_url.rstrip("/") + path

@@ -17,6 +17,7 @@ from django.forms.utils import ErrorList
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
@@ -33,7 +34,7 @@ from wagtail.models import Page, Site
 from . import access, faq, limits, submissions, workflow
 from .conf import support_settings
 from .conversation import conversation_window, earlier_messages
-from .forms import FindTicketsForm, ReplyForm, TicketFilterForm, TicketForm
+from .forms import FindTicketsForm, RatingForm, ReplyForm, TicketFilterForm, TicketForm
 from .links import SupportPageLinks
 from .models import Attachment, Ticket
 from .notifications import outbox
@@ -400,11 +401,30 @@ class AbstractSupportPage(SupportPageLinks, RoutablePageMixin, Page):
                 "reply_form": reply_form or self.get_reply_form_class()(),
                 "can_reopen": ticket.is_closed and workflow.within_reopen_window(ticket),
                 "ticket_url": self.ticket_path(ticket),
+                "rating": self.rating_context(request, ticket, token),
                 **self.form_files_context(request, reply_form),
             },
         )
         response.status_code = status
         return response
+
+    def rating_context(self, request, ticket, token):
+        """The rating form of a closed ticket ("How did we do?") for its requester or beneficiary (by account
+        or signed link; never someone in copy), while its closing may be rated; else ``None``. It posts to a
+        rating link made for them (``views.rate``), which brings them back here."""
+        if not access.is_ratable(ticket):
+            return None
+        email = access.rating_address(request.user, ticket, token)
+        if not email:
+            return None
+        current = ticket.ratings.filter(closed_at=ticket.closed_at).first()
+        chosen = current.rating if current is not None else Ticket.Satisfaction.GOOD
+        try:
+            action = reverse("wagtail_support:rate", kwargs={"token": access.make_rating_token(ticket, email), "rating": chosen})
+        except NoReverseMatch:
+            return None  # the site did not include wagtail_support.urls: no rating page to post to
+        initial = {"rating": current.rating, "comment": current.comment} if current is not None else {}
+        return {"form": RatingForm(initial=initial), "current": current, "action": action, "deadline": access.rating_deadline(ticket)}
 
     def _actor(self, request, token):
         return workflow.Actor(user=request.user if request.user.is_authenticated else None, link_token=token or "")

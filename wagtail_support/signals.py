@@ -10,6 +10,10 @@ request into an error page. Receivers get the ticket as the move left it.
   changed field to ``{"old": ..., "new": ...}`` (plain values: ids, codes, text).
 - ``message_added(sender=Message, message, ticket, actor)``: a reply or an internal note (check
   ``message.is_internal`` before sending it anywhere outside the support team).
+- ``ticket_rated(sender=Ticket, ticket, rating, actor)``: the requester rated the ticket's closing, or
+  changed their rating (``rating`` is ``"good"`` or ``"bad"``; the comment is on
+  ``ticket.ratings.get(closed_at=ticket.closed_at)``). Sent by ``workflow.rate``, which also sends
+  ``ticket_changed`` with ``move="rate"``.
 
 ``actor`` is the account that made the move, or ``None`` (an anonymous requester, a mail, the system).
 
@@ -27,3 +31,4 @@ from django.dispatch import Signal
 ticket_opened = Signal()
 ticket_changed = Signal()
 message_added = Signal()
+ticket_rated = Signal()

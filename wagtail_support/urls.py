@@ -20,4 +20,6 @@ urlpatterns = [
     path("faq/opened/", views.faq_opened, name="faq_opened"),
     # The agents' workspace polls who else has a ticket open (wagtail_support.presence says why it is here).
     path("presence/<int:pk>/", PresenceView.as_view(), name="ticket_presence"),
+    # The requester's one-click rating of a closing, from the resolution mail or the ticket's page.
+    path("rate/<str:token>/<str:rating>/", views.rate, name="rate"),
 ]

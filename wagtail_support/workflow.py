@@ -8,7 +8,7 @@ has committed). A move is written whole or not at all: the ticket, its message, 
 and the records of its mails; the files of a move that fails are removed.
 
 Once a move has committed, the workflow sends the signals of ``wagtail_support.signals``
-(``ticket_opened``, ``ticket_changed``, ``message_added``) for site owners and integrations.
+(``ticket_opened``, ``ticket_changed``, ``message_added``, ``ticket_rated``) for site owners and integrations.
 
 Views, admin actions, bulk actions, the API and the inbound mail handler all call these functions; none
 of them sets ``Ticket.status`` or the other workflow fields by hand.
@@ -62,6 +62,8 @@ from .workflow_agent import (  # noqa: F401 - for the callers
 )
 from .workflow_followers import add_follower, dismiss_cc_suggestion, remove_follower  # noqa: F401 - for the callers
 from .workflow_merge import merge  # noqa: F401,E402 - merging a ticket into another, for the callers
+from .workflow_satisfaction import rate  # noqa: F401 - the requester's rating of a closing, for the callers
+from .workflow_satisfaction import refusal_message as rating_refusal_message  # noqa: F401 - for the pages
 from .workflow_automation import close_without_reply, remind, warn_service_level  # noqa: F401 - support_tick's moves
 # The common ground of the moves (``workflow.LIFECYCLE``, ``workflow.LOG_PREFIX`` for the callers).
 from .workflow_base import (  # noqa: F401 - LIFECYCLE, LOG_PREFIX and REQUESTER_SIDE are for the callers
@@ -276,7 +278,7 @@ def _add_message_row(row, actor, body, *, internal, set_pending, channel, attach
             if not within_reopen_window(row):
                 raise ReopenWindowExpired(_reopen_window_message(row))
             _reopen_fields(row)
-            fields |= {"status", "closed_at", "close_reason", "resolution_code", "solution"}
+            fields |= set(REOPEN_FIELDS)
             move = "reopen"
 
     author_name, author_email = actor.identity_on(row, role)
@@ -357,12 +359,19 @@ def close_by_requester(ticket, *, by, expected_version=None):
     return ticket
 
 
+# What reopening a ticket changes. The current rating goes with the closing it rated: the ticket is
+# unrated until its next closing is; the ``SatisfactionRating`` rows stay, as the ticket's history.
+REOPEN_FIELDS = ("status", "closed_at", "close_reason", "resolution_code", "solution", "satisfaction", "satisfaction_at")
+
+
 def _reopen_fields(row):
     row.status = _check_move(row, "reopen")
     row.closed_at = None
     row.close_reason = ""
     row.resolution_code = None
     row.solution = ""
+    row.satisfaction = ""
+    row.satisfaction_at = None
 
 
 def reopen(ticket, *, by, expected_version=None):
@@ -384,7 +393,7 @@ def _reopen_row(row, actor):
     old_status = row.status
     previous = {"reason": row.close_reason, "code": row.resolution_code.code if row.resolution_code else None}
     _reopen_fields(row)
-    _save(row, {"status", "closed_at", "close_reason", "resolution_code", "solution"}, "reopen", actor)
+    _save(row, set(REOPEN_FIELDS), "reopen", actor)
     _log(row, "reopen", actor, previous=previous)
     _log_status(row, actor, old_status, "reopen")
     _notify("reopened", row, actor)

@@ -1,5 +1,5 @@
 """The workflow's common ground: the lifecycle table, the row lock, saving a move, its log entry and its
-mail records. Only ``wagtail_support.workflow`` and ``wagtail_support.workflow_agent`` (the moves) use it;
+mail records. Only ``wagtail_support.workflow`` and the ``workflow_*`` modules (the moves) use it;
 everyone else calls the moves through ``wagtail_support.workflow``.
 """
 
@@ -36,6 +36,8 @@ LIFECYCLE = {
     "close_without_reply": ({Status.PENDING}, Status.CLOSED),
     # workflow_merge.merge: the merged ticket closes, pointing at the one it went into.
     "merge": ({Status.OPEN, Status.PENDING}, Status.CLOSED),
+    # workflow_satisfaction.rate: the requester rates the current closing; the ticket stays closed.
+    "rate": ({Status.CLOSED}, Status.CLOSED),
 }
 
 LOG_PREFIX = "wagtail_support.ticket"
@@ -75,6 +77,7 @@ def _illegal_message(move, ticket):
         "resume": _("Only a pending ticket can be set open again (current status: %(status)s)."),
         "close_without_reply": _("Only a pending ticket is closed for want of a reply (current status: %(status)s)."),
         "merge": _("This ticket is already closed; reopen it before merging it."),
+        "rate": _("Only a closed ticket can be rated (current status: %(status)s)."),
     }
     return messages[move] % {"status": status}
 

@@ -215,6 +215,13 @@ def _field_change(field, change):
     return _change(label, old, new)
 
 
+def _satisfaction_label(value):
+    try:
+        return str(Ticket.Satisfaction(value).label).lower()
+    except ValueError:
+        return str(value or "")
+
+
 def register_ticket_log_actions(actions):
     """The formatters of the ticket's log actions (registered by ``wagtail_hooks``)."""
     @actions.register_action(f"{LOG_PREFIX}.open")
@@ -312,6 +319,24 @@ def register_ticket_log_actions(actions):
     class ReopenFormatter(LogFormatter):
         label = _("Ticket: reopen")
         message = _("Reopened the ticket")
+
+    @actions.register_action(f"{LOG_PREFIX}.rate")
+    class RateFormatter(LogFormatter):
+        label = _("Ticket: rated by the requester")
+
+        def format_message(self, log_entry):
+            data = log_entry.data
+            if data.get("rating") == Ticket.Satisfaction.BAD:
+                text = gettext("Rated bad")
+            else:
+                text = gettext("Rated good")
+            if data.get("previous") and data.get("previous") != data.get("rating"):
+                text = gettext("%(rating)s (changed from %(previous)s)") % {
+                    "rating": text, "previous": _satisfaction_label(data.get("previous")),
+                }
+            if data.get("comment"):
+                text = gettext("%(rating)s: “%(comment)s”") % {"rating": text, "comment": data["comment"]}
+            return text
 
     @actions.register_action(f"{LOG_PREFIX}.merge")
     class MergeFormatter(LogFormatter):

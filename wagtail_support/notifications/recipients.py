@@ -29,6 +29,8 @@ CONFIRMATION_EVENTS = {"opened"}
 # breach to the supervisors (``_service_level_recipients``).
 AUTOMATION_REQUESTER_EVENTS = {"reminder", "second_reminder", "closed_no_reply"}
 SERVICE_LEVEL_EVENTS = {"sla_warning", "sla_breach"}
+# A requester's bad rating (``workflow.rate``): the assignee, else the team, as before a breach.
+RATED_BAD_EVENT = "rated_bad"
 # The "find my tickets" mail: one mail about several tickets.
 LINKS_EVENT = "links"
 # A ticket merged into another (``workflow.merge``): recorded on the merged ticket for its requester and
@@ -79,6 +81,8 @@ def _agent_recipients(ticket, event):
         recipients.append((ticket.assignee.email, _user_language(ticket.assignee), ticket.assignee_id))
     elif event in SERVICE_LEVEL_EVENTS:
         recipients += _service_level_recipients(ticket, event)
+    elif event == RATED_BAD_EVENT:
+        recipients += _assignee_else_team(ticket, event)
     return recipients
 
 
@@ -94,6 +98,12 @@ def _service_level_recipients(ticket, event):
     ticket); at the breach, the supervisors."""
     if event == "sla_breach":
         return [(u.email, _user_language(u), u.pk) for u in _supervisors() if u.email]
+    return _assignee_else_team(ticket, event)
+
+
+def _assignee_else_team(ticket, event):
+    """The assignee when there is an active one; else the team: its members (as their notification settings
+    say) and its contact address."""
     if ticket.assignee_id and ticket.assignee.is_active:
         return [(ticket.assignee.email, _user_language(ticket.assignee), ticket.assignee_id)]
     recipients = []

@@ -13,13 +13,16 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 from wagtail.models import Page
 
-from ..access import make_link_token, make_reply_token
+from ..access import is_ratable, make_link_token, make_rating_token, make_reply_token
 from ..adapter import get_adapter
 from ..conf import support_settings
 from ..links import SupportPageLinks, admin_ticket_url
 from ..models import InboundMail, OutboundMail, Ticket
 from ..site_config import inbound_address_for, mail_look, promise_for, sender_for, sender_for_site, ticket_site
-from .recipients import AGENT, LINKS_EVENT, REQUESTER
+from .recipients import AGENT, LINKS_EVENT, RATED_BAD_EVENT, REQUESTER
+
+# The requester's mails that ask "How did we do?" (with the rating links), while the closing may be rated.
+RATING_EVENTS = {"resolved"}
 
 logger = logging.getLogger(__name__)
 
@@ -140,9 +143,28 @@ def _render_ticket_mail(mail):
         "site_look": mail_look(ticket_site(ticket)),
         # The site's reply-time promise, on the requester's confirmation, in the mail's language.
         "promise": promise_for(ticket_site(ticket), mail.language) if (audience, mail.event) == (REQUESTER, "opened") else "",
+        "rating_links": _rating_links(ticket, mail) if audience == REQUESTER and mail.event in RATING_EVENTS else [],
+        # The rating a bad-rating mail is about: the latest (the ticket may have been reopened since).
+        "rating": ticket.ratings.order_by("-updated_at", "-pk").first() if mail.event == RATED_BAD_EVENT else None,
     }
     base = f"wagtail_support/mail/{audience}/{mail.event}"
     return _render(base, context, mail.language)
+
+
+def _rating_links(ticket, mail):
+    """``[(rating value, label, full URL)]``: the one-click rating links of the ticket's current closing for
+    the requester or the beneficiary (never for someone in copy: a rating is the requester's side's), while
+    it may be rated; ``[]`` otherwise, or when the site gives no address for them."""
+    if not ticket.is_requester_or_beneficiary_email(mail.recipient) or not is_ratable(ticket):
+        return []
+    token = make_rating_token(ticket, mail.recipient)
+    links = []
+    for value, label in Ticket.Satisfaction.choices:
+        url = get_adapter().get_rating_url(ticket, token, value)
+        if not url:
+            return []
+        links.append((value, label, url))
+    return links
 
 
 def _follower_name(ticket, recipient):
