@@ -257,6 +257,36 @@ class DueColumn(PythonCellMixin, Column):
         return _td(self, badge, title=title)
 
 
+class SatisfactionColumn(PythonCellMixin, Column):
+    """The requester's rating of the latest closing, a compact tag ("Good", "Bad") that says it in words,
+    with "Rated good on <date>" in its tooltip; empty while the ticket is unrated (or open again)."""
+
+    def __init__(self, **kwargs):
+        super().__init__("satisfaction", label=_("Satisfaction"), accessor="get_satisfaction_display", **kwargs)
+
+    def cell_html(self, ticket):
+        value = ticket.satisfaction
+        if not value:
+            return _td(self, "")
+        label = label_of(Ticket.Satisfaction, value)
+        if ticket.satisfaction_at is not None:
+            title = gettext("Rated %(rating)s on %(date)s") % {
+                "rating": label.lower(),
+                "date": _date_and_iso(ticket.satisfaction_at)[0],
+            }
+        else:
+            title = label
+        tag = format_html(
+            '<span class="w-status ws-rating ws-rating--{}" data-ws-satisfaction="{}">'
+            '<span class="w-sr-only">{} </span>{}</span>',
+            value,
+            value,
+            gettext("Satisfaction:"),
+            label,
+        )
+        return _td(self, tag, title=title)
+
+
 def short_time_ago(value):
     """"19 h ago", "just now": ``time_ago`` short enough for a one-line row."""
     if timezone.now() - value < datetime.timedelta(minutes=1):
@@ -316,6 +346,7 @@ def ticket_columns(*, sortable=True, checkboxes=True, team=True, sites=None):
         AssigneeColumn(classname="ws-col-assignee"),
         WaitingColumn(classname="ws-col-waiting"),
         DueColumn(classname="ws-nowrap ws-col-due"),
+        SatisfactionColumn(classname="ws-nowrap ws-col-satisfaction"),
         UpdatedColumn("updated_at", label=_("Updated"), sort_key="updated_at", classname="ws-nowrap ws-col-updated"),
         AgeColumn(classname="ws-nowrap ws-col-age"),
     ]

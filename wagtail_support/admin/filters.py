@@ -96,6 +96,14 @@ class TicketFilterSet(WagtailFilterSet):
         widget=QuickRadioSelect,
         empty_label=_("All"),
     )
+    # The requester's rating of the latest closing; "Not rated": closed tickets without one.
+    satisfaction = django_filters.ChoiceFilter(
+        label=_("Satisfaction"),
+        choices=[*Ticket.Satisfaction.choices, ("none", _("Not rated (closed)"))],
+        method="filter_satisfaction",
+        widget=QuickRadioSelect,
+        empty_label=_("All"),
+    )
     created = BoundedDateFromToRangeFilter(
         label=_("Created"), field_name="created_at", widget=DateRangePickerWidget
     )
@@ -111,6 +119,7 @@ class TicketFilterSet(WagtailFilterSet):
     NO_TEAM = "none"
     ME = "me"
     NOBODY = "nobody"
+    NOT_RATED = "none"
 
     class Meta:
         model = Ticket
@@ -142,10 +151,16 @@ class TicketFilterSet(WagtailFilterSet):
         # tickets, a reference searched is found once its ticket is closed, and "Other tickets" of a requester
         # lists their history).
         cleaned = self.form.cleaned_data
-        any_status = bool(cleaned.get("status") or (cleaned.get("requester") or "").strip())
+        # A rating is a closed ticket's: asking for one holds closed tickets too.
+        any_status = bool(cleaned.get("status") or cleaned.get("satisfaction") or (cleaned.get("requester") or "").strip())
         any_status = any_status or bool((self.data.get("q") or "").strip())
         q = self.scope.view_q(value, any_status=any_status)
         return queryset if q is None else queryset.filter(q)
+
+    def filter_satisfaction(self, queryset, name, value):
+        if value == self.NOT_RATED:
+            return queryset.filter(status=Ticket.Status.CLOSED, satisfaction="")
+        return queryset.filter(satisfaction=value)
 
     def filter_service_level(self, queryset, name, value):
         return queryset.filter(due_q(value))

@@ -29,7 +29,7 @@ from wagtail.log_actions import registry as log_registry
 
 from ..access import ticket_policy
 from ..conversation import conversation_window, earlier_messages
-from .. import presence, service_levels
+from .. import access, presence, service_levels
 from ..models import CannedResponse, CcSuggestion, Category, Message, ReplyDraft, Ticket, TicketFollower
 from .macros import actions_for
 from .paths import admin_url, inbox_url, other_tickets_url, page_edit_url, ticket_url
@@ -327,6 +327,10 @@ class TicketWorkspaceView(TicketMixin, View):
                 # Who else has the ticket open (from the cache, no query); this agent is counted in.
                 "presence": presence.page_context(ticket, user),
                 "service_levels": service_level_rows(ticket),
+                # The requester's rating of each closing, newest first (one query), and until when the
+                # current closing may still be rated (``None``: it may not).
+                "ratings": list(ticket.ratings.order_by("-closed_at")),
+                "rating_open": access.rating_deadline(ticket) if access.is_ratable(ticket) else None,
             }
         )
         return context
