@@ -482,3 +482,23 @@ def test_the_demo_has_business_hours_and_a_policy_per_priority_once():
     assert sorted(policies.values_list("priority", flat=True)) == sorted(Ticket.Priority.values)
     urgent = policies.get(priority=Ticket.Priority.URGENT)
     assert urgent.first_response_minutes == 60 and urgent.close_after_days == 14
+
+
+def test_some_resolved_demo_tickets_are_rated_through_the_workflow():
+    run()
+    from wagtail_support.models import SatisfactionRating
+
+    ratings = SatisfactionRating.objects.select_related("ticket")
+    assert {r.rating for r in ratings} == {"good", "bad"}
+    assert any(r.rating == "bad" and r.comment for r in ratings)
+    # Each rated its closing, by the requester; the ticket carries its latest closing's rating.
+    for rating in ratings:
+        assert rating.rated_by_email or rating.rated_by_user_id
+        assert rating.ticket.close_reason == Ticket.CloseReason.RESOLVED
+    reopened = Ticket.objects.get(subject="Upgrade to the annual plan")
+    assert list(reopened.ratings.order_by("closed_at").values_list("rating", flat=True)) == ["bad", "good"]
+    assert reopened.satisfaction == "good" and reopened.ratings.last().closed_at == reopened.closed_at
+    # Written as moves: the history has them.
+    from wagtail.log_actions import registry as log_registry
+
+    assert log_registry.get_logs_for_instance(reopened).filter(action="wagtail_support.ticket.rate").count() == 2

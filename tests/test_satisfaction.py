@@ -435,3 +435,69 @@ def test_forged_posts_run_into_the_rate_limit(resolved, settings):
     refused = post_rating(client, access.make_rating_token(resolved))
     assert refused.status_code == 429
     assert not resolved.ratings.exists()
+
+
+# The admin -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rated_three(agent, category, resolution_code, support_page):
+    """Three closed tickets of the team: rated good, rated bad (with a comment), not rated; and one open."""
+    tickets = {}
+    for name, rating in (("good", GOOD), ("bad", BAD), ("unrated", None)):
+        ticket = factories.open_ticket(
+            requester_name=f"Requester {name}", requester_email=f"{name}@example.com", subject=f"Subject {name}", category=category
+        )
+        workflow.resolve(ticket, code=resolution_code, solution="Done.", by=agent)
+        ticket.refresh_from_db()
+        if rating:
+            post_rating(Client(), access.make_rating_token(ticket), rating, "Too slow." if rating == BAD else "")
+        tickets[name] = ticket
+    tickets["open"] = factories.open_ticket(
+        requester_name="Still open", requester_email="open@example.com", subject="Subject open", category=category
+    )
+    return tickets
+
+
+def inbox(client, **params):
+    return client.get(reverse("wagtail_support_admin:inbox"), {"view": "all", **params}).content.decode()
+
+
+def test_the_inbox_filters_and_shows_the_satisfaction(rated_three, agent):
+    client = Client()
+    client.force_login(agent)
+    html = inbox(client, status="closed")
+    assert 'data-ws-satisfaction="good"' in html and 'data-ws-satisfaction="bad"' in html
+    assert "Satisfaction:" in html  # the words read aloud with the tag
+    good = inbox(client, satisfaction="good")
+    assert "Subject good" in good and "Subject bad" not in good and "Subject unrated" not in good
+    bad = inbox(client, satisfaction="bad")
+    assert "Subject bad" in bad and "Subject good" not in bad
+    unrated = inbox(client, satisfaction="none")
+    assert "Subject unrated" in unrated and "Subject good" not in unrated and "Subject open" not in unrated
+
+
+def test_the_inbox_runs_as_many_queries_with_ratings(rated_three, agent, django_assert_max_num_queries):
+    client = Client()
+    client.force_login(agent)
+    inbox(client, status="closed")
+    with django_assert_max_num_queries(16):
+        html = inbox(client, status="closed", satisfaction="bad")
+    assert "Subject bad" in html
+
+
+def test_the_workspace_shows_the_rating_and_its_history(resolved, agent, resolution_code):
+    post_rating(Client(), access.make_rating_token(resolved), GOOD, "First time fine.")
+    workflow.reopen(resolved, by=agent)
+    workflow.resolve(resolved, code=resolution_code, solution="Again.", by=agent)
+    resolved.refresh_from_db()
+    post_rating(Client(), access.make_rating_token(resolved), BAD, "Broke again & again.")
+    client = Client()
+    client.force_login(agent)
+    html = client.get(reverse("wagtail_support_admin:ticket", args=[resolved.pk])).content.decode()
+    section = html[html.index('id="wsw-satisfaction"') :]
+    section = section[: section.index("</section>")]
+    assert 'data-ws-satisfaction="bad"' in section
+    items = re.findall(r'data-ws-rating="(good|bad)"', section)
+    assert items == ["bad", "good"]  # newest closing first
+    assert "Broke again &amp; again." in section and "First time fine." in section

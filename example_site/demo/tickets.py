@@ -151,6 +151,7 @@ def demo_tickets():
 #   ("abandon", agent)               close as "no follow-up"
 #   ("close",)                       the requester closes the ticket
 #   ("reopen", who)                  reopen, by "requester" or by an agent
+#   ("rate", rating, comment)        the requester rates the closing "good" or "bad" (workflow.rate)
 
 K = Ticket.Kind
 P = Ticket.Priority
@@ -430,6 +431,7 @@ TICKETS = [
             ("resolve", "anna", "fixed", "Your account had been locked after too many failed attempts with an old "
                                          "password saved in your browser. We unlocked it; remove the saved password "
                                          "to avoid it happening again."),
+            ("rate", "good", "Quick and clear, thank you!"),
         ),
     ),
     DemoTicket(
@@ -440,6 +442,7 @@ TICKETS = [
             ("assign", "pierre"),
             ("resolve", "pierre", "answered", "Oui : Facturation > Exports > « Fichier des écritures comptables (FEC) », "
                                               "choisissez l'exercice puis cliquez sur « Télécharger »."),
+            ("rate", "good", ""),
         ),
     ),
     DemoTicket(
@@ -451,6 +454,7 @@ TICKETS = [
             ("note", "anna", "Safari blocks the session cookie since the domain change; fix deployed this morning."),
             ("resolve", "anna", "fixed", "A change of our cookie settings broke sign-in on Safari. It is fixed: "
                                          "please reload the login page."),
+            ("rate", "bad", "Two days without access to my account before anyone told me what was going on."),
         ),
     ),
     DemoTicket(
@@ -483,10 +487,12 @@ TICKETS = [
             ("assign", "pierre"),
             ("resolve", "pierre", "answered", "Go to My account > Subscription and choose \"Annual\": the discount applies "
                                               "from the next invoice."),
+            ("rate", "bad", "That page only offers monthly plans."),
             ("reopen", "requester"),
             ("answer", "The page only offers monthly plans for my account."),
             ("reply", "pierre", "You are right: annual plans need the account owner. We switched it for you."),
             ("resolve", "pierre", "fixed", "Your account is on the annual plan since today; the discount shows on the next invoice."),
+            ("rate", "good", "Sorted in the end, thanks Pierre."),
         ),
     ),
     DemoTicket(
@@ -1010,6 +1016,9 @@ def _play(spec, context):
             workflow.close_by_requester(ticket, by=requester_actor())
         elif action == "reopen":
             workflow.reopen(ticket, by=requester_actor() if args[0] == "requester" else users[args[0]])
+        elif action == "rate":
+            # As the rating link of the resolution mail does: the requester rates the current closing.
+            workflow.rate(ticket, args[0], args[1], by=requester_actor(), closed_at=ticket.closed_at)
         else:
             raise DemoError(f"Unknown step {action!r} in demo ticket {spec.subject!r}")
     return ticket
