@@ -100,7 +100,6 @@ def rate(request, token, rating):
             except workflow.WorkflowError as error:
                 form.add_error(error.field if error.field in form.fields else None, str(error))
             else:
-                messages.success(request, _("Thank you for your rating."), fail_silently=True)
                 return _no_store(limits.settle(request, redirect(_after_rating(request, ticket, token, form))))
         status = 400
     context = {
@@ -138,11 +137,15 @@ def _after_rating(request, ticket, token, form):
     if request.POST.get("back") == "ticket":
         page = support_page_for(ticket)
         if page is not None and page.url:
+            # The rating page says thank you itself; the ticket's page with a message.
+            messages.success(request, _("Thank you for your rating."), fail_silently=True)
             return page.ticket_path(ticket) + "#rating"
     return reverse("wagtail_support:rate", kwargs={"token": token, "rating": form.cleaned_data["rating"]})
 
 
 def _no_store(response):
     add_never_cache_headers(response)
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the address: never sent to another site. Not "no-referrer": Chromium then posts the
+    # form with "Origin: null", which Django's CSRF check refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
