@@ -104,7 +104,7 @@ def test_a_robot_fetching_the_link_records_nothing(resolved):
     for url in links.values():
         response = robot.get(path_of(url))
         assert response.status_code == 200
-        response = robot.head(path_of(url))
+        assert robot.head(path_of(url)).status_code == 200
     resolved.refresh_from_db()
     assert resolved.satisfaction == "" and not resolved.ratings.exists()
     page = robot.get(path_of(links["bad"])).content.decode()

@@ -64,7 +64,7 @@ RATE_REFUSED_TEMPLATE = "wagtail_support/rate_refused.html"
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def rate(request, token, rating):
     """The page of a rating link (``rate/<token>/<good|bad>/``): the requester's one-click rating.
 
@@ -109,7 +109,7 @@ def rate(request, token, rating):
         "rating_form": form,
         "rating_action": request.path,
         # Sent once by the page's script while the link's rating is not the one recorded.
-        "autosubmit": request.method == "GET" and (current is None or current.rating != rating),
+        "autosubmit": request.method in ("GET", "HEAD") and (current is None or current.rating != rating),
     }
     return _no_store(limits.settle(request, render(request, RATE_TEMPLATE, context, status=status)))
 
