@@ -47,7 +47,7 @@ from django.utils import formats
 from django.utils.translation import gettext, gettext_lazy as _
 from wagtail.models import Site
 
-from . import access
+from . import access, service_levels
 from .conf import support_settings
 from .models import Category, Team, Ticket, person_label
 
@@ -190,8 +190,10 @@ def build(user, query):
 
 def headline(user, start, end):
     """The figures of ``start``-``end`` (dates, inclusive) and of the period just before, for ``user``: what
-    the monthly summary mail says."""
-    report = _compute(user, ReportQuery(start=start, end=end, bucket="month"), detailed=False)
+    the monthly summary mail says. A period of whole calendar months is compared with as many whole months
+    just before (February with January), any other with ``ReportQuery.previous``."""
+    query = ReportQuery(start=start, end=end, bucket="month")
+    report = _compute(user, query, detailed=False, previous_query=months_before(query))
     return report.figures, report.previous
 
 
@@ -202,6 +204,19 @@ def tickets(user, query):
     return _base(user, query).filter(
         Q(created_at__gte=start, created_at__lt=end) | Q(closed_at__gte=start, closed_at__lt=end)
     )
+
+
+def months_before(query):
+    """The whole calendar months just before ``query`` when it covers whole months (1 March-30 April: 1
+    January-28 February), else ``query.previous()``."""
+    following = query.end + datetime.timedelta(days=1)
+    if query.start.day != 1 or following.day != 1:
+        return query.previous()
+    months = (query.end.year - query.start.year) * 12 + query.end.month - query.start.month + 1
+    start = query.start
+    for _month in range(months):
+        start = (start - datetime.timedelta(days=1)).replace(day=1)
+    return replace(query, start=start, end=query.start - datetime.timedelta(days=1))
 
 
 def time_zone():
@@ -342,10 +357,11 @@ def _apply_timed(figures, entry, prefix):
         figures.resolutions, figures.resolution_met = entry["n"], entry["met"]
 
 
-def _compute(user, query, detailed):
+def _compute(user, query, detailed, previous_query=None):
+    """The report; ``previous_query`` (by default ``query.previous()``) must end the day before ``query``."""
     zone = time_zone()
     start, end = bounds(query, zone)
-    previous_query = query.previous()
+    previous_query = previous_query or query.previous()
     previous_start, _previous_end = bounds(previous_query, zone)
     base = _base(user, query)
     column = DIMENSION_FIELDS[query.breakdown]
@@ -534,3 +550,50 @@ def _labels(dimension, keys):
     for k in keys:
         labels.setdefault(k, str(k))
     return labels
+
+
+# The monthly summary ------------------------------------------------------------------------------------------
+
+# The headline figures of the summary mail: (label, figure, how it is written).
+SUMMARY_ROWS = (
+    (_("Tickets created"), "created", "count"),
+    (_("Tickets closed"), "closed", "count"),
+    (_("Open at the end of the period"), "backlog", "count"),
+    (_("First response, median"), "first_response_median", "duration"),
+    (_("First response, 90th percentile"), "first_response_p90", "duration"),
+    (_("Resolution, median"), "resolution_median", "duration"),
+    (_("Resolution, 90th percentile"), "resolution_p90", "duration"),
+    (_("First responses on time"), "first_response_attainment", "share"),
+    (_("Resolutions on time"), "resolution_attainment", "share"),
+    (_("Satisfied requesters"), "satisfaction", "share"),
+)
+# How many tickets each share is of.
+SHARE_OF = {
+    "first_response_attainment": "first_response_targets",
+    "resolution_attainment": "resolution_targets",
+    "satisfaction": "ratings",
+}
+
+
+def figures_from(data):
+    """``Figures`` from a dict of its fields (``dataclasses.asdict``; unknown keys ignored)."""
+    names = set(Figures.__dataclass_fields__)
+    return Figures(**{name: value for name, value in (data or {}).items() if name in names})
+
+
+def written(figures, name, how):
+    """One figure as a person reads it, in the active language ("–" when there is none)."""
+    value = getattr(figures, name)
+    if value is None:
+        return "–"
+    if how == "count":
+        return formats.number_format(value, force_grouping=True)
+    if how == "duration":
+        return service_levels.duration(round(value / 60))
+    share = gettext("%(percent)s%%") % {"percent": formats.number_format(round(value * 100))}
+    return gettext("%(share)s of %(count)s") % {"share": share, "count": getattr(figures, SHARE_OF[name])}
+
+
+def summary_rows(figures, previous):
+    """The monthly mail's table: ``(label, this period, the period before)``, written in the active language."""
+    return [(str(label), written(figures, name, how), written(previous, name, how)) for label, name, how in SUMMARY_ROWS]
