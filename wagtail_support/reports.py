@@ -30,11 +30,11 @@ What each figure counts (every bound in the reports time zone, ``WAGTAILSUPPORT_
 Who sees what is ``access``'s rule (``access.worked_tickets``): a supervisor every team, an agent the tickets of
 their teams and those assigned to them; the filters only narrow that.
 
-The cost: a report runs 8 queries whatever the data, the period or the bucket (2 for the permissions, one
-for each of the creations, closings, first responses, ratings and the backlog, one for the breakdown's labels;
-an agent's teams make 9; ``headline`` runs 7). Each measure is one index range covering the period and the
-one before, aggregated by the database: on PostgreSQL with ``GROUPING SETS`` (by breakdown key, in total and
-by bucket) and ``percentile_cont``, from the covering indexes of migration 0029 (no table access); elsewhere
+The cost: a report runs 9 queries whatever the data, the period or the bucket (2 for the permissions, one
+for each of the creations, closings, closings by bucket, first responses, ratings and the backlog, one for
+the breakdown's labels; an agent's teams make 10; ``headline`` runs 7). Each measure is one index range
+covering the period and the one before, aggregated by the database: on PostgreSQL with ``GROUPING SETS`` (by
+breakdown key and in total) and ``percentile_cont``, from the covering indexes of migration 0029 (no table access); elsewhere
 the same rows are read and the same figures computed here. The backlog reads only the small sets (what is
 not closed, what was closed after the period). ``Percentile`` is the ORM aggregate of ``percentile_cont`` for
 other queries. Measured at 100,000 tickets in ``make bench`` ("reports engine: ...").
@@ -322,18 +322,18 @@ def _bucket(column, start, bucket, zone):
     return Case(When(**{f"{column}__gte": start}, then=trunc), default=None, output_field=DateField())
 
 
-# The sets of a timed measure (first responses, closings): by breakdown key, in total, by bucket.
-BY_KEY, TOTAL, BY_BUCKET = "key", "total", "bucket"
+# The sets of a timed measure (first responses, closings): by breakdown key (current period), in total.
+BY_KEY, TOTAL = "key", "total"
 
 
 def _timed(rows, native):
     """Aggregate the rows of a timed measure: ``rows`` is a ``values()`` queryset of ``cur`` (1: current
-    period, 0: previous), ``k`` (breakdown key), ``b`` (bucket, current period only), ``s`` (seconds), ``m``
-    (target met, ``None`` without one) and ``e`` (created before the period, for the backlog). Returns
-    ``{(set, cur, k or b): {"n", "met", "targets", "early", "p50", "p90"}}`` for the sets ``BY_KEY``
-    (current period), ``TOTAL`` (both periods, key ``None``) and ``BY_BUCKET`` (current period). One query:
-    on PostgreSQL, grouped with ``GROUPING SETS`` and ``percentile_cont``; elsewhere the rows are read and
-    the same figures computed here."""
+    period, 0: previous), ``k`` (breakdown key), ``s`` (seconds), ``m`` (target met, ``None`` without one)
+    and ``e`` (created before the period, for the backlog). Returns ``{(set, cur, k): {"n", "met",
+    "targets", "early", "p50", "p90"}}`` for the sets ``BY_KEY`` (current period) and ``TOTAL`` (both
+    periods, key ``None``). One query: on PostgreSQL, grouped with ``GROUPING SETS`` and ``percentile_cont``
+    (every row goes through one sort per set it is in: the buckets are counted by a query of their own,
+    cheaper than a third set); elsewhere the rows are read and the same figures computed here."""
     found = {}
     if native:
         try:
@@ -341,28 +341,28 @@ def _timed(rows, native):
         except EmptyResultSet:  # nothing to read (someone who works on no ticket)
             return found
         sql = (
-            "SELECT cur, k, b, GROUPING(k, b), COUNT(*), COUNT(*) FILTER (WHERE m), COUNT(m), "
+            "SELECT cur, k, GROUPING(k), COUNT(*), COUNT(*) FILTER (WHERE m), COUNT(m), "
             "COUNT(*) FILTER (WHERE e = 1), "
             # Both fractions from one sort of each group's values.
             "PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY s) "
-            f"FROM ({inner}) AS x GROUP BY GROUPING SETS ((cur, k), (cur), (cur, b))"
+            f"FROM ({inner}) AS x GROUP BY GROUPING SETS ((cur, k), (cur))"
         )
         with connections[rows.db].cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
-        sets = {1: BY_KEY, 3: TOTAL, 2: BY_BUCKET}
-        for cur, k, b, grouping, n, met, targets, early, (p50, p90) in fetched:
+        sets = {0: BY_KEY, 1: TOTAL}
+        for cur, k, grouping, n, met, targets, early, (p50, p90) in fetched:
             name = sets[grouping]
             if name != TOTAL and not cur:
                 continue
-            group = (name, cur, k if name == BY_KEY else b if name == BY_BUCKET else None)
+            group = (name, cur, k if name == BY_KEY else None)
             found[group] = {"n": n, "met": met, "targets": targets, "early": early, "p50": p50, "p90": p90}
         return found
     values = {}
     for row in rows:
         groups = [(TOTAL, row["cur"], None)]
         if row["cur"]:
-            groups += [(BY_KEY, 1, row["k"]), (BY_BUCKET, 1, row["b"])]
+            groups.append((BY_KEY, 1, row["k"]))
         for group in groups:
             entry = found.setdefault(group, {"n": 0, "met": 0, "targets": 0, "early": 0})
             entry["n"] += 1
@@ -376,7 +376,7 @@ def _timed(rows, native):
     return found
 
 
-def _timed_rows(base, column, seconds, met, start, end, previous_start, key, bucket, zone, early=False):
+def _timed_rows(base, column, seconds, met, start, end, previous_start, key, early=False):
     """The rows ``_timed`` reads: the tickets whose ``column`` falls in the period or the previous one
     (``early``: mark those created before the period, else 0: a column its index need not hold)."""
     created_before = Case(When(created_at__lt=start, then=Value(1)), default=Value(0), output_field=IntegerField())
@@ -385,12 +385,11 @@ def _timed_rows(base, column, seconds, met, start, end, previous_start, key, buc
         .annotate(
             cur=_current(column, start),
             k=key,
-            b=_bucket(column, start, bucket, zone) if bucket else Value(None, output_field=DateField()),
             s=F(seconds),
             m=F(met),
             e=created_before if early else Value(0, output_field=IntegerField()),
         )
-        .values("cur", "k", "b", "s", "m", "e")
+        .values("cur", "k", "s", "m", "e")
     )
 
 
@@ -411,9 +410,9 @@ def _apply_timed(figures, entry, prefix):
 def _compute(user, query, detailed, previous_query=None):
     """The report; ``previous_query`` (by default ``query.previous()``) must end the day before ``query``.
 
-    Six queries whatever the data (five without ``detailed``, which leaves out the series, the breakdown and
-    its labels), besides the permissions and an agent's teams: the creations, the closings, the first
-    responses, the ratings, the backlog, the labels. Each reads one index range of the period and the one
+    Seven queries whatever the data (five without ``detailed``, which leaves out the series, the breakdown and
+    its labels), besides the permissions and an agent's teams: the creations, the closings, the closings by
+    bucket, the first responses, the ratings, the backlog, the labels. Each reads one index range of the period and the one
     before (on PostgreSQL, migration 0029's covering indexes: no table access)."""
     zone = time_zone()
     start, end = bounds(query, zone)
@@ -456,8 +455,7 @@ def _compute(user, query, detailed, previous_query=None):
     # responses.
     closed_early = {}
     closings = _timed_rows(
-        base, "closed_at", "resolution_seconds", "resolution_met", start, end, previous_start, key, bucket, zone,
-        early=True,
+        base, "closed_at", "resolution_seconds", "resolution_met", start, end, previous_start, key, early=True
     )
     for (name, cur, k), entry in _timed(closings, native).items():
         if name == TOTAL:
@@ -467,11 +465,17 @@ def _compute(user, query, detailed, previous_query=None):
         elif name == BY_KEY and detailed:
             _apply_timed(row(k), entry, "resolution")
             closed_early[k] = entry["early"]
-        elif name == BY_BUCKET and detailed:
-            series_closed[k] = entry["n"]
+    if detailed:
+        # The closings of each bucket, for the series (a hash count on the same index range).
+        by_bucket = (
+            base.filter(closed_at__gte=start, closed_at__lt=end)
+            .annotate(b=Cast(TRUNC[bucket]("closed_at", tzinfo=zone, output_field=DateField()), DateField()))
+            .values("b")
+            .annotate(n=Count("*"))
+        )
+        series_closed = {entry["b"]: entry["n"] for entry in by_bucket}
     answered = _timed_rows(
-        base, "first_response_at", "first_response_seconds", "first_response_met", start, end, previous_start, key,
-        None, zone,
+        base, "first_response_at", "first_response_seconds", "first_response_met", start, end, previous_start, key
     )
     for (name, cur, k), entry in _timed(answered, native).items():
         if name == TOTAL:

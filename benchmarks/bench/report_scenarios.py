@@ -3,9 +3,9 @@ page asks it, for a supervisor (every team) and for ``bench-agent`` (two teams),
 ``headline``. The page around it (``reports page: ...``) has scenarios of its own.
 
 Each run reads the user again (untimed), so the permission queries a request makes once are counted. The
-floor is the smallest hand-written SQL giving the same figures: per figure one statement, grouped with
-``GROUPING SETS`` where the engine runs two queries (by breakdown key and in total), plus the permissions
-and the breakdown's labels.
+floor is the smallest hand-written SQL giving the same figures: one statement per measure (timed measures
+grouped with ``GROUPING SETS`` by breakdown key and in total, both percentiles from one sort), the closings
+by bucket, the backlog, the permissions and the breakdown's labels.
 """
 
 import datetime
@@ -55,15 +55,13 @@ def floor(query, user, team_ids, scoped):
     cur = "(t.{col} >= %(start)s)"
     bucket = "date_trunc(%(bucket)s, t.{col} AT TIME ZONE %(tz)s)::date"
 
-    def timed(col, seconds, met, series):
-        sets = f"(cur, k), (cur){', (cur, b)' if series else ''}"
-        b = bucket.format(col=col) if series else "NULL::date"
+    def timed(col, seconds, met):
         return (
-            f"SELECT cur, k, {'b' if series else 'NULL'}, count(*), count(*) FILTER (WHERE met), count(met), "
-            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY s), percentile_cont(0.9) WITHIN GROUP (ORDER BY s) "
-            f"FROM (SELECT {cur.format(col=col)} AS cur, t.{key} AS k, {b} AS b, t.{seconds} AS s, t.{met} AS met "
+            f"SELECT cur, k, count(*), count(*) FILTER (WHERE met), count(met), "
+            f"percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY s) "
+            f"FROM (SELECT {cur.format(col=col)} AS cur, t.{key} AS k, t.{seconds} AS s, t.{met} AS met "
             f"FROM wagtail_support_ticket t WHERE t.{col} >= %(prev)s AND t.{col} < %(end)s {scope}) x "
-            f"GROUP BY GROUPING SETS ({sets})",
+            f"GROUP BY GROUPING SETS ((cur, k), (cur))",
             params,
         )
 
@@ -73,8 +71,10 @@ def floor(query, user, team_ids, scoped):
         (f"SELECT {cur.format(col='created_at')}, t.{key}, {bucket.format(col='created_at')}, count(*) "
          f"FROM wagtail_support_ticket t WHERE t.created_at >= %(prev)s AND t.created_at < %(end)s {scope} "
          f"GROUP BY 1, 2, 3", params),
-        timed("closed_at", "resolution_seconds", "resolution_met", True),
-        timed("first_response_at", "first_response_seconds", "first_response_met", False),
+        timed("closed_at", "resolution_seconds", "resolution_met"),
+        (f"SELECT {bucket.format(col='closed_at')}, count(*) FROM wagtail_support_ticket t "
+         f"WHERE t.closed_at >= %(start)s AND t.closed_at < %(end)s {scope} GROUP BY 1", params),
+        timed("first_response_at", "first_response_seconds", "first_response_met"),
         (f"SELECT {cur.format(col='satisfaction_at')}, t.{key}, count(*) FILTER (WHERE satisfaction = 'good'), "
          f"count(*) FILTER (WHERE satisfaction = 'bad') FROM wagtail_support_ticket t "
          f"WHERE t.satisfaction_at >= %(prev)s AND t.satisfaction_at < %(end)s {scope} GROUP BY 1, 2", params),
