@@ -32,7 +32,7 @@ from wagtail_support.conf import support_settings
 from wagtail_support.links import support_page_models
 from wagtail_support.models import Team, Ticket
 
-from . import generate, measure
+from . import generate, measure, report_scenarios
 
 LISTING_COLUMNS = """t.id, t.number, t.subject, t.requester_name, t.requester_email, t.priority, t.status,
     t.updated_at, t.created_at, tm.name, u.first_name, u.last_name, u.username"""
@@ -615,6 +615,10 @@ class Bench:
                       self.request(self.agent_client, "get", reverse("wagtail_support_reports:pages_with_tickets")),
                       floor, auth=(self.agent_client, self.agent, True))
 
+    def reports_engine(self):
+        """The reports engine (``report_scenarios``): the figures of the report page, without the page."""
+        report_scenarios.define(self)
+
     def pages(self):
         """Every request scenario (everything but the inbound mail rate)."""
         self.inbox()
@@ -626,6 +630,7 @@ class Bench:
         self.agent_reply()
         self.workspace_live()
         self.page_tickets()
+        self.reports_engine()
         return self.defined if self.collect else self.results
 
     def all(self):
@@ -638,5 +643,6 @@ class Bench:
         self.agent_reply()
         self.workspace_live()
         self.page_tickets()
+        self.reports_engine()
         self.inbound()
         return self.results
