@@ -229,7 +229,7 @@ def line_chart(uid, *, title, labels, series, value_label, time_label, integer=T
         y = y_of(tick)
         parts.append(format_html(
             '<line class="ws-chart__grid" x1="{}" y1="{}" x2="{}" y2="{}" stroke="currentColor"/>'
-            '<text class="ws-chart__tick" x="{}" y="{}" text-anchor="end" dominant-baseline="middle">{}</text>',
+            '<text class="ws-chart__tick ws-chart__tick--value" x="{}" y="{}" text-anchor="end" dominant-baseline="middle">{}</text>',
             _xy(left), _xy(y), _xy(left + plot_w), _xy(y), _xy(left - 6), _xy(y), text,
         ))
     parts.append(format_html(
@@ -254,7 +254,7 @@ def line_chart(uid, *, title, labels, series, value_label, time_label, integer=T
         anchor = "middle" if len(labels) == 1 else ("start" if i == 0 else "end" if i == len(labels) - 1 else "middle")
         parts.append(format_html(
             '<line class="ws-chart__axis" x1="{}" y1="{}" x2="{}" y2="{}" stroke="currentColor"/>'
-            '<text class="ws-chart__tick" x="{}" y="{}" text-anchor="{}">{}</text>',
+            '<text class="ws-chart__tick ws-chart__tick--time" x="{}" y="{}" text-anchor="{}">{}</text>',
             _xy(x_of(i)), _xy(axis_y), _xy(x_of(i)), _xy(axis_y + 4), _xy(x_of(i)), _xy(axis_y + 18), anchor, labels[i],
         ))
     parts.append(format_html(
@@ -337,7 +337,7 @@ def bar_chart(uid, *, title, rows, label_heading, value_label, integer=True, val
         x = left + plot_w * tick / top
         parts.append(format_html(
             '<line class="ws-chart__grid" x1="{}" y1="{}" x2="{}" y2="{}" stroke="currentColor"/>'
-            '<text class="ws-chart__tick" x="{}" y="{}" text-anchor="middle">{}</text>',
+            '<text class="ws-chart__tick ws-chart__tick--value" x="{}" y="{}" text-anchor="middle">{}</text>',
             _xy(x), _xy(top_margin), _xy(x), _xy(top_margin + plot_h), _xy(x), _xy(top_margin + plot_h + 16),
             value_format(tick / scale),
         ))
