@@ -17,6 +17,19 @@ How the dues move:
 - A policy that pauses while pending stops the clock when the ticket becomes pending (``sla_paused_at``);
   when it leaves pending the open dues move on by the business minutes spent paused. While paused, and once
   closed, nothing is due (``next_due`` is ``None``).
+
+What the reports read (``durations``), recorded by the same ``refresh`` when it happens, so every move gets it:
+
+- the first response: ``first_response_seconds`` from ``created_at`` to ``first_response_at``, and
+  ``first_response_met`` (``first_response_at`` <= the first response due, read before it is cleared; ``None``
+  without a target), once, by the move that gave the first public reply;
+- each closing: ``resolution_seconds`` from ``created_at`` to ``closed_at`` and ``resolution_met``
+  (``closed_at`` <= the resolution due, which the pauses moved on; ``None`` without a target); reopening clears
+  them and the next closing computes them again from ``created_at``.
+
+Seconds are business seconds of the policy's calendar when the policy counts in business hours (its team's
+calendar), clock seconds otherwise (no policy, around the clock). The time spent paused is not taken out of
+the durations (it is out of the dues, hence of ``*_met``).
 """
 
 from dataclasses import dataclass
@@ -30,7 +43,7 @@ from .models import ServiceLevelPolicy, Team, Ticket
 # The fields ``refresh`` may change.
 FIELDS = (
     "sla_policy", "first_response_due", "next_response_due", "resolution_due", "next_due", "sla_paused_at",
-    "pending_since",
+    "pending_since", "first_response_seconds", "first_response_met", "resolution_seconds", "resolution_met",
 )  # fmt: skip
 # What makes the policy be looked for again (besides opening).
 BASIS = ("priority", "team", "category")
@@ -55,6 +68,12 @@ def calendar_for(policy, team):
         return Calendar.always()
 
 
+def durations(calendar, start, end):
+    """The whole seconds from ``start`` to ``end`` counted in ``calendar`` (a ``business_time.Calendar``:
+    business seconds, or clock seconds around the clock); never negative."""
+    return max(0, round(calendar.between(start, end) * 60))
+
+
 def _basis(ticket):
     return tuple(getattr(ticket, Ticket._meta.get_field(name).attname) for name in BASIS)
 
@@ -71,6 +90,8 @@ def refresh(ticket, now, *, recompute=None):
     for (the row's state when the move began, ``_before_move``)."""
     before = {name: getattr(ticket, name) for name in FIELDS if name != "sla_policy"}
     before_policy = ticket.sla_policy_id
+    # The first response due as the move found it: a recomputation in the same move clears it once answered.
+    first_due_before = ticket.first_response_due
     if recompute is None:
         basis = getattr(ticket, "_sla_basis", None)
         if basis is None:
@@ -110,7 +131,13 @@ def refresh(ticket, now, *, recompute=None):
                 setattr(ticket, name, calendar().add(due, paused))
         ticket.sla_paused_at = None
 
-    # The first response: due only until it is given.
+    # The first response: recorded for the reports (against its due, before it goes), due only until given.
+    if ticket.first_response_at is not None and ticket.first_response_seconds is None:
+        due = ticket.first_response_due if ticket.first_response_due is not None else first_due_before
+        if "first_response" not in targets:
+            due = None
+        ticket.first_response_seconds = durations(calendar(), ticket.created_at, ticket.first_response_at)
+        ticket.first_response_met = None if due is None else ticket.first_response_at <= due
     if ticket.first_response_at is not None or "first_response" not in targets:
         ticket.first_response_due = None
     # The next response: after the requester's message, once a first response was given.
@@ -121,6 +148,15 @@ def refresh(ticket, now, *, recompute=None):
         ticket.next_response_due = calendar().add(waiting, targets["next_response"])
     if "resolution" not in targets:
         ticket.resolution_due = None
+    # Each closing: the time to it and whether the resolution target was met; cleared while not closed.
+    if closed and ticket.closed_at is not None:
+        if ticket.resolution_seconds is None:
+            due = ticket.resolution_due
+            ticket.resolution_seconds = durations(calendar(), ticket.created_at, ticket.closed_at)
+            ticket.resolution_met = None if due is None else ticket.closed_at <= due
+    elif not closed:
+        ticket.resolution_seconds = None
+        ticket.resolution_met = None
 
     dues = [getattr(ticket, name) for name in DUES if getattr(ticket, name) is not None]
     ticket.next_due = None if closed or ticket.sla_paused_at is not None or not dues else min(dues)

@@ -1,0 +1,537 @@
+"""The reports: how many tickets came and went, how fast they were answered and resolved, how often the
+service levels were kept and what the requesters thought, over a period, by team, agent, catalog entry, type,
+channel or site, compared with the period before. Read-only; the admin page, the exports and the monthly
+summary mail ask here.
+
+What each figure counts (every bound in the reports time zone, ``WAGTAILSUPPORT_REPORTS_TIME_ZONE``, else
+``TIME_ZONE``; a period runs from the start of its first day to the end of its last):
+
+- ``created``: the tickets created in the period.
+- ``closed``: the tickets whose (current) closing, ``closed_at``, falls in the period; a ticket reopened and not
+  closed again counts nowhere as closed.
+- ``backlog``: the tickets created before the end of the period and not closed at that moment (by their current
+  closing: a ticket reopened since counts as not closed). In the series, at the end of each bucket.
+- first response ``*_median`` / ``*_p90`` / ``*_attainment``: over the tickets whose first response was given in
+  the period (``first_response_at``), their ``first_response_seconds`` and ``first_response_met``.
+- resolution ``*_median`` / ``*_p90`` / ``*_attainment``: over the tickets closed in the period, their
+  ``resolution_seconds`` and ``resolution_met``.
+- Durations are in seconds: business seconds of the ticket's calendar where its service level policy counts in
+  business hours, clock seconds otherwise (``service_levels`` records them when they happen). The median and
+  the 90th percentile interpolate linearly between the two nearest values (PostgreSQL's ``percentile_cont``;
+  computed in Python on other databases, with the same results). ``None`` when there is no value, never 0.
+- Attainment: the share of the tickets with a target that met it (``None`` when none had a target); the
+  number of tickets with a target beside it (``*_targets``).
+- ``satisfaction``: good / (good + bad) over the ratings given in the period (``satisfaction_at``, the
+  current rating of each ticket); ``None`` without a rating.
+- Buckets: days, ISO weeks (from Monday) and months, in the reports time zone; a bucket cut by the period's
+  bounds counts only its days inside the period.
+- The previous period: the same number of days just before (``ReportQuery.previous``).
+
+Who sees what is ``access``'s rule (``access.worked_tickets``): a supervisor every team, an agent the tickets of
+their teams and those assigned to them; the filters only narrow that. The number of queries of a report does
+not depend on the data (nor on the period or the bucket): the aggregates are computed by the database, grouped,
+and served by the indexes on ``created_at``, ``closed_at``, ``first_response_at`` and ``satisfaction_at``.
+"""
+
+import datetime
+import math
+from dataclasses import dataclass, field, replace
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connections
+from django.db.models import Aggregate, Case, Count, DateField, F, FloatField, IntegerField, Q, Value, When
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.utils import formats
+from django.utils.translation import gettext, gettext_lazy as _
+from wagtail.models import Site
+
+from . import access
+from .conf import support_settings
+from .models import Category, Team, Ticket, person_label
+
+DIMENSIONS = ("team", "agent", "category", "kind", "channel", "site")
+BUCKETS = ("day", "week", "month")
+
+# The ticket column of each dimension.
+DIMENSION_FIELDS = {
+    "team": "team_id",
+    "agent": "assignee_id",
+    "category": "category_id",
+    "kind": "kind",
+    "channel": "channel",
+    "site": "site_id",
+}
+DIMENSION_LABELS = {
+    "team": _("Team"),
+    "agent": _("Agent"),
+    "category": _("Service catalog entry"),
+    "kind": _("Type"),
+    "channel": _("Channel"),
+    "site": _("Site"),
+}
+# What a row without a value is called.
+NONE_LABELS = {
+    "team": _("No team"),
+    "agent": _("Unassigned"),
+    "category": _("No catalog entry"),
+    "kind": _("No type"),
+    "channel": _("No channel"),
+    "site": _("No site"),
+}
+BUCKET_LABELS = {"day": _("Day"), "week": _("Week"), "month": _("Month")}
+TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+
+
+# The question and the answer -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    """A report's period (days in the reports time zone, both inclusive), bucket, breakdown and filters.
+    Filters hold ids (teams, agents, catalog entries, sites) or codes (types, channels); empty: all."""
+
+    start: datetime.date
+    end: datetime.date
+    bucket: str = "day"
+    breakdown: str = "team"
+    teams: tuple = ()
+    agents: tuple = ()
+    categories: tuple = ()
+    kinds: tuple = ()
+    channels: tuple = ()
+    sites: tuple = ()
+
+    def __post_init__(self):
+        if self.bucket not in BUCKETS:
+            raise ValueError(f"Unknown bucket: {self.bucket!r}")
+        if self.breakdown not in DIMENSIONS:
+            raise ValueError(f"Unknown breakdown: {self.breakdown!r}")
+        if self.end < self.start:
+            raise ValueError(f"The period ends ({self.end}) before it starts ({self.start}).")
+        for name in ("teams", "agents", "categories", "kinds", "channels", "sites"):
+            object.__setattr__(self, name, tuple(getattr(self, name) or ()))
+
+    @property
+    def days(self):
+        return (self.end - self.start).days + 1
+
+    def previous(self):
+        """The same number of days just before this period, with the same bucket, breakdown and filters."""
+        return replace(self, start=self.start - datetime.timedelta(days=self.days), end=self.start - datetime.timedelta(days=1))
+
+
+@dataclass
+class Figures:
+    created: int = 0
+    closed: int = 0
+    backlog: int = 0
+    first_response_median: float | None = None
+    first_response_p90: float | None = None
+    resolution_median: float | None = None
+    resolution_p90: float | None = None
+    first_response_attainment: float | None = None
+    first_response_targets: int = 0
+    resolution_attainment: float | None = None
+    resolution_targets: int = 0
+    satisfaction: float | None = None
+    good: int = 0
+    bad: int = 0
+    # The tickets behind the medians (first responses given, closings timed) and the targets met.
+    first_responses: int = 0
+    first_response_met: int = 0
+    resolutions: int = 0
+    resolution_met: int = 0
+
+    @property
+    def ratings(self):
+        return self.good + self.bad
+
+
+@dataclass
+class Bucket:
+    start: datetime.date
+    label: str
+    created: int
+    closed: int
+    backlog: int
+    end: datetime.date | None = None  # the bucket's last day inside the period
+
+
+@dataclass
+class BreakdownRow:
+    key: object
+    label: str
+    figures: Figures
+
+
+@dataclass
+class Report:
+    query: ReportQuery
+    previous_query: ReportQuery
+    figures: Figures
+    previous: Figures
+    series: list = field(default_factory=list)
+    breakdown: list = field(default_factory=list)
+
+    @property
+    def time_zone(self):
+        return time_zone()
+
+
+# The public API -------------------------------------------------------------------------------------------
+
+
+def build(user, query):
+    """The report ``query`` asks for, over the tickets ``user`` may work on (``access``)."""
+    return _compute(user, query, detailed=True)
+
+
+def headline(user, start, end):
+    """The figures of ``start``-``end`` (dates, inclusive) and of the period just before, for ``user``: what
+    the monthly summary mail says."""
+    report = _compute(user, ReportQuery(start=start, end=end, bucket="month"), detailed=False)
+    return report.figures, report.previous
+
+
+def tickets(user, query):
+    """The tickets behind the report: created or closed in the period, filtered, and only those ``user`` may
+    work on (for exports)."""
+    start, end = bounds(query)
+    return _base(user, query).filter(
+        Q(created_at__gte=start, created_at__lt=end) | Q(closed_at__gte=start, closed_at__lt=end)
+    )
+
+
+def time_zone():
+    """The zone whose days, weeks and months the reports count in."""
+    return ZoneInfo(support_settings.REPORTS_TIME_ZONE or settings.TIME_ZONE or "UTC")
+
+
+def bounds(query, zone=None):
+    """The period of ``query`` as aware datetimes: from its first day's midnight to the midnight after its last
+    day (excluded), in the reports time zone."""
+    zone = zone or time_zone()
+    start = datetime.datetime.combine(query.start, datetime.time(), tzinfo=zone)
+    end = datetime.datetime.combine(query.end + datetime.timedelta(days=1), datetime.time(), tzinfo=zone)
+    return start, end
+
+
+# Percentiles ----------------------------------------------------------------------------------------------
+
+
+class Percentile(Aggregate):
+    """PostgreSQL's ``percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)``: the value at
+    ``fraction`` of the ordered values, interpolated linearly; NULLs ignored. ``percentile`` does the same
+    in Python for the other databases."""
+
+    function = "PERCENTILE_CONT"
+    name = "Percentile"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction, **extra):
+        fraction = float(fraction)
+        if not 0 <= fraction <= 1:
+            raise ValueError(f"A percentile's fraction is between 0 and 1, not {fraction!r}")
+        super().__init__(expression, fraction=repr(fraction), **extra)
+
+
+def percentile(values, fraction):
+    """``percentile_cont`` in Python: ``None`` for no value."""
+    values = sorted(value for value in values if value is not None)
+    if not values:
+        return None
+    position = fraction * (len(values) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(values) - 1)
+    return float(values[low] + (values[high] - values[low]) * (position - low))
+
+
+def _native_percentiles(queryset):
+    return connections[queryset.db].vendor == "postgresql"
+
+
+# The computation ------------------------------------------------------------------------------------------
+
+
+def _scope(user):
+    """The tickets ``user`` works on, through ``access`` (the teams read once, as a list: see
+    ``access.agent_tickets_q``)."""
+    if not access.is_agent(user):
+        return Ticket.objects.none()
+    if access.can_view_all(user):
+        return access.worked_tickets(user)
+    team_ids = list(Team.objects.filter(members=user).values_list("pk", flat=True))
+    return access.worked_tickets(user, team_ids=team_ids)
+
+
+def _filters(query):
+    q = Q()
+    for name, column in (
+        ("teams", "team_id"),
+        ("agents", "assignee_id"),
+        ("categories", "category_id"),
+        ("kinds", "kind"),
+        ("channels", "channel"),
+        ("sites", "site_id"),
+    ):
+        values = getattr(query, name)
+        if values:
+            q &= Q(**{f"{column}__in": list(values)})
+    return q
+
+
+def _base(user, query):
+    return _scope(user).filter(_filters(query)).order_by()
+
+
+def _current(column, start):
+    """1 for a row of the current period, 0 for one of the previous (the rows read span both)."""
+    return Case(When(**{f"{column}__gte": start}, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _bucket(column, start, bucket, zone):
+    """The bucket (its first day) of a row of the current period; ``None`` for the previous period's."""
+    trunc = TRUNC[bucket](column, tzinfo=zone, output_field=DateField())
+    return Case(When(**{f"{column}__gte": start}, then=trunc), default=None, output_field=DateField())
+
+
+def _timed(base, seconds, met, key, groups, native):
+    """For the rows of ``base`` (already limited to the period and the previous one), grouped by ``groups``
+    (names among "k" and "cur"): the count, the targets met, the targets, the median and the 90th percentile
+    of ``seconds``. One query."""
+    if native:
+        rows = (
+            base.annotate(**key)
+            .values(*groups)
+            .annotate(
+                n=Count("pk"),
+                met=Count("pk", filter=Q(**{met: True})),
+                targets=Count(met),
+                p50=Percentile(seconds, 0.5),
+                p90=Percentile(seconds, 0.9),
+            )
+        )
+        return {tuple(row[name] for name in groups): row for row in rows}
+    found = {}
+    for row in base.annotate(**key, _s=F(seconds), _m=F(met)).values_list(*groups, "_s", "_m"):
+        group, value, outcome = tuple(row[: len(groups)]), row[-2], row[-1]
+        entry = found.setdefault(group, {"n": 0, "met": 0, "targets": 0, "values": []})
+        entry["n"] += 1
+        entry["met"] += outcome is True
+        entry["targets"] += outcome is not None
+        entry["values"].append(value)
+    for entry in found.values():
+        values = entry.pop("values")
+        entry["p50"] = percentile(values, 0.5)
+        entry["p90"] = percentile(values, 0.9)
+    return found
+
+
+def _apply_timed(figures, entry, prefix):
+    if not entry:
+        return
+    setattr(figures, f"{prefix}_median", entry["p50"])
+    setattr(figures, f"{prefix}_p90", entry["p90"])
+    setattr(figures, f"{prefix}_targets", entry["targets"])
+    setattr(figures, f"{prefix}_attainment", entry["met"] / entry["targets"] if entry["targets"] else None)
+    if prefix == "first_response":
+        figures.first_responses, figures.first_response_met = entry["n"], entry["met"]
+    else:
+        figures.resolutions, figures.resolution_met = entry["n"], entry["met"]
+
+
+def _compute(user, query, detailed):
+    zone = time_zone()
+    start, end = bounds(query, zone)
+    previous_query = query.previous()
+    previous_start, _previous_end = bounds(previous_query, zone)
+    base = _base(user, query)
+    column = DIMENSION_FIELDS[query.breakdown]
+    native = _native_percentiles(base)
+
+    totals, previous = Figures(), Figures()
+    rows = {}
+
+    def row(key):
+        if key not in rows:
+            rows[key] = Figures()
+        return rows[key]
+
+    key = {"k": F(column)} if detailed else {}
+    groups = ("cur", "k") if detailed else ("cur",)
+    series_created, series_closed = {}, {}
+
+    # Created: by breakdown key and bucket, both periods.
+    created = base.filter(created_at__gte=previous_start, created_at__lt=end).annotate(
+        cur=_current("created_at", start), **key
+    )
+    if detailed:
+        created = created.annotate(b=_bucket("created_at", start, query.bucket, zone))
+    for entry in created.values(*groups, *(("b",) if detailed else ())).annotate(n=Count("pk")):
+        target = totals if entry["cur"] else previous
+        target.created += entry["n"]
+        if detailed and entry["cur"]:
+            row(entry["k"]).created += entry["n"]
+            series_created[entry["b"]] = series_created.get(entry["b"], 0) + entry["n"]
+
+    # Closed, by bucket (the series).
+    closings = base.filter(closed_at__gte=previous_start, closed_at__lt=end)
+    if detailed:
+        for entry in (
+            closings.filter(closed_at__gte=start)
+            .annotate(b=TRUNC[query.bucket]("closed_at", tzinfo=zone, output_field=DateField()))
+            .values("b")
+            .annotate(n=Count("pk"))
+        ):
+            series_closed[entry["b"]] = entry["n"]
+
+    # Resolution and first response times, attainment: by key (current period) and in total (both periods).
+    annotated = {"cur": _current("closed_at", start), **key}
+    if detailed:
+        for (cur, k), entry in _timed(closings, "resolution_seconds", "resolution_met", annotated, groups, native).items():
+            if cur:
+                row(k).closed = entry["n"]
+                _apply_timed(row(k), entry, "resolution")
+    for (cur,), entry in _timed(
+        closings, "resolution_seconds", "resolution_met", {"cur": _current("closed_at", start)}, ("cur",), native
+    ).items():
+        target = totals if cur else previous
+        target.closed = entry["n"]
+        _apply_timed(target, entry, "resolution")
+
+    answered = base.filter(first_response_at__gte=previous_start, first_response_at__lt=end)
+    if detailed:
+        for (cur, k), entry in _timed(
+            answered, "first_response_seconds", "first_response_met",
+            {"cur": _current("first_response_at", start), **key}, groups, native,
+        ).items():
+            if cur:
+                _apply_timed(row(k), entry, "first_response")
+    for (cur,), entry in _timed(
+        answered, "first_response_seconds", "first_response_met",
+        {"cur": _current("first_response_at", start)}, ("cur",), native,
+    ).items():
+        _apply_timed(totals if cur else previous, entry, "first_response")
+
+    # Satisfaction: the ratings given in the period.
+    rated = (
+        base.filter(satisfaction_at__gte=previous_start, satisfaction_at__lt=end)
+        .annotate(cur=_current("satisfaction_at", start), **key)
+        .values(*groups)
+        .annotate(
+            good=Count("pk", filter=Q(satisfaction=Ticket.Satisfaction.GOOD)),
+            bad=Count("pk", filter=Q(satisfaction=Ticket.Satisfaction.BAD)),
+        )
+    )
+    for entry in rated:
+        for target in [totals if entry["cur"] else previous] + ([row(entry["k"])] if detailed and entry["cur"] else []):
+            target.good += entry["good"]
+            target.bad += entry["bad"]
+
+    # The backlog at the end of each period: created before it, not closed then.
+    not_closed = ~Q(status=Ticket.Status.CLOSED)
+    backlog = (
+        base.filter(created_at__lt=end)
+        .filter(not_closed | Q(closed_at__gte=previous_start))
+        .annotate(**key)
+        .values(*(("k",) if detailed else ()))
+        .annotate(
+            cur=Count("pk", filter=not_closed | Q(closed_at__gte=end)),
+            prev=Count("pk", filter=Q(created_at__lt=start) & (not_closed | Q(closed_at__gte=start))),
+        )
+    )
+    for entry in backlog:
+        totals.backlog += entry["cur"]
+        previous.backlog += entry["prev"]
+        if detailed and entry["cur"]:
+            row(entry["k"]).backlog += entry["cur"]
+
+    for figures in [totals, previous, *rows.values()]:
+        figures.satisfaction = figures.good / figures.ratings if figures.ratings else None
+
+    report = Report(query=query, previous_query=previous_query, figures=totals, previous=previous)
+    if detailed:
+        report.series = _series(query, zone, totals.backlog, series_created, series_closed)
+        labels = _labels(query.breakdown, [k for k in rows])
+        report.breakdown = sorted(
+            (BreakdownRow(key=k, label=labels[k], figures=figures) for k, figures in rows.items()),
+            key=lambda item: (item.key is None, str(item.label).lower(), str(item.key)),
+        )
+    return report
+
+
+def _bucket_starts(query):
+    """The buckets of the period: (first day of the bucket, last day inside the period)."""
+    first = query.start
+    if query.bucket == "week":
+        first -= datetime.timedelta(days=first.weekday())
+    elif query.bucket == "month":
+        first = first.replace(day=1)
+    found = []
+    while first <= query.end:
+        if query.bucket == "day":
+            following = first + datetime.timedelta(days=1)
+        elif query.bucket == "week":
+            following = first + datetime.timedelta(days=7)
+        else:
+            following = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        found.append((first, min(following - datetime.timedelta(days=1), query.end)))
+        first = following
+    return found
+
+
+def bucket_label(bucket, day):
+    if bucket == "day":
+        return formats.date_format(day, "SHORT_DATE_FORMAT")
+    if bucket == "week":
+        return gettext("Week of %(date)s") % {"date": formats.date_format(day, "SHORT_DATE_FORMAT")}
+    return formats.date_format(day, "YEAR_MONTH_FORMAT")
+
+
+def _series(query, zone, backlog_at_end, created, closed):
+    """The buckets, with the backlog at each one's end worked back from the backlog at the period's end:
+    each later bucket's creations taken off and its closings put back."""
+    buckets = _bucket_starts(query)
+    found = []
+    backlog = backlog_at_end
+    for first, last in reversed(buckets):
+        found.append(
+            Bucket(
+                start=first,
+                label=bucket_label(query.bucket, first),
+                created=created.get(first, 0),
+                closed=closed.get(first, 0),
+                backlog=backlog,
+                end=last,
+            )
+        )
+        backlog = backlog - created.get(first, 0) + closed.get(first, 0)
+    found.reverse()
+    return found
+
+
+def _labels(dimension, keys):
+    """What each breakdown key is called. One query for the dimensions kept in a table (always one, so the
+    number of queries does not depend on the data), none for types and channels."""
+    labels = {None: str(NONE_LABELS[dimension])}
+    ids = sorted(k for k in keys if k is not None) if dimension not in ("kind", "channel") else []
+    lookup = ids or [0]  # an empty list would skip the query
+    if dimension == "team":
+        labels.update(Team.objects.filter(pk__in=lookup).values_list("pk", "name"))
+    elif dimension == "agent":
+        users = get_user_model().objects.filter(pk__in=lookup)
+        labels.update((user.pk, person_label(user)) for user in users)
+    elif dimension == "category":
+        labels.update(Category.objects.filter(pk__in=lookup).values_list("pk", "name"))
+    elif dimension == "site":
+        labels.update((site.pk, site.site_name or site.hostname) for site in Site.objects.filter(pk__in=lookup))
+    elif dimension == "kind":
+        labels.update((k, str(Ticket.Kind(k).label) if k in Ticket.Kind.values else k) for k in keys if k)
+    elif dimension == "channel":
+        labels.update((k, str(Ticket.Channel(k).label) if k in Ticket.Channel.values else k) for k in keys if k)
+    for k in keys:
+        labels.setdefault(k, str(k))
+    return labels
