@@ -20,7 +20,6 @@ import datetime
 from functools import cached_property
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -391,8 +390,13 @@ class ReportsView(PermissionCheckedMixin, ReportExportMixin, WagtailAdminTemplat
         for key in ("export", "table"):
             data.pop(key, None)
         return ReportFilterForm(
-            data or None, scope=self.scope, catalog=self.catalog, sites=site_labels(), today=timezone.localdate()
+            data or None, scope=self.scope, catalog=self.catalog, sites=site_labels(), today=self.today
         )
+
+    @cached_property
+    def today(self):
+        # Today in the zone whose days the reports count (the engine's), not the agent's.
+        return datetime.datetime.now(engine.time_zone()).date()
 
     @cached_property
     def query(self):
