@@ -173,3 +173,17 @@ def test_durations_and_percentages_are_translated():
         assert charts.format_percent(0.875) == "88 %" or charts.format_percent(0.875).startswith("88")
     assert charts.format_percent(None) == "—"
     assert charts.format_percent(0.5) == "50 %"
+
+
+@pytest.mark.parametrize("count", [2, 3, 7, 12, 30, 31, 90, 366])
+def test_time_labels_never_touch(count):
+    labels = [f"11/{i:02d}/2026" for i in range(count)]
+    plot_w = 600
+    shown = charts.time_label_positions(labels, plot_w)
+    assert shown[0] == 0 and len(shown) <= charts.MAX_TIME_LABELS + 1
+    width = charts.CHAR_WIDTH * len(labels[0])
+    spacing = plot_w / (count - 1)
+    gaps = [(b - a) * spacing for a, b in zip(shown, shown[1:])]
+    assert all(gap >= 1.5 * width for gap in gaps), (shown, gaps)
+    if count <= 12:
+        assert shown[-1] == count - 1 or len(shown) == 1

@@ -189,6 +189,30 @@ def legend_swatch(style):
     )
 
 
+#: The width of a character of the axes' text, about (12px sans-serif), to keep labels apart.
+CHAR_WIDTH = 7
+
+
+def time_label_positions(labels, plot_w):
+    """The indexes of the buckets labelled on the time axis: the first, the last, and a regular few between
+    (at most ``MAX_TIME_LABELS``), spaced so that no two labels touch."""
+    last = len(labels) - 1
+    if last <= 0:
+        return [0] if labels else []
+    width = CHAR_WIDTH * max(len(label) for label in labels) + 8
+    spacing = plot_w / last
+    every = max(1, math.ceil(len(labels) / MAX_TIME_LABELS), math.ceil(1.5 * width / spacing))
+    shown = list(range(0, len(labels), every))
+    if shown[-1] != last:
+        # The last bucket is labelled; the regular label just before it goes if the two would touch.
+        if len(shown) > 1 and (last - shown[-1]) * spacing < 1.5 * width:
+            shown.pop()
+        shown.append(last)
+    if len(shown) == 2 and last * spacing < 2 * width:
+        shown = [0]
+    return shown
+
+
 def line_chart(uid, *, title, labels, series, value_label, time_label, integer=True, value_format=format_number):
     """A line chart of ``series`` (``[(name, [value per label])]``, at most ``STYLES``) over ``labels`` (the
     buckets' names, in order).
@@ -236,15 +260,9 @@ def line_chart(uid, *, title, labels, series, value_label, time_label, integer=T
         '<text class="ws-chart__axis-label" transform="translate(12 {}) rotate(-90)" text-anchor="middle">{}</text>',
         _xy(top_margin + plot_h / 2), value_label,
     ))
-    # The time axis: a label every few buckets, the first and the last always.
-    every = max(1, math.ceil(len(labels) / MAX_TIME_LABELS))
-    shown = list(range(0, len(labels), every))
-    last = len(labels) - 1
-    if shown[-1] != last:
-        # The last bucket is labelled; the regular label just before it goes if the two would touch.
-        if len(shown) > 1 and last - shown[-1] < every / 2:
-            shown.pop()
-        shown.append(last)
+    # The time axis: a label every few buckets, the first and the last always, never two touching (the first
+    # is anchored at its start and the last at its end, so a neighbour needs one and a half widths).
+    shown = time_label_positions(labels, plot_w)
     axis_y = top_margin + plot_h
     parts.append(format_html(
         '<line class="ws-chart__axis" x1="{}" y1="{}" x2="{}" y2="{}" stroke="currentColor"/>',
