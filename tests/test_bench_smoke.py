@@ -42,6 +42,15 @@ def test_generator_writes_the_shape_the_benchmark_promises(bench_data):
     closed = Ticket.objects.filter(status="closed")
     assert closed.filter(resolution_code__isnull=True).count() == 0
     assert closed.filter(closed_at__isnull=True).count() == 0
+    # What the reports read: the durations of every closing and first response, the ratings with their rows.
+    from wagtail_support.models import SatisfactionRating
+
+    assert closed.filter(resolution_seconds__isnull=True).count() == 0
+    assert not Ticket.objects.filter(first_response_at__isnull=False, first_response_seconds__isnull=True).exists()
+    rated = Ticket.objects.exclude(satisfaction="")
+    assert SatisfactionRating.objects.count() == rated.count() == bench_data["ratings"] > 0
+    assert not rated.exclude(status="closed").exists()
+    assert not rated.filter(satisfaction_at__isnull=True).exists()
     # The counter goes on after the generated numbers: a new ticket never reuses one.
     from wagtail_support.models import TicketReferenceCounter
 
@@ -63,6 +72,9 @@ def test_every_scenario_runs_with_a_fixed_number_of_queries(bench_data):
         "admin home (my teams panel)", "visitor list: all", "visitor list: closed", "visitor list: this month",
         "ticket page, 120 messages: visitor", "ticket page, 120 messages: agent", "ticket submission",
         "agent reply", "inbound mail (replies)", "workspace: draft autosave", "workspace: presence poll",
+        "reports engine: 30 days by team, supervisor", "reports engine: 90 days by week by agent, supervisor",
+        "reports engine: 365 days by month by catalog entry, supervisor", "reports engine: 30 days by team, agent",
+        "reports engine: 365 days by month by catalog entry, agent", "reports engine: monthly headline, supervisor",
     ):
         assert expected in names
     # The presence poll: the session and the account, nothing else (the cache answers).

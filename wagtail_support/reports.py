@@ -292,10 +292,9 @@ def _current(column, start):
     return Case(When(**{f"{column}__gte": start}, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
-def _bucket(column, start, bucket, zone):
-    """The bucket (its first day) of a row of the current period; ``None`` for the previous period's."""
-    trunc = TRUNC[bucket](column, tzinfo=zone, output_field=DateField())
-    return Case(When(**{f"{column}__gte": start}, then=trunc), default=None, output_field=DateField())
+def _bucket(column, bucket, zone):
+    """The bucket of a row: the first day of its day, week or month in the reports time zone."""
+    return TRUNC[bucket](column, tzinfo=zone, output_field=DateField())
 
 
 def _timed(base, seconds, met, key, groups, native):
@@ -369,7 +368,7 @@ def _compute(user, query, detailed):
         cur=_current("created_at", start), **key
     )
     if detailed:
-        created = created.annotate(b=_bucket("created_at", start, query.bucket, zone))
+        created = created.annotate(b=_bucket("created_at", query.bucket, zone))
     for entry in created.values(*groups, *(("b",) if detailed else ())).annotate(n=Count("pk")):
         target = totals if entry["cur"] else previous
         target.created += entry["n"]
@@ -382,7 +381,7 @@ def _compute(user, query, detailed):
     if detailed:
         for entry in (
             closings.filter(closed_at__gte=start)
-            .annotate(b=TRUNC[query.bucket]("closed_at", tzinfo=zone, output_field=DateField()))
+            .annotate(b=_bucket("closed_at", query.bucket, zone))
             .values("b")
             .annotate(n=Count("pk"))
         ):

@@ -11,6 +11,11 @@ The shape (for ``tickets`` = N):
   history grows, as it does on a real desk.
 - Teams and requesters are skewed (Zipf): a few teams get most tickets, and "bench-heavy" has
   min(2,000, N/2) tickets, a few others about a thousand, most one or two.
+- What the reports read, as the workflow records it: the time to the first response and to the closing
+  (clock seconds), whether the targets were met for the four tickets in five that have a service level
+  (first response within 8 hours, resolution within 72), and the requesters' ratings: about 30% of the
+  closed tickets rated, 85% of them good, each with its ``SatisfactionRating`` row (drawn from a random
+  generator of their own, so the rest of the data is the same as without them).
 - About 10 messages per ticket (the requester's description first, then requester and agent in turn,
   a fifth of the agent's messages internal notes), a few tickets with hundreds, and "bench-big" (the
   ticket page scenario) with exactly 500. About 8% of messages carry one or two attachment rows (rows
@@ -44,6 +49,7 @@ from wagtail_support.models import (
     Category,
     Message,
     OutboundMail,
+    SatisfactionRating,
     ResolutionCode,
     Team,
     Ticket,
@@ -56,6 +62,11 @@ REQUESTERS = 20_000
 ANONYMOUS_PEOPLE = 5_000
 BIG_TICKET_MESSAGES = 500
 HEAVY_REQUESTER_TICKETS = 2_000
+# The service level targets of the generated tickets (four in five have them), and the ratings.
+FIRST_RESPONSE_TARGET = 8 * 3600
+RESOLUTION_TARGET = 72 * 3600
+RATED_SHARE = 0.3
+GOOD_SHARE = 0.85
 PASSWORD = "bench-password"
 
 #: The named rows the scenarios use.
@@ -161,6 +172,8 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUES
     ``requesters`` and ``big_messages`` are smaller in the smoke test, which must take seconds.
     """
     rng = random.Random(seed)
+    # The report fields have their own draws: the rest of the data stays what it was without them.
+    report_rng = random.Random(seed + 17)
     now = now or timezone.now()
     writer = Writer()
     User = get_user_model()
@@ -274,7 +287,8 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUES
         content_type = ContentType.objects.get_for_model(Ticket).pk
 
         ticket_rows, message_rows, attachment_rows, mail_rows, log_rows = [], [], [], [], []
-        counts = {"tickets": 0, "messages": 0, "internal": 0, "attachments": 0, "mails": 0, "log": 0}
+        rating_rows = []
+        counts = {"tickets": 0, "messages": 0, "internal": 0, "attachments": 0, "mails": 0, "log": 0, "ratings": 0}
         next_message, next_attachment, next_mail = message_base, attachment_base, mail_base
         statuses = {"open": 0, "pending": 0, "closed": 0}
         big_ticket_id = None
@@ -285,7 +299,8 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUES
             counts["attachments"] += writer.write(Attachment._meta.db_table, ATTACHMENT_COLUMNS, attachment_rows)
             counts["mails"] += writer.write(OutboundMail._meta.db_table, MAIL_COLUMNS, mail_rows)
             counts["log"] += writer.write("wagtailcore_modellogentry", LOG_COLUMNS, log_rows)
-            for rows in (ticket_rows, message_rows, attachment_rows, mail_rows, log_rows):
+            counts["ratings"] += writer.write(SatisfactionRating._meta.db_table, RATING_COLUMNS, rating_rows)
+            for rows in (ticket_rows, message_rows, attachment_rows, mail_rows, log_rows, rating_rows):
                 rows.clear()
 
         for i in range(tickets):
@@ -393,11 +408,16 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUES
             kind = rng.choice(Ticket.Kind.values)
             priority = rng.choices(Ticket.Priority.values, [0.2, 0.55, 0.2, 0.05])[0]
             category = rng.choice(categories_by_team[team])
+            report = _report_fields(report_rng, tid, created, first_response, closed_at, now)
+            if report["satisfaction"]:
+                rating_rows.append((tid, closed_at, report["satisfaction"], "", email, requester,
+                                    report["satisfaction_at"], report["satisfaction_at"]))
             ticket_rows.append((
                 tid, number, subject, description, kind, priority, status, category, team, assignee,
                 requester, name, email, beneficiary, beneficiary_name, beneficiary_email or "",
                 rng.choice(["web", "web", "web", "email"]), "en", created, updated, first_response, closed_at,
                 close_reason, code, solution, 1 + count // 2, awaiting,
+                *(report[name] for name in REPORT_COLUMNS),
             ))
             reference = f"{support_settings.REFERENCE_PREFIX}{number}"
             title = f"{reference} {subject}"
@@ -428,6 +448,25 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUES
         "span_days": round(span_days), "search_word_tickets": None,
     })
     return summary
+
+
+def _report_fields(rng, tid, created, first_response, closed_at, now):
+    """The durations, the targets met and the rating of one ticket (``REPORT_COLUMNS``)."""
+    with_targets = tid % 5 != 0
+    found = {name: None for name in REPORT_COLUMNS}
+    found["satisfaction"] = ""
+    if first_response is not None:
+        seconds = max(0, int((first_response - created).total_seconds()))
+        found["first_response_seconds"] = seconds
+        found["first_response_met"] = seconds <= FIRST_RESPONSE_TARGET if with_targets else None
+    if closed_at is not None:
+        seconds = max(0, int((closed_at - created).total_seconds()))
+        found["resolution_seconds"] = seconds
+        found["resolution_met"] = seconds <= RESOLUTION_TARGET if with_targets else None
+        if rng.random() < RATED_SHARE:
+            found["satisfaction"] = "good" if rng.random() < GOOD_SHARE else "bad"
+            found["satisfaction_at"] = min(now, closed_at + datetime.timedelta(seconds=rng.random() * 2 * 86400))
+    return found
 
 
 def _service_level_dues():
@@ -462,6 +501,15 @@ TICKET_COLUMNS = [
     "beneficiary_name", "beneficiary_email", "channel", "language", "created_at", "updated_at",
     "first_response_at", "closed_at", "close_reason", "resolution_code_id", "solution", "version",
     "awaiting_agent_since",
+]
+# What the reports read (see ``_report_fields``), and the ratings.
+REPORT_COLUMNS = [
+    "first_response_seconds", "first_response_met", "resolution_seconds", "resolution_met", "satisfaction",
+    "satisfaction_at",
+]
+TICKET_COLUMNS += REPORT_COLUMNS
+RATING_COLUMNS = [
+    "ticket_id", "closed_at", "rating", "comment", "rated_by_email", "rated_by_user_id", "created_at", "updated_at",
 ]
 MESSAGE_COLUMNS = [
     "id", "ticket_id", "author_user_id", "author_name", "author_email", "author_role", "body", "visibility",

@@ -32,7 +32,7 @@ from wagtail_support.conf import support_settings
 from wagtail_support.links import support_page_models
 from wagtail_support.models import Team, Ticket
 
-from . import generate, measure
+from . import generate, measure, report_scenarios
 
 LISTING_COLUMNS = """t.id, t.number, t.subject, t.requester_name, t.requester_email, t.priority, t.status,
     t.updated_at, t.created_at, tm.name, u.first_name, u.last_name, u.username"""
@@ -615,6 +615,9 @@ class Bench:
                       self.request(self.agent_client, "get", reverse("wagtail_support_reports:pages_with_tickets")),
                       floor, auth=(self.agent_client, self.agent, True))
 
+    def reports_engine(self):
+        """The reports engine (``report_scenarios``): the figures of the report page, without the page."""
+        report_scenarios.define(self)
 
     # The reports page (admin.reports): kept apart from the engine's rows ("reports engine ...") -----------
 
@@ -685,6 +688,7 @@ class Bench:
         self.agent_reply()
         self.workspace_live()
         self.page_tickets()
+        self.reports_engine()
         self.reports_page()
         return self.defined if self.collect else self.results
 
@@ -698,6 +702,7 @@ class Bench:
         self.agent_reply()
         self.workspace_live()
         self.page_tickets()
+        self.reports_engine()
         self.reports_page()
         self.inbound()
         return self.results
