@@ -257,3 +257,16 @@ def test_the_page_runs_the_same_queries_for_5_and_50_tickets(who, supervisor, ag
     with django_assert_num_queries(len(five.captured_queries)):
         html = page(client, breakdown="agent")
     assert card_value(html, "created") == "50"
+
+
+def test_a_wrong_choice_is_named_in_the_agents_language(desk, agent):
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(agent)
+    profile.preferred_language = "fr"
+    profile.save()
+    html = page(login(agent), period="forever", start="2026-02-31", period_custom="x")
+    # Django's own messages are in French already; the page's own sentences follow the French catalogue
+    # once it is brought up to date (make messages).
+    assert "Sélectionnez un choix valide" in html
+    assert card_value(html, "created") == "4"

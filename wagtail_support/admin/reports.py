@@ -176,7 +176,6 @@ class ReportFilterForm(forms.Form):
             if name in self.fields:
                 size = min(max(len(self.fields[name].choices), 2), 6)
                 self.fields[name].widget.attrs["size"] = size
-        self.fields["period"].widget.attrs["data-ws-report-period"] = ""
 
     def clean(self):
         data = super().clean()
