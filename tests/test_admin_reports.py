@@ -270,3 +270,21 @@ def test_a_wrong_choice_is_named_in_the_agents_language(desk, agent):
     # once it is brought up to date (make messages).
     assert "Sélectionnez un choix valide" in html
     assert card_value(html, "created") == "4"
+
+
+def test_the_bar_chart_keeps_the_highest_of_many(supervisor, resolution_code):
+    from wagtail_support.admin import reports
+
+    for i in range(reports.MAX_BARS + 3):
+        team = factories.make_team(f"Team {i:02d}", f"team-{i}")
+        entry = factories.make_category(f"Entry {i}", team)
+        for _ in range(1 + i % 4):
+            factories.open_ticket(requester_name="X", requester_email="x@example.com", subject="S", category=entry)
+    html = page(login(supervisor))
+    chart = html[html.index('data-chart="ws-chart-breakdown"'):html.index("data-ws-breakdown")]
+    assert chart.count('class="ws-chart__bar"') == reports.MAX_BARS
+    assert f"The {reports.MAX_BARS} highest; the table below holds every one." in chart
+    table = html[html.index("data-ws-breakdown"):]
+    assert all(f"Team {i:02d}" in table for i in range(reports.MAX_BARS + 3))
+    # The teams with four tickets (3, 7, 11...) are all drawn.
+    assert all(f">Team {i:02d}<" in chart for i in range(3, reports.MAX_BARS + 3, 4))

@@ -146,6 +146,7 @@ class Chart:
     empty_message: str = ""
     data_table: DataTable = None
     legend: list = field(default_factory=list)
+    note: str = ""
 
     @property
     def is_empty(self):

@@ -99,6 +99,8 @@ FIGURE_SPECS = {key: (label, kind, better) for key, label, kind, better in FIGUR
 #: The figures the bar chart may show (the breakdown table shows them all).
 MEASURE_CHOICES = [(key, label) for key, label, _kind, _better in FIGURES]
 DEFAULT_MEASURE = "created"
+#: Bars in the breakdown's chart, at most.
+MAX_BARS = 20
 
 
 def month_start(day, months_back=0):
@@ -324,15 +326,22 @@ def breakdown_rows(report):
 def measure_chart(report, measure, dimension_label):
     label, kind, _better = FIGURE_SPECS[measure]
     rows = [(row.label, getattr(row.figures, measure)) for row in report.breakdown]
+    note = ""
+    if len(rows) > MAX_BARS:
+        # The highest values only (a desk of 200 agents is no chart); the table under it has every one.
+        rows = sorted(rows, key=lambda row: (row[1] is None, -(row[1] or 0)))[:MAX_BARS]
+        note = gettext("The %(count)s highest; the table below holds every one.") % {"count": MAX_BARS}
     title = gettext("%(figure)s by %(dimension)s") % {"figure": label, "dimension": str(dimension_label).lower()}
     options = {"integer": True, "value_format": charts.format_number}
     if kind == DURATION:
         options = {"integer": False, "value_format": charts.format_duration, "scale": 1 / 3600}
     elif kind == RATIO:
         options = {"integer": True, "value_format": charts.format_percent, "scale": 100}
-    return charts.bar_chart(
+    chart = charts.bar_chart(
         "ws-chart-breakdown", title=title, rows=rows, label_heading=dimension_label, value_label=label, **options
     )
+    chart.note = note
+    return chart
 
 
 def series_charts(report, bucket_label):
