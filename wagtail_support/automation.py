@@ -9,6 +9,9 @@ its workflow move (``workflow.remind``, ``workflow.close_without_reply``, ``work
 - tickets with a due time (``next_due``): a warning to the assignee (or the team) from
   ``warn_before_minutes`` before it, and a mail to the supervisors once it has passed.
 
+And on and after the first day of a month, the reports' monthly summary of the month before to each agent
+who asked for it (``ReportSubscription.monthly_summary``), once per month (``monthly_summaries``).
+
 Only tickets whose ``sla_policy`` is set (by the workflow) and active are looked at. They are read in
 batches, in the order of the index each scan uses (``pending_since``, ``next_due``) with the primary key
 or the number as tie-break (keyset pagination: each batch starts after the last row of the one before, so
@@ -21,14 +24,16 @@ or on two machines at once, does each step once.
 import datetime
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
-from django.db import connection
-from django.db.models import Max, Min
+from django.db import connection, transaction
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from . import workflow
-from .models import AutomationStep, ServiceLevelPolicy, Ticket
+from . import access, reports, workflow
+from .models import AutomationStep, ReportSubscription, ServiceLevelPolicy, Team, Ticket
+from .notifications import outbox
+from .notifications.recipients import AGENT, SUMMARY_EVENT, account_language
 from .workflow_automation import (
     AUTO_CLOSE,
     EVENTS,
@@ -45,7 +50,8 @@ logger = logging.getLogger("wagtail_support.automation")
 
 PENDING_STEPS = (REMINDER, SECOND_REMINDER, AUTO_CLOSE)
 SERVICE_LEVEL_STEPS = (SLA_WARNING, SLA_BREACH)
-STEPS = PENDING_STEPS + SERVICE_LEVEL_STEPS
+MONTHLY_SUMMARY = SUMMARY_EVENT
+STEPS = PENDING_STEPS + SERVICE_LEVEL_STEPS + (MONTHLY_SUMMARY,)
 BATCH_SIZE = 500
 
 
@@ -73,6 +79,7 @@ def tick(now=None, batch_size=BATCH_SIZE, dry_run=False):
     """
     now = now or timezone.now()
     result = TickResult()
+    monthly_summaries(now, dry_run, result)
     policies = ServiceLevelPolicy.objects.filter(is_active=True)
     bounds = policies.aggregate(
         remind=Min("remind_after_days"),
@@ -173,6 +180,87 @@ def _run(due, key_of, now, dry_run, result):
         (result.done if did else result.skipped)[step] += 1
 
 
+# The monthly summary ------------------------------------------------------------------------------------------
+
+
+def summary_month(now):
+    """The month a summary sent at ``now`` is about: the one before ``now``'s, in the reports time zone, as
+    ``(first day, last day)``."""
+    first = now.astimezone(reports.time_zone()).date().replace(day=1)
+    end = first - datetime.timedelta(days=1)
+    return end.replace(day=1), end
+
+
+def _not_sent_for(start):
+    return Q(last_sent_month__isnull=True) | Q(last_sent_month__lt=start)
+
+
+def monthly_summaries(now, dry_run=False, result=None):
+    """Mail the summary of last month (against the month before) to every active agent who asked for it and
+    has not had it yet, each scoped to the tickets they may see (``reports.headline``). Someone who is no
+    longer an agent gets nothing (their choice is kept). Each mail is claimed by moving the subscription's
+    ``last_sent_month`` with an ``UPDATE ... WHERE`` it was earlier: two ticks at once send it once."""
+    result = result if result is not None else TickResult()
+    start, end = summary_month(now)
+    waiting = (
+        ReportSubscription.objects.filter(_not_sent_for(start), monthly_summary=True, user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("pk")
+    )
+    for subscription in waiting:
+        user = subscription.user
+        if not access.is_agent(user):
+            continue
+        if dry_run:
+            result.planned.append((user.get_username(), MONTHLY_SUMMARY))
+            result.done[MONTHLY_SUMMARY] += 1
+            continue
+        try:
+            sent = _send_summary(subscription, start, end)
+        except Exception:  # noqa: BLE001 - one user's failure must not stop the others; retried next run
+            logger.exception("support_tick: could not send the monthly summary to user %s", user.pk)
+            result.failed[MONTHLY_SUMMARY] += 1
+            continue
+        (result.done if sent else result.skipped)[MONTHLY_SUMMARY] += 1
+    return result
+
+
+def _send_summary(subscription, start, end):
+    """Claim this month's summary for ``subscription`` and record its mail, in one transaction (a failure
+    leaves it unclaimed, for the next run); ``False`` when another run claimed it first."""
+    user = subscription.user
+    with transaction.atomic():
+        claimed = ReportSubscription.objects.filter(_not_sent_for(start), pk=subscription.pk, monthly_summary=True).update(
+            last_sent_month=start
+        )
+        if not claimed:
+            return False
+        figures, previous = reports.headline(user, start, end)
+        every_team = access.can_view_all(user)
+        teams = [] if every_team else sorted(Team.objects.filter(members=user).values_list("name", flat=True))
+        previous_query = reports.months_before(reports.ReportQuery(start=start, end=end))
+        mail = outbox.record_mail(
+            event=SUMMARY_EVENT,
+            audience=AGENT,
+            recipient=user.email,
+            language=account_language(user),
+            params={
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "previous_start": previous_query.start.isoformat(),
+                "previous_end": previous_query.end.isoformat(),
+                "figures": asdict(figures),
+                "previous": asdict(previous),
+                "every_team": every_team,
+                "teams": teams,
+                "name": user.get_full_name() or user.get_username(),
+            },
+        )
+        outbox.dispatch([mail])
+    return True
+
+
 def _move(ticket_id, step, now):
     if step == AUTO_CLOSE:
         return workflow.close_without_reply(ticket_id, now)
@@ -181,4 +269,4 @@ def _move(ticket_id, step, now):
     return workflow.warn_service_level(ticket_id, step, now)
 
 
-__all__ = ["EVENTS", "PENDING_STEPS", "SERVICE_LEVEL_STEPS", "STEPS", "TickResult", "tick"]
+__all__ = ["EVENTS", "MONTHLY_SUMMARY", "PENDING_STEPS", "SERVICE_LEVEL_STEPS", "STEPS", "TickResult", "monthly_summaries", "tick"]

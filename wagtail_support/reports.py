@@ -40,14 +40,15 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Aggregate, Case, Count, DateField, F, FloatField, IntegerField, Q, Value, When
-from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
 from django.utils import formats
 from django.utils.translation import gettext, gettext_lazy as _
 from wagtail.models import Site
 
-from . import access
+from . import access, service_levels
 from .conf import support_settings
 from .models import Category, Team, Ticket, person_label
 
@@ -190,8 +191,10 @@ def build(user, query):
 
 def headline(user, start, end):
     """The figures of ``start``-``end`` (dates, inclusive) and of the period just before, for ``user``: what
-    the monthly summary mail says."""
-    report = _compute(user, ReportQuery(start=start, end=end, bucket="month"), detailed=False)
+    the monthly summary mail says. A period of whole calendar months is compared with as many whole months
+    just before (February with January), any other with ``ReportQuery.previous``."""
+    query = ReportQuery(start=start, end=end, bucket="month")
+    report = _compute(user, query, detailed=False, previous_query=months_before(query))
     return report.figures, report.previous
 
 
@@ -202,6 +205,19 @@ def tickets(user, query):
     return _base(user, query).filter(
         Q(created_at__gte=start, created_at__lt=end) | Q(closed_at__gte=start, closed_at__lt=end)
     )
+
+
+def months_before(query):
+    """The whole calendar months just before ``query`` when it covers whole months (1 March-30 April: 1
+    January-28 February), else ``query.previous()``."""
+    following = query.end + datetime.timedelta(days=1)
+    if query.start.day != 1 or following.day != 1:
+        return query.previous()
+    months = (query.end.year - query.start.year) * 12 + query.end.month - query.start.month + 1
+    start = query.start
+    for _month in range(months):
+        start = (start - datetime.timedelta(days=1)).replace(day=1)
+    return replace(query, start=start, end=query.start - datetime.timedelta(days=1))
 
 
 def time_zone():
@@ -292,41 +308,83 @@ def _current(column, start):
     return Case(When(**{f"{column}__gte": start}, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
-def _bucket(column, bucket, zone):
-    """The bucket of a row: the first day of its day, week or month in the reports time zone."""
-    return TRUNC[bucket](column, tzinfo=zone, output_field=DateField())
+def _bucket(column, start, bucket, zone):
+    """The bucket of a row of the current period (the first day of its day, week or month in the reports time
+    zone); ``None`` for the previous period's, whose buckets nobody reads."""
+    trunc = Cast(TRUNC[bucket](column, tzinfo=zone, output_field=DateField()), DateField())
+    return Case(When(**{f"{column}__gte": start}, then=trunc), default=None, output_field=DateField())
 
 
-def _timed(base, seconds, met, key, groups, native):
-    """For the rows of ``base`` (already limited to the period and the previous one), grouped by ``groups``
-    (names among "k" and "cur"): the count, the targets met, the targets, the median and the 90th percentile
-    of ``seconds``. One query."""
-    if native:
-        rows = (
-            base.annotate(**key)
-            .values(*groups)
-            .annotate(
-                n=Count("pk"),
-                met=Count("pk", filter=Q(**{met: True})),
-                targets=Count(met),
-                p50=Percentile(seconds, 0.5),
-                p90=Percentile(seconds, 0.9),
-            )
-        )
-        return {tuple(row[name] for name in groups): row for row in rows}
+# The sets of a timed measure (first responses, closings): by breakdown key, in total, by bucket.
+BY_KEY, TOTAL, BY_BUCKET = "key", "total", "bucket"
+
+
+def _timed(rows, native):
+    """Aggregate the rows of a timed measure: ``rows`` is a ``values()`` queryset of ``cur`` (1: current
+    period, 0: previous), ``k`` (breakdown key), ``b`` (bucket, current period only), ``s`` (seconds), ``m``
+    (target met, ``None`` without one) and ``e`` (created before the period, for the backlog). Returns
+    ``{(set, cur, k or b): {"n", "met", "targets", "early", "p50", "p90"}}`` for the sets ``BY_KEY``
+    (current period), ``TOTAL`` (both periods, key ``None``) and ``BY_BUCKET`` (current period). One query:
+    on PostgreSQL, grouped with ``GROUPING SETS`` and ``percentile_cont``; elsewhere the rows are read and
+    the same figures computed here."""
     found = {}
-    for row in base.annotate(**key, _s=F(seconds), _m=F(met)).values_list(*groups, "_s", "_m"):
-        group, value, outcome = tuple(row[: len(groups)]), row[-2], row[-1]
-        entry = found.setdefault(group, {"n": 0, "met": 0, "targets": 0, "values": []})
-        entry["n"] += 1
-        entry["met"] += outcome is True
-        entry["targets"] += outcome is not None
-        entry["values"].append(value)
-    for entry in found.values():
-        values = entry.pop("values")
-        entry["p50"] = percentile(values, 0.5)
-        entry["p90"] = percentile(values, 0.9)
+    if native:
+        try:
+            inner, params = rows.query.sql_with_params()
+        except EmptyResultSet:  # nothing to read (someone who works on no ticket)
+            return found
+        sql = (
+            "SELECT cur, k, b, GROUPING(k, b), COUNT(*), COUNT(*) FILTER (WHERE m), COUNT(m), "
+            "COUNT(*) FILTER (WHERE e = 1), "
+            # Both fractions from one sort of each group's values.
+            "PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY s) "
+            f"FROM ({inner}) AS x GROUP BY GROUPING SETS ((cur, k), (cur), (cur, b))"
+        )
+        with connections[rows.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        sets = {1: BY_KEY, 3: TOTAL, 2: BY_BUCKET}
+        for cur, k, b, grouping, n, met, targets, early, (p50, p90) in fetched:
+            name = sets[grouping]
+            if name != TOTAL and not cur:
+                continue
+            group = (name, cur, k if name == BY_KEY else b if name == BY_BUCKET else None)
+            found[group] = {"n": n, "met": met, "targets": targets, "early": early, "p50": p50, "p90": p90}
+        return found
+    values = {}
+    for row in rows:
+        groups = [(TOTAL, row["cur"], None)]
+        if row["cur"]:
+            groups += [(BY_KEY, 1, row["k"]), (BY_BUCKET, 1, row["b"])]
+        for group in groups:
+            entry = found.setdefault(group, {"n": 0, "met": 0, "targets": 0, "early": 0})
+            entry["n"] += 1
+            entry["met"] += row["m"] is True
+            entry["targets"] += row["m"] is not None
+            entry["early"] += row["e"] == 1
+            values.setdefault(group, []).append(row["s"])
+    for group, entry in found.items():
+        entry["p50"] = percentile(values[group], 0.5)
+        entry["p90"] = percentile(values[group], 0.9)
     return found
+
+
+def _timed_rows(base, column, seconds, met, start, end, previous_start, key, bucket, zone, early=False):
+    """The rows ``_timed`` reads: the tickets whose ``column`` falls in the period or the previous one
+    (``early``: mark those created before the period, else 0: a column its index need not hold)."""
+    created_before = Case(When(created_at__lt=start, then=Value(1)), default=Value(0), output_field=IntegerField())
+    return (
+        base.filter(**{f"{column}__gte": previous_start, f"{column}__lt": end})
+        .annotate(
+            cur=_current(column, start),
+            k=key,
+            b=_bucket(column, start, bucket, zone) if bucket else Value(None, output_field=DateField()),
+            s=F(seconds),
+            m=F(met),
+            e=created_before if early else Value(0, output_field=IntegerField()),
+        )
+        .values("cur", "k", "b", "s", "m", "e")
+    )
 
 
 def _apply_timed(figures, entry, prefix):
@@ -340,89 +398,89 @@ def _apply_timed(figures, entry, prefix):
         figures.first_responses, figures.first_response_met = entry["n"], entry["met"]
     else:
         figures.resolutions, figures.resolution_met = entry["n"], entry["met"]
+        figures.closed = entry["n"]
 
 
-def _compute(user, query, detailed):
+def _compute(user, query, detailed, previous_query=None):
+    """The report; ``previous_query`` (by default ``query.previous()``) must end the day before ``query``.
+
+    Six queries whatever the data (five without ``detailed``, which leaves out the series, the breakdown and
+    its labels), besides the permissions and an agent's teams: the creations, the closings, the first
+    responses, the ratings, the backlog, the labels. Each reads one index range of the period and the one
+    before (on PostgreSQL, migration 0029's covering indexes: no table access)."""
     zone = time_zone()
     start, end = bounds(query, zone)
-    previous_query = query.previous()
+    previous_query = previous_query or query.previous()
     previous_start, _previous_end = bounds(previous_query, zone)
     base = _base(user, query)
-    column = DIMENSION_FIELDS[query.breakdown]
     native = _native_percentiles(base)
+    key = F(DIMENSION_FIELDS[query.breakdown]) if detailed else Value(None, output_field=IntegerField())
+    bucket = query.bucket if detailed else None
 
-    totals, previous = Figures(), Figures()
-    rows = {}
-
-    def row(key):
-        if key not in rows:
-            rows[key] = Figures()
-        return rows[key]
-
-    key = {"k": F(column)} if detailed else {}
-    groups = ("cur", "k") if detailed else ("cur",)
+    totals, previous, rows = Figures(), Figures(), {}
     series_created, series_closed = {}, {}
 
-    # Created: by breakdown key and bucket, both periods.
-    created = base.filter(created_at__gte=previous_start, created_at__lt=end).annotate(
-        cur=_current("created_at", start), **key
+    def row(k):
+        if k not in rows:
+            rows[k] = Figures()
+        return rows[k]
+
+    # Created: by breakdown key and bucket (current period), in total (both).
+    created = (
+        base.filter(created_at__gte=previous_start, created_at__lt=end)
+        .annotate(
+            cur=_current("created_at", start),
+            k=key,
+            b=_bucket("created_at", start, bucket, zone) if bucket else Value(None, output_field=DateField()),
+        )
+        .values("cur", "k", "b")
+        .annotate(n=Count("*"))
     )
-    if detailed:
-        created = created.annotate(b=_bucket("created_at", query.bucket, zone))
-    for entry in created.values(*groups, *(("b",) if detailed else ())).annotate(n=Count("pk")):
-        target = totals if entry["cur"] else previous
-        target.created += entry["n"]
-        if detailed and entry["cur"]:
+    for entry in created:
+        if not entry["cur"]:
+            previous.created += entry["n"]
+            continue
+        totals.created += entry["n"]
+        if detailed:
             row(entry["k"]).created += entry["n"]
             series_created[entry["b"]] = series_created.get(entry["b"], 0) + entry["n"]
 
-    # Closed, by bucket (the series).
-    closings = base.filter(closed_at__gte=previous_start, closed_at__lt=end)
-    if detailed:
-        for entry in (
-            closings.filter(closed_at__gte=start)
-            .annotate(b=_bucket("closed_at", query.bucket, zone))
-            .values("b")
-            .annotate(n=Count("pk"))
-        ):
-            series_closed[entry["b"]] = entry["n"]
-
-    # Resolution and first response times, attainment: by key (current period) and in total (both periods).
-    annotated = {"cur": _current("closed_at", start), **key}
-    if detailed:
-        for (cur, k), entry in _timed(closings, "resolution_seconds", "resolution_met", annotated, groups, native).items():
+    # Closings (resolution times, attainment, and those created before the period for its backlog) and first
+    # responses.
+    closed_early = {}
+    closings = _timed_rows(
+        base, "closed_at", "resolution_seconds", "resolution_met", start, end, previous_start, key, bucket, zone,
+        early=True,
+    )
+    for (name, cur, k), entry in _timed(closings, native).items():
+        if name == TOTAL:
+            _apply_timed(totals if cur else previous, entry, "resolution")
             if cur:
-                row(k).closed = entry["n"]
-                _apply_timed(row(k), entry, "resolution")
-    for (cur,), entry in _timed(
-        closings, "resolution_seconds", "resolution_met", {"cur": _current("closed_at", start)}, ("cur",), native
-    ).items():
-        target = totals if cur else previous
-        target.closed = entry["n"]
-        _apply_timed(target, entry, "resolution")
-
-    answered = base.filter(first_response_at__gte=previous_start, first_response_at__lt=end)
-    if detailed:
-        for (cur, k), entry in _timed(
-            answered, "first_response_seconds", "first_response_met",
-            {"cur": _current("first_response_at", start), **key}, groups, native,
-        ).items():
-            if cur:
-                _apply_timed(row(k), entry, "first_response")
-    for (cur,), entry in _timed(
-        answered, "first_response_seconds", "first_response_met",
-        {"cur": _current("first_response_at", start)}, ("cur",), native,
-    ).items():
-        _apply_timed(totals if cur else previous, entry, "first_response")
+                closed_early[None] = entry["early"]
+        elif name == BY_KEY and detailed:
+            _apply_timed(row(k), entry, "resolution")
+            closed_early[k] = entry["early"]
+        elif name == BY_BUCKET and detailed:
+            series_closed[k] = entry["n"]
+    answered = _timed_rows(
+        base, "first_response_at", "first_response_seconds", "first_response_met", start, end, previous_start, key,
+        None, zone,
+    )
+    for (name, cur, k), entry in _timed(answered, native).items():
+        if name == TOTAL:
+            _apply_timed(totals if cur else previous, entry, "first_response")
+        elif name == BY_KEY and detailed:
+            _apply_timed(row(k), entry, "first_response")
 
     # Satisfaction: the ratings given in the period.
     rated = (
         base.filter(satisfaction_at__gte=previous_start, satisfaction_at__lt=end)
-        .annotate(cur=_current("satisfaction_at", start), **key)
-        .values(*groups)
+        .annotate(cur=_current("satisfaction_at", start), k=key)
+        .values("cur", "k")
         .annotate(
-            good=Count("pk", filter=Q(satisfaction=Ticket.Satisfaction.GOOD)),
-            bad=Count("pk", filter=Q(satisfaction=Ticket.Satisfaction.BAD)),
+            # Counted on a column the index holds (COUNT(*) takes no FILTER in Django).
+            good=Count("satisfaction", filter=Q(satisfaction=Ticket.Satisfaction.GOOD)),
+            bad=Count("satisfaction", filter=Q(satisfaction=Ticket.Satisfaction.BAD)),
         )
     )
     for entry in rated:
@@ -430,31 +488,31 @@ def _compute(user, query, detailed):
             target.good += entry["good"]
             target.bad += entry["bad"]
 
-    # The backlog at the end of each period: created before it, not closed then.
+    # The backlog at the end of the period: created before it and not closed then, i.e. not closed now or
+    # closed after it. At the end of the previous period (the start of this one), the same, plus the tickets
+    # closed during this period that were created before it (counted with the closings). Both sets are small
+    # (the partial indexes of the backlog and of closed_at) whatever the history.
     not_closed = ~Q(status=Ticket.Status.CLOSED)
     backlog = (
-        base.filter(created_at__lt=end)
-        .filter(not_closed | Q(closed_at__gte=previous_start))
-        .annotate(**key)
-        .values(*(("k",) if detailed else ()))
-        .annotate(
-            cur=Count("pk", filter=not_closed | Q(closed_at__gte=end)),
-            prev=Count("pk", filter=Q(created_at__lt=start) & (not_closed | Q(closed_at__gte=start))),
-        )
+        base.filter(not_closed | Q(closed_at__gte=end), created_at__lt=end)
+        .annotate(k=key)
+        .values("k")
+        .annotate(cur=Count("*"), prev=Count("created_at", filter=Q(created_at__lt=start)))
     )
     for entry in backlog:
         totals.backlog += entry["cur"]
         previous.backlog += entry["prev"]
         if detailed and entry["cur"]:
             row(entry["k"]).backlog += entry["cur"]
+    previous.backlog += closed_early.get(None, 0)
 
     for figures in [totals, previous, *rows.values()]:
         figures.satisfaction = figures.good / figures.ratings if figures.ratings else None
 
     report = Report(query=query, previous_query=previous_query, figures=totals, previous=previous)
     if detailed:
-        report.series = _series(query, zone, totals.backlog, series_created, series_closed)
-        labels = _labels(query.breakdown, [k for k in rows])
+        report.series = _series(query, totals.backlog, series_created, series_closed)
+        labels = _labels(query.breakdown, list(rows))
         report.breakdown = sorted(
             (BreakdownRow(key=k, label=labels[k], figures=figures) for k, figures in rows.items()),
             key=lambda item: (item.key is None, str(item.label).lower(), str(item.key)),
@@ -490,7 +548,7 @@ def bucket_label(bucket, day):
     return formats.date_format(day, "YEAR_MONTH_FORMAT")
 
 
-def _series(query, zone, backlog_at_end, created, closed):
+def _series(query, backlog_at_end, created, closed):
     """The buckets, with the backlog at each one's end worked back from the backlog at the period's end:
     each later bucket's creations taken off and its closings put back."""
     buckets = _bucket_starts(query)
@@ -534,3 +592,50 @@ def _labels(dimension, keys):
     for k in keys:
         labels.setdefault(k, str(k))
     return labels
+
+
+# The monthly summary ------------------------------------------------------------------------------------------
+
+# The headline figures of the summary mail: (label, figure, how it is written).
+SUMMARY_ROWS = (
+    (_("Tickets created"), "created", "count"),
+    (_("Tickets closed"), "closed", "count"),
+    (_("Open at the end of the period"), "backlog", "count"),
+    (_("First response, median"), "first_response_median", "duration"),
+    (_("First response, 90th percentile"), "first_response_p90", "duration"),
+    (_("Resolution, median"), "resolution_median", "duration"),
+    (_("Resolution, 90th percentile"), "resolution_p90", "duration"),
+    (_("First responses on time"), "first_response_attainment", "share"),
+    (_("Resolutions on time"), "resolution_attainment", "share"),
+    (_("Satisfied requesters"), "satisfaction", "share"),
+)
+# How many tickets each share is of.
+SHARE_OF = {
+    "first_response_attainment": "first_response_targets",
+    "resolution_attainment": "resolution_targets",
+    "satisfaction": "ratings",
+}
+
+
+def figures_from(data):
+    """``Figures`` from a dict of its fields (``dataclasses.asdict``; unknown keys ignored)."""
+    names = set(Figures.__dataclass_fields__)
+    return Figures(**{name: value for name, value in (data or {}).items() if name in names})
+
+
+def written(figures, name, how):
+    """One figure as a person reads it, in the active language ("–" when there is none)."""
+    value = getattr(figures, name)
+    if value is None:
+        return "–"
+    if how == "count":
+        return formats.number_format(value, force_grouping=True)
+    if how == "duration":
+        return service_levels.duration(round(value / 60))
+    share = gettext("%(percent)s%%") % {"percent": formats.number_format(round(value * 100))}
+    return gettext("%(share)s of %(count)s") % {"share": share, "count": getattr(figures, SHARE_OF[name])}
+
+
+def summary_rows(figures, previous):
+    """The monthly mail's table: ``(label, this period, the period before)``, written in the active language."""
+    return [(str(label), written(figures, name, how), written(previous, name, how)) for label, name, how in SUMMARY_ROWS]

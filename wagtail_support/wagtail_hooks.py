@@ -15,7 +15,7 @@ from .admin.bulk_actions import BULK_ACTIONS
 from .admin.faq import FAQViewSetGroup
 from .admin.first_run import FirstRunPanel
 from .admin.history import register_ticket_log_actions
-from .admin.panels import SupportNotificationsPanel, TicketsForMyTeamsPanel
+from .admin.panels import MonthlySummaryPanel, SupportNotificationsPanel, TicketsForMyTeamsPanel
 from .groups import REGISTERED_PERMISSIONS
 from .models import SupportSiteSettings
 
@@ -50,6 +50,11 @@ register_snippet(FAQViewSetGroup)
 @hooks.register("register_account_settings_panel")
 def register_support_notifications_panel(request, user, profile):
     return SupportNotificationsPanel(request, user, profile)
+
+
+@hooks.register("register_account_settings_panel")
+def register_monthly_summary_panel(request, user, profile):
+    return MonthlySummaryPanel(request, user, profile)
 
 
 @hooks.register("construct_homepage_panels")

@@ -59,7 +59,7 @@ def floor(query, user, team_ids, scoped):
         sets = f"(cur, k), (cur){', (cur, b)' if series else ''}"
         b = bucket.format(col=col) if series else "NULL::date"
         return (
-            f"SELECT cur, k, b, count(*), count(*) FILTER (WHERE met), count(met), "
+            f"SELECT cur, k, {'b' if series else 'NULL'}, count(*), count(*) FILTER (WHERE met), count(met), "
             f"percentile_cont(0.5) WITHIN GROUP (ORDER BY s), percentile_cont(0.9) WITHIN GROUP (ORDER BY s) "
             f"FROM (SELECT {cur.format(col=col)} AS cur, t.{key} AS k, {b} AS b, t.{seconds} AS s, t.{met} AS met "
             f"FROM wagtail_support_ticket t WHERE t.{col} >= %(prev)s AND t.{col} < %(end)s {scope}) x "

@@ -1,5 +1,6 @@
-"""Panels the agents' admin adds to Wagtail's pages: "Tickets assigned to my teams" on the admin home, and
-"Support mail" (which ticket mails an agent gets) on the account's Notifications tab."""
+"""Panels the agents' admin adds to Wagtail's pages: "Tickets assigned to my teams" on the admin home, and on
+the account's Notifications tab "Support mail" (which ticket mails an agent gets) and "Support: monthly
+summary by email" (the reports' monthly mail, ``automation.monthly_summaries``)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +9,7 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.views.account import BaseSettingsPanel, notifications_tab
 
 from ..access import ticket_policy
-from ..models import NotificationSettings, person_label
+from ..models import NotificationSettings, ReportSubscription, person_label
 from .columns import ticket_age
 from .paths import inbox_url, ticket_url
 from .filters import DUE_SOON, LATE
@@ -103,6 +104,40 @@ class SupportNotificationsPanel(BaseSettingsPanel):
 
     def get_form(self):
         instance = NotificationSettings.objects.filter(user=self.user).first() or NotificationSettings(user=self.user)
+        if self.request.method == "POST":
+            return self.form_class(self.request.POST, instance=instance, prefix=self.name)
+        return self.form_class(instance=instance, prefix=self.name)
+
+
+class MonthlySummaryForm(forms.ModelForm):
+    class Meta:
+        model = ReportSubscription
+        fields = ["monthly_summary"]
+        labels = {"monthly_summary": _("Send me the monthly summary of the reports")}
+        help_texts = {
+            "monthly_summary": _(
+                "On the first days of each month: the tickets created and closed, the response and resolution "
+                "times, the service levels kept and the satisfaction of last month, against the month before, "
+                "for the tickets you may see."
+            )
+        }
+
+
+class MonthlySummaryPanel(BaseSettingsPanel):
+    """"Support: monthly summary by email" on the account's Notifications tab, for agents: the opt-in of
+    ``ReportSubscription.monthly_summary``."""
+
+    name = "wagtail_support_monthly_summary"
+    title = gettext_lazy("Support: monthly summary by email")
+    tab = notifications_tab
+    order = 120
+    form_class = MonthlySummaryForm
+
+    def is_active(self):
+        return ticket_policy.user_has_permission(self.user, "work")
+
+    def get_form(self):
+        instance = ReportSubscription.objects.filter(user=self.user).first() or ReportSubscription(user=self.user)
         if self.request.method == "POST":
             return self.form_class(self.request.POST, instance=instance, prefix=self.name)
         return self.form_class(instance=instance, prefix=self.name)

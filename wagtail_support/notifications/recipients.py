@@ -34,6 +34,8 @@ LINKS_EVENT = "links"
 # A ticket merged into another (``workflow.merge``): recorded on the merged ticket for its requester and
 # beneficiary, and on the ticket it went into for that one's people who were not told already.
 MERGED_EVENT = "merged"
+# The reports' monthly summary (``automation``): one mail to an agent who asked for it, about no ticket.
+SUMMARY_EVENT = "monthly_summary"
 
 
 def _user_language(user):
@@ -44,6 +46,11 @@ def _user_language(user):
         return user.wagtail_userprofile.preferred_language or ""
     except UserProfile.DoesNotExist:
         return ""
+
+
+def account_language(user):
+    """The language of mail to ``user`` (an account): their admin language, else the site's."""
+    return fallback_language(None, _user_language(user), AGENT)
 
 
 def _wants(user, event):

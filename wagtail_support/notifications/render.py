@@ -6,20 +6,23 @@ comes from it too (``get_ticket_url``). A ticket's mail speaks for the Wagtail `
 (``site_config``): its sender, its inbound address in Reply-To, its logo and colour, its reply-time promise.
 """
 
+import datetime
 import logging
 from email.utils import parseaddr
 
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
+from django.utils import formats, translation
 from wagtail.models import Page
 
+from .. import reports
 from ..access import make_link_token, make_reply_token
 from ..adapter import get_adapter
 from ..conf import support_settings
 from ..links import SupportPageLinks, admin_ticket_url
 from ..models import InboundMail, OutboundMail, Ticket
 from ..site_config import inbound_address_for, mail_look, promise_for, sender_for, sender_for_site, ticket_site
-from .recipients import AGENT, LINKS_EVENT, REQUESTER
+from .recipients import AGENT, LINKS_EVENT, REQUESTER, SUMMARY_EVENT
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +37,8 @@ def build_email(mail):
     """The ``EmailMultiAlternatives`` for a recorded mail: bodies, headers, tags and metadata."""
     if mail.event == LINKS_EVENT:
         subject, text, html, sender = _render_links(mail)
+    elif mail.event == SUMMARY_EVENT:
+        subject, text, html, sender = _render_summary(mail)
     else:
         subject, text, html = _render_ticket_mail(mail)
         sender = sender_for(mail.ticket)
@@ -182,3 +187,32 @@ def _render_links(mail):
         links.append((ticket, url))
     context = {"email": mail.recipient, "links": links, "recipient": mail.recipient, "site_look": mail_look(site)}
     return (*_render(f"wagtail_support/mail/{REQUESTER}/{LINKS_EVENT}", context, mail.language), sender_for_site(site))
+
+
+def _render_summary(mail):
+    """The reports' monthly summary: the figures recorded with the mail (``params``, see
+    ``automation.monthly_summaries``), written in the recipient's language."""
+    params = mail.params or {}
+    try:
+        start, end, previous_start = (
+            datetime.date.fromisoformat(params[name]) for name in ("start", "end", "previous_start")
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise RefusedMail(f"a monthly summary without its period: {error}") from error
+    figures, previous = reports.figures_from(params.get("figures")), reports.figures_from(params.get("previous"))
+    with translation.override(mail.language or None):
+        context = {
+            "rows": reports.summary_rows(figures, previous),
+            "figures": figures,
+            "month": formats.date_format(start, "YEAR_MONTH_FORMAT"),
+            "previous_month": formats.date_format(previous_start, "YEAR_MONTH_FORMAT"),
+            "start": start,
+            "end": end,
+            "teams": params.get("teams") or [],
+            "every_team": bool(params.get("every_team")),
+            "recipient": mail.recipient,
+            "recipient_name": params.get("name", ""),
+            "site_look": mail_look(None),
+            "can_reply_by_mail": False,
+        }
+    return (*_render(f"wagtail_support/mail/{AGENT}/{SUMMARY_EVENT}", context, mail.language), sender_for_site(None))
