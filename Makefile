@@ -59,7 +59,7 @@ mailbench: install
 # (bash scripts/install_chromium.sh).
 screenshots: install
 	@test -x /usr/bin/chromium || { echo "No /usr/bin/chromium: run bash scripts/install_chromium.sh first." >&2; exit 1; }
-	SAVE_SCREENSHOTS=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PY) -m pytest tests/test_browser.py tests/test_browser_agent.py tests/test_browser_inbox.py
+	SAVE_SCREENSHOTS=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PY) -m pytest tests/test_browser.py tests/test_browser_agent.py tests/test_browser_inbox.py tests/test_browser_reports.py
 
 # Refresh the French catalogue after changing strings (needs GNU gettext), then compile it.
 messages: install

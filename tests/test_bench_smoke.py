@@ -75,6 +75,8 @@ def test_every_scenario_runs_with_a_fixed_number_of_queries(bench_data):
         "reports engine: 30 days by team, supervisor", "reports engine: 90 days by week by agent, supervisor",
         "reports engine: 365 days by month by catalog entry, supervisor", "reports engine: 30 days by team, agent",
         "reports engine: 365 days by month by catalog entry, agent", "reports engine: monthly headline, supervisor",
+        "reports page: default, supervisor", "reports page: default, agent",
+        "reports page: by agent, last 90 days per week, supervisor",
     ):
         assert expected in names
     # The presence poll: the session and the account, nothing else (the cache answers).

@@ -619,6 +619,64 @@ class Bench:
         """The reports engine (``report_scenarios``): the figures of the report page, without the page."""
         report_scenarios.define(self)
 
+    # The reports page (admin.reports): kept apart from the engine's rows ("reports engine ...") -----------
+
+    def reports_page_floor(self, scoped):
+        """What the reports page shows, in the fewest hand-written statements: per team and per day the
+        tickets created and closed in the period and the 30 days before, the backlog at the start, the
+        percentiles of the first responses and the closings, the attainment and the ratings of both periods;
+        then the filter choices."""
+        from wagtail_support import reports as engine
+
+        zone = engine.time_zone()
+        today = datetime.datetime.now(zone).date()
+        start = datetime.datetime.combine(today - datetime.timedelta(days=29), datetime.time(), tzinfo=zone)
+        end = datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time(), tzinfo=zone)
+        before = start - datetime.timedelta(days=30)
+        params = {"me": self.agent.pk if scoped else self.supervisor.pk, "teams": self.team_ids,
+                  "start": start, "end": end, "before": before, "zone": str(zone)}
+        scope = "AND (t.team_id = ANY(%(teams)s) OR t.assignee_id = %(me)s)" if scoped else ""
+        timed = """SELECT t.team_id, t.{at} >= %(start)s AS now,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY t.{seconds}),
+                percentile_cont(0.9) WITHIN GROUP (ORDER BY t.{seconds}),
+                count(t.{met}), count(*) FILTER (WHERE t.{met})
+            FROM wagtail_support_ticket t WHERE t.{at} >= %(before)s AND t.{at} < %(end)s {scope}
+            GROUP BY 1, 2"""
+        return [
+            (f"""SELECT t.team_id, date_trunc('day', t.created_at AT TIME ZONE %(zone)s), count(*)
+                FROM wagtail_support_ticket t WHERE t.created_at >= %(before)s AND t.created_at < %(end)s {scope}
+                GROUP BY 1, 2""", params),
+            (f"""SELECT t.team_id, date_trunc('day', t.closed_at AT TIME ZONE %(zone)s), count(*)
+                FROM wagtail_support_ticket t WHERE t.closed_at >= %(before)s AND t.closed_at < %(end)s {scope}
+                GROUP BY 1, 2""", params),
+            (f"""SELECT t.team_id, count(*) FILTER (WHERE t.created_at < %(start)s),
+                    count(*) FILTER (WHERE t.created_at < %(before)s)
+                FROM wagtail_support_ticket t WHERE t.created_at < %(start)s
+                    AND (t.closed_at IS NULL OR t.closed_at >= %(before)s) {scope} GROUP BY 1""", params),
+            (timed.format(at="first_response_at", seconds="first_response_seconds", met="first_response_met",
+                          scope=scope), params),
+            (timed.format(at="closed_at", seconds="resolution_seconds", met="resolution_met", scope=scope), params),
+            (f"""SELECT t.team_id, t.satisfaction_at >= %(start)s, count(*) FILTER (WHERE t.satisfaction = 'good'),
+                    count(*) FILTER (WHERE t.satisfaction = 'bad')
+                FROM wagtail_support_ticket t WHERE t.satisfaction_at >= %(before)s AND t.satisfaction_at < %(end)s
+                    {scope} GROUP BY 1, 2""", params),
+            ("SELECT id, name FROM wagtail_support_team", {}),
+        ] + self.filter_choices_floor(scoped)
+
+    def reports_page(self):
+        """The reports page as it opens (the last 30 days per day, by team, against the 30 before), for the
+        supervisor (every team) and for an agent (their teams); and the supervisor's page by agent."""
+        url = reverse("wagtail_support_admin:reports")
+        self.scenario("reports page: default, supervisor", "reports page",
+                      self.request(self.supervisor_client, "get", url), self.reports_page_floor(scoped=False),
+                      auth=(self.supervisor_client, self.supervisor, True))
+        self.scenario("reports page: default, agent", "reports page",
+                      self.request(self.agent_client, "get", url), self.reports_page_floor(scoped=True),
+                      auth=(self.agent_client, self.agent, True))
+        self.scenario("reports page: by agent, last 90 days per week, supervisor", "reports page",
+                      self.request(self.supervisor_client, "get", f"{url}?period=last_90&bucket=week&breakdown=agent"),
+                      None)
+
     def pages(self):
         """Every request scenario (everything but the inbound mail rate)."""
         self.inbox()
@@ -631,6 +689,7 @@ class Bench:
         self.workspace_live()
         self.page_tickets()
         self.reports_engine()
+        self.reports_page()
         return self.defined if self.collect else self.results
 
     def all(self):
@@ -644,5 +703,6 @@ class Bench:
         self.workspace_live()
         self.page_tickets()
         self.reports_engine()
+        self.reports_page()
         self.inbound()
         return self.results

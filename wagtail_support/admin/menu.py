@@ -1,5 +1,5 @@
 """The Support menu, built with Wagtail's own menu classes: the inbox (with the count of unassigned
-tickets) and "New ticket" for agents, then the configuration and mail screens (``admin.viewsets``) for
+tickets), "New ticket" and "Reports" for agents, then the configuration and mail screens (``admin.viewsets``) for
 those allowed to list them. Sites add items with the ``register_wagtail_support_menu_item`` hook.
 
 The top-level "Support" item shows the same count, so an agent sees it with the menu folded: "Support (3)".
@@ -57,6 +57,7 @@ def menu_item_factories():
     return [
         partial(AgentMenuItem, _("Inbox"), reverse_lazy(f"{NAMESPACE}:inbox"), count=unassigned_count, icon_name="tasks", order=1),
         partial(AgentMenuItem, _("New ticket"), reverse_lazy(f"{NAMESPACE}:ticket_create"), icon_name="plus", order=2),
+        partial(AgentMenuItem, _("Reports"), reverse_lazy(f"{NAMESPACE}:reports"), icon_name="doc-full", order=3),
         *viewsets.menu_item_factories(first_order=10),
     ]
 

@@ -12,6 +12,7 @@ from .history import TicketHistoryView
 from .inbox import InboxView
 from .mail import InboundMailActionView, ResendMailView
 from .merge import TicketMergeView
+from .reports import ReportsView
 from .workspace import TicketWorkspaceView
 
 app_name = "wagtail_support_admin"
@@ -31,6 +32,7 @@ urlpatterns = [
     path("tickets/<int:pk>/merge/", TicketMergeView.as_view(), name="ticket_merge"),
     path("tickets/<int:pk>/<slug:action>/", TicketActionView.as_view(), name="ticket_action"),
     path("requesters/autocomplete/", requester_autocomplete, name="requester_autocomplete"),
+    path("reports/", ReportsView.as_view(), name="reports"),
     path("mail/<int:pk>/resend/", ResendMailView.as_view(), name="mail_resend"),
     path("inbound/<int:pk>/<slug:action>/", InboundMailActionView.as_view(), name="inbound_action"),
 ]
