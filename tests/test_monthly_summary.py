@@ -89,8 +89,12 @@ def test_sent_once_a_month_whatever_the_ticks(supervisor, history, on_commit):
     assert "Resolution, median: 8 h (January 2026: –)" in text  # 2 h, 4 h and five of 8 h
     assert "Satisfied requesters: 100% of 1 (January 2026: –)" in text
     assert "Every team's tickets." in text
+    # The reports page on the month summed up, in both versions.
+    link = "/admin/support/reports/?period=custom&start=2026-02-01&end=2026-02-28"
+    assert link in text
     html = sent.alternatives[0][0]
     assert "February 2026" in html and "<table" in html
+    assert link.replace("&", "&amp;") in html
     assert ReportSubscription.objects.get(user=supervisor).last_sent_month == datetime.date(2026, 2, 1)
 
     # Later ticks of March send nothing more; April's first tick sends March's.

@@ -115,6 +115,9 @@ DEFAULTS = {
     "RATING_DAYS": 14,
     # The time zone whose days, weeks and months the reports count in (None: settings.TIME_ZONE).
     "REPORTS_TIME_ZONE": None,
+    # PostgreSQL's work_mem for the reports' percentile queries, for their transaction only ("" or None: the
+    # server's own, 4 MB by default, with which a year's durations are sorted on disk).
+    "REPORTS_WORK_MEM": "64MB",
 }
 
 

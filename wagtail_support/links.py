@@ -89,3 +89,12 @@ def rating_url(ticket, rating_token, rating):
     if site is None:
         return ""
     return site.root_url.rstrip("/") + path
+
+
+def admin_reports_url(start=None, end=None):
+    """The full address of the reports page in the admin, on the dates ``start``-``end`` when given."""
+    base = getattr(settings, "WAGTAILADMIN_BASE_URL", "") or ""
+    url = base.rstrip("/") + reverse("wagtail_support_admin:reports")
+    if start is not None and end is not None:
+        url += f"?period=custom&start={start.isoformat()}&end={end.isoformat()}"
+    return url

@@ -48,7 +48,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Aggregate, Case, Count, DateField, F, FloatField, IntegerField, Q, Value, When
 from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
 from django.utils import formats
@@ -347,7 +347,11 @@ def _timed(rows, native):
             "PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY s) "
             f"FROM ({inner}) AS x GROUP BY GROUPING SETS ((cur, k), (cur))"
         )
-        with connections[rows.db].cursor() as cursor:
+        with transaction.atomic(using=rows.db), connections[rows.db].cursor() as cursor:
+            if support_settings.REPORTS_WORK_MEM:
+                # The percentiles sort every duration of the two periods: with PostgreSQL's default 4 MB,
+                # a year's sorts spill to disk. For this transaction only (``is_local``).
+                cursor.execute("SELECT set_config('work_mem', %s, true)", [support_settings.REPORTS_WORK_MEM])
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
         sets = {0: BY_KEY, 1: TOTAL}

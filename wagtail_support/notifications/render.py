@@ -19,7 +19,7 @@ from .. import reports
 from ..access import is_ratable, make_link_token, make_rating_token, make_reply_token
 from ..adapter import get_adapter
 from ..conf import support_settings
-from ..links import SupportPageLinks, admin_ticket_url
+from ..links import SupportPageLinks, admin_reports_url, admin_ticket_url
 from ..models import InboundMail, OutboundMail, Ticket
 from ..site_config import inbound_address_for, mail_look, promise_for, sender_for, sender_for_site, ticket_site
 from .recipients import AGENT, LINKS_EVENT, RATED_BAD_EVENT, REQUESTER, SUMMARY_EVENT
@@ -234,6 +234,7 @@ def _render_summary(mail):
             "every_team": bool(params.get("every_team")),
             "recipient": mail.recipient,
             "recipient_name": params.get("name", ""),
+            "reports_url": admin_reports_url(start, end),
             "site_look": mail_look(None),
             "can_reply_by_mail": False,
         }
