@@ -27,7 +27,8 @@ from django.db import connection
 from django.db.models import Max, Min
 from django.utils import timezone
 
-from . import workflow
+from . import privacy, workflow
+from .conf import support_settings
 from .models import AutomationStep, ServiceLevelPolicy, Ticket
 from .workflow_automation import (
     AUTO_CLOSE,
@@ -73,6 +74,7 @@ def tick(now=None, batch_size=BATCH_SIZE, dry_run=False):
     """
     now = now or timezone.now()
     result = TickResult()
+    _retention(now, batch_size, dry_run, result)
     policies = ServiceLevelPolicy.objects.filter(is_active=True)
     bounds = policies.aggregate(
         remind=Min("remind_after_days"),
@@ -173,6 +175,21 @@ def _run(due, key_of, now, dry_run, result):
         (result.done if did else result.skipped)[step] += 1
 
 
+RETENTION = "retention"
+
+
+def _retention(now, batch_size, dry_run, result):
+    """The closed tickets past ``WAGTAILSUPPORT_RETENTION_DAYS`` erased (``privacy.erase_expired``), counted
+    as the step ``"retention"``; nothing without the setting."""
+    if support_settings.RETENTION_DAYS is None:
+        return
+    done = privacy.erase_expired(now=now, batch_size=batch_size, dry_run=dry_run)
+    result.planned += [(reference, RETENTION) for reference in done.planned]
+    result.done[RETENTION] += len(done.planned) if dry_run else done.erased
+    result.skipped[RETENTION] += done.skipped
+    result.failed[RETENTION] += done.failed
+
+
 def _move(ticket_id, step, now):
     if step == AUTO_CLOSE:
         return workflow.close_without_reply(ticket_id, now)
@@ -181,4 +198,4 @@ def _move(ticket_id, step, now):
     return workflow.warn_service_level(ticket_id, step, now)
 
 
-__all__ = ["EVENTS", "PENDING_STEPS", "SERVICE_LEVEL_STEPS", "STEPS", "TickResult", "tick"]
+__all__ = ["EVENTS", "RETENTION", "PENDING_STEPS", "SERVICE_LEVEL_STEPS", "STEPS", "TickResult", "tick"]

@@ -12,6 +12,7 @@ from .history import TicketHistoryView
 from .inbox import InboxView
 from .mail import InboundMailActionView, ResendMailView
 from .merge import TicketMergeView
+from .privacy import PersonalDataEraseView, PersonalDataExportView, PersonalDataView
 from .workspace import TicketWorkspaceView
 
 app_name = "wagtail_support_admin"
@@ -33,4 +34,7 @@ urlpatterns = [
     path("requesters/autocomplete/", requester_autocomplete, name="requester_autocomplete"),
     path("mail/<int:pk>/resend/", ResendMailView.as_view(), name="mail_resend"),
     path("inbound/<int:pk>/<slug:action>/", InboundMailActionView.as_view(), name="inbound_action"),
+    path("personal-data/", PersonalDataView.as_view(), name="personal_data"),
+    path("personal-data/export/", PersonalDataExportView.as_view(), name="personal_data_export"),
+    path("personal-data/erase/", PersonalDataEraseView.as_view(), name="personal_data_erase"),
 ]
