@@ -16,7 +16,7 @@ import zipfile
 import pytest
 from anymail.inbound import AnymailInboundMessage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -347,3 +347,179 @@ def test_a_stranger_whose_address_is_written_on_a_ticket_gets_nothing_of_it(worl
     assert data["tickets"] == []
     privacy.erase(email="eve@example.net")
     assert not Ticket.objects.filter(description__icontains="eve@example.net").exists()
+
+
+# Retention ----------------------------------------------------------------------------------------------------
+
+
+def closed_ticket(category, agent, resolution_code, on_commit, *, days_ago, name, email, subject):
+    with on_commit():
+        ticket = factories.open_ticket(
+            requester_name=name, requester_email=email, category=category, subject=subject,
+            description=f"{name} describes {subject}.", attachments=[upload(content=f"{name}'s file\n".encode())],
+        )  # fmt: skip
+        workflow.reply(ticket, by=agent, body=f"Hello {name}, done.")
+        workflow.resolve(ticket, code=resolution_code, solution=f"Fixed for {name}.", by=agent)
+    Ticket.objects.filter(pk=ticket.pk).update(closed_at=timezone.now() - timezone.timedelta(days=days_ago))
+    ticket.refresh_from_db()
+    return ticket
+
+
+def test_support_tick_erases_the_closed_tickets_past_the_retention_and_nothing_else(
+    settings, category, agent, resolution_code, on_commit, _private_storage
+):
+    settings.WAGTAILSUPPORT_RETENTION_DAYS = 365
+    old = closed_ticket(category, agent, resolution_code, on_commit, days_ago=400, name="Olga Oldtimer", email="olga@example.org", subject="Old leak")
+    recent = closed_ticket(category, agent, resolution_code, on_commit, days_ago=30, name="Rick Recent", email="rick@example.org", subject="New leak")
+    with on_commit():
+        still_open = factories.open_ticket(requester_name="Opal Open", requester_email="opal@example.org", category=category, subject="Open leak", description="Opal's leak")
+    # Olga is also the requester of the recent ticket: only the old ticket goes.
+    Ticket.objects.filter(pk=recent.pk).update(beneficiary_name="Olga Oldtimer", beneficiary_email="olga@example.org")
+    Ticket.objects.filter(pk=still_open.pk).update(created_at=timezone.now() - timezone.timedelta(days=900))
+    before = figures()
+
+    dry = automation.tick(dry_run=True)
+    assert dry.planned == [(old.reference, "retention")] and Ticket.objects.get(pk=old.pk).personal_data_erased_at is None
+    with on_commit():
+        result = automation.tick()
+    again = automation.tick()
+
+    assert result.done["retention"] == 1 and again.done["retention"] == 0
+    old.refresh_from_db()
+    assert old.personal_data_erased_at is not None and old.requester_email == "" and old.subject == f"Erased ticket {old.reference}"
+    assert set(Message.objects.filter(ticket=old).values_list("body", flat=True)) == {"[erased]"}
+    assert not Attachment.objects.filter(message__ticket=old).exists()
+    assert not OutboundMail.objects.filter(ticket=old, audience="requester").exists()
+    texts = [(t, x) for t, x in database_text()]
+    leftovers = [h for h in hits(texts, ["olga@example.org", "Oldtimer", "Old leak"]) if h[0] != "wagtail_support_ticket" or str(recent.number) not in h[2]]
+    assert not leftovers, leftovers
+    assert not hits(files_text(_private_storage.location), ["Olga"])
+    # The recent ticket (Olga as its beneficiary too) and the open one are untouched; the figures stay.
+    recent.refresh_from_db()
+    assert (recent.requester_email, recent.beneficiary_email, recent.personal_data_erased_at) == ("rick@example.org", "olga@example.org", None)
+    assert Ticket.objects.get(pk=still_open.pk).requester_email == "opal@example.org"
+    assert hits(files_text(_private_storage.location), ["Rick"])
+    assert figures() == before
+
+
+def test_without_a_retention_setting_support_tick_erases_nothing(settings, category, agent, resolution_code, on_commit):
+    settings.WAGTAILSUPPORT_RETENTION_DAYS = None
+    old = closed_ticket(category, agent, resolution_code, on_commit, days_ago=4000, name="Olga Oldtimer", email="olga@example.org", subject="Old leak")
+    assert automation.tick().done["retention"] == 0
+    old.refresh_from_db()
+    assert old.requester_email == "olga@example.org" and old.personal_data_erased_at is None
+
+
+def test_a_ticket_erased_by_one_run_is_not_erased_again_by_another(settings, category, agent, resolution_code, on_commit):
+    settings.WAGTAILSUPPORT_RETENTION_DAYS = 10
+    old = closed_ticket(category, agent, resolution_code, on_commit, days_ago=40, name="Olga Oldtimer", email="olga@example.org", subject="Old leak")
+    assert privacy.erase_ticket(old.pk) is True
+    assert privacy.erase_ticket(old.pk) is False
+    assert ModelLogEntry.objects.filter(object_id=str(old.pk), action="wagtail_support.ticket.personal_data_erased").count() == 1
+
+
+def test_support_tick_prints_the_retention(settings, category, agent, resolution_code, on_commit):
+    settings.WAGTAILSUPPORT_RETENTION_DAYS = 10
+    closed_ticket(category, agent, resolution_code, on_commit, days_ago=40, name="Olga Oldtimer", email="olga@example.org", subject="Old leak")
+    out = io.StringIO()
+    call_command("support_tick", stdout=out)
+    assert "retention: 1 done" in out.getvalue()
+
+
+# The admin page -------------------------------------------------------------------------------------------------
+
+
+def page(client, user, name="personal_data", **query):
+    client.force_login(user)
+    return client.get(reverse(f"wagtail_support_admin:{name}"), query)
+
+
+def refused(response):
+    """Wagtail's admin refuses with a redirect (home with an error, or the login page), a 403 for a script."""
+    location = response.get("Location", "")
+    return response.status_code in (302, 403) and (location in ("", "/admin/") or location.startswith("/admin/login/")) and (
+        response.get("Content-Type") != "application/zip"
+    )
+
+
+def test_a_plain_agent_and_a_requester_are_refused_and_nothing_is_exported_or_erased(client, world, requester):
+    urls = [reverse(f"wagtail_support_admin:{name}") for name in ("personal_data", "personal_data_export", "personal_data_erase")]
+    for user in (world.agent, requester):
+        client.force_login(user)
+        for url in urls:
+            assert refused(client.get(url, {"q": ZOE}))
+            assert refused(client.post(url, {"q": ZOE, "confirm": ZOE}))
+        assert client.get(urls[0], {"q": ZOE}, headers={"x-requested-with": "XMLHttpRequest"}).status_code in (302, 403)
+    client.force_login(world.agent)
+    response = client.get(urls[0], {"q": ZOE}, follow=True)
+    assert world.web.reference not in response.content.decode() or "Sorry" in response.content.decode()
+    assert Ticket.objects.get(pk=world.web.pk).requester_email == ZOE
+    assert not ModelLogEntry.objects.filter(action__startswith="wagtail_support.ticket.personal_data").exists()
+
+
+def test_a_supervisor_finds_her_downloads_the_export_and_erases_after_confirming(client, world, supervisor):
+    response = page(client, supervisor, q=ZOE)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert world.web.reference in html and "Download export (zip)" in html and "Personal data" in html
+
+    response = client.post(reverse("wagtail_support_admin:personal_data_export"), {"q": ZOE})
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+    data, _files = read_export(io.BytesIO(b"".join(response.streaming_content)))
+    assert len(data["tickets"]) == 4
+
+    # The confirmation page erases nothing; a POST without the typed address, or with another, neither.
+    assert page(client, supervisor, "personal_data_erase", q=ZOE).status_code == 200
+    for confirm in ("", "someone@example.org"):
+        response = client.post(reverse("wagtail_support_admin:personal_data_erase"), {"q": ZOE, "confirm": confirm})
+        assert response.status_code == 400
+    assert Ticket.objects.get(pk=world.web.pk).requester_email == ZOE
+    assert OutboundMail.objects.filter(recipient=ZOE).exists()
+
+    response = client.post(reverse("wagtail_support_admin:personal_data_erase"), {"q": ZOE, "confirm": ZOE.upper()})
+    assert response.status_code == 200
+    assert Ticket.objects.get(pk=world.web.pk).requester_email == ""
+    assert not OutboundMail.objects.filter(recipient=ZOE).exists()
+    assert "holds nothing" in page(client, supervisor, q=ZOE).content.decode()
+
+
+def test_the_page_refuses_a_malformed_address(client, supervisor):
+    response = page(client, supervisor, q="not an @ address")
+    assert response.status_code == 400 and "Enter a valid email address" in response.content.decode()
+
+
+def test_the_menu_shows_personal_data_to_supervisors_only(client, supervisor, agent, team):
+    from wagtail_support.admin.menu import support_menu
+
+    client.force_login(supervisor)
+    request = client.get(reverse("wagtail_support_admin:inbox")).wsgi_request
+    assert "Personal data" in [item.label for item in support_menu.menu_items_for_request(request)]
+    client.force_login(agent)
+    request = client.get(reverse("wagtail_support_admin:inbox")).wsgi_request
+    assert "Personal data" not in [item.label for item in support_menu.menu_items_for_request(request)]
+
+
+# The command ----------------------------------------------------------------------------------------------------
+
+
+def test_the_command_shows_exports_and_erases(world, tmp_path, monkeypatch):
+    out = io.StringIO()
+    call_command("support_personal_data", "show", "--email", ZOE, stdout=out)
+    assert "Tickets as requester: 2" in out.getvalue()
+    target = tmp_path / "zoe.zip"
+    call_command("support_personal_data", "export", "--email", ZOE, "--output", str(target), stdout=io.StringIO())
+    data, _files = read_export(target)
+    assert len(data["tickets"]) == 4
+    for answer in ("", "no\n"):
+        monkeypatch.setattr("sys.stdin", io.StringIO(answer))
+        with pytest.raises(CommandError, match="Nothing was erased"):
+            call_command("support_personal_data", "erase", "--email", ZOE, stdout=io.StringIO())
+    assert Ticket.objects.get(pk=world.web.pk).requester_email == ZOE
+    call_command("support_personal_data", "erase", "--email", ZOE, "--yes", stdout=out)
+    assert Ticket.objects.get(pk=world.web.pk).requester_email == ""
+    assert privacy.find(email=ZOE).is_empty
+
+
+def test_the_supervisors_group_has_the_permission(supervisor, agent):
+    assert access.can_manage_personal_data(supervisor)
+    assert not access.can_manage_personal_data(agent)

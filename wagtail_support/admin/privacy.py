@@ -2,7 +2,8 @@
 (``wagtail_support.privacy`` does the work; see its docstring for what each one covers).
 
 For supervisors given ``erase_personal_data`` (``access.can_manage_personal_data``; the policy's action
-``"personal_data"``); anyone else gets 403. The person is searched by address or username (GET: reading
+``"personal_data"``); anyone else is refused as everywhere in Wagtail's admin (sent back to the dashboard
+with an error, or to the login page; a 403 for a script). The person is searched by address or username (GET: reading
 changes nothing). The export is a POST (it writes a log entry on each ticket exported, so it is not a
 link a browser may prefetch); the erasure is confirmed on a page of its own by typing the address (or
 username) again, and only that POST erases. Each export and erasure is logged on the tickets, naming the
