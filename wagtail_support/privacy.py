@@ -95,6 +95,7 @@ from .privacy_data import (  # noqa: F401 - find, person, Holdings and the roles
     RATER,
     READER_ROLES,
     REQUESTER,
+    ROLE_LABELS,
     TEAM_ROLES,
     Holdings,
     Person,
@@ -105,7 +106,7 @@ from .privacy_data import (  # noqa: F401 - find, person, Holdings and the roles
     subject_hash,
 )
 from .privacy_export import export  # noqa: F401 - for the callers
-from .workflow_base import _log, _snapshot
+from .workflow_base import _log
 
 logger = logging.getLogger("wagtail_support.privacy")
 
@@ -173,7 +174,8 @@ def erase(email=None, user=None, actor=None, who=None):
     summary.person_hash = subject_hash(who)
     actor = Actor.coerce(actor)
     holdings = find(who=who)
-    scrubber = Scrubber(who.emails, names_of(who))
+    with translation.override(settings.LANGUAGE_CODE):
+        scrubber = Scrubber(who.emails, names_of(who))
     files = []
     with transaction.atomic():
         rows = _lock(holdings.ticket_ids())
@@ -234,7 +236,6 @@ def _scrub_inbound(mail, scrubber, raw=None):
 def _erase_ticket_row(row, roles, scrubber, *, retention, now):
     """The ticket's own fields and what hangs on it (the team's texts, mail records, drafts)."""
     words = _placeholders()
-    row._before_move = _snapshot(row)
     old_subject = row.subject
     fields = {"version"}
     for role in (REQUESTER, BENEFICIARY):
@@ -261,9 +262,9 @@ def _erase_ticket_row(row, roles, scrubber, *, retention, now):
     row.save(update_fields=sorted(fields))
     subject_scrubber = _with_subject(scrubber, old_subject if content else "", row.subject)
     for message in Message.objects.filter(ticket=row).exclude(body=words["erased"]).only("pk", "body", "author_name"):
-        Message.objects.filter(pk=message.pk).update(
-            body=subject_scrubber.text(message.body), author_name=scrubber.text(message.author_name)
-        )
+        body, name = subject_scrubber.text(message.body), scrubber.text(message.author_name)
+        if (body, name) != (message.body, message.author_name):
+            Message.objects.filter(pk=message.pk).update(body=body, author_name=name)
     for draft in ReplyDraft.objects.filter(ticket=row):
         if content:
             draft.delete()
@@ -314,8 +315,9 @@ def _clean_logs(rows, scrubber, user_ids, content_ids):
         changed = {"data": data, "label": str(row)}
         if entry.user_id is not None and entry.user_id in user_ids:
             changed["user_id"] = None
-        ModelLogEntry.objects.filter(pk=entry.pk).update(**changed)
-        count += 1
+        if data != entry.data or entry.label != str(row) or "user_id" in changed:
+            ModelLogEntry.objects.filter(pk=entry.pk).update(**changed)
+            count += 1
     return count
 
 
@@ -378,7 +380,8 @@ def erase_ticket(ticket_id, actor=None, now=None):
         if row is None or row.personal_data_erased_at is not None:
             return False
         emails, names, user_ids = _parties(row)
-        scrubber = Scrubber(emails, names)
+        with translation.override(settings.LANGUAGE_CODE):
+            scrubber = Scrubber(emails, names)
         summary = Erased(person_hash="", ticket_ids=[row.pk])
         _erase_messages(Message.objects.filter(ticket=row), files)
         FormSubmission.objects.filter(ticket=row).delete()

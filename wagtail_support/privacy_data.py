@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import (
     Attachment,
@@ -27,6 +28,15 @@ HASH_SALT = "wagtail_support.privacy"
 REQUESTER, BENEFICIARY, FOLLOWER, AUTHOR, RATER, CC, MENTIONED = (
     "requester", "beneficiary", "follower", "author", "rater", "cc", "mentioned",
 )  # fmt: skip
+ROLE_LABELS = {
+    REQUESTER: gettext_lazy("requester"),
+    BENEFICIARY: gettext_lazy("beneficiary"),
+    FOLLOWER: gettext_lazy("in copy"),
+    AUTHOR: gettext_lazy("wrote on it"),
+    RATER: gettext_lazy("rated it"),
+    CC: gettext_lazy("proposed in copy"),
+    MENTIONED: gettext_lazy("address written in it"),
+}
 # The tickets the person may read (and so finds in the export), and those whose people are erased.
 READER_ROLES = {REQUESTER, BENEFICIARY, FOLLOWER}
 PARTY_ROLES = {REQUESTER, BENEFICIARY}

@@ -89,7 +89,11 @@ class PersonalDataMixin(PermissionCheckedMixin, WagtailAdminTemplateMixin):
         holdings = privacy.find(who=who)
         tickets = Ticket.objects.filter(pk__in=holdings.ticket_ids()).select_related("team").order_by("-created_at")
         rows = [
-            {"ticket": ticket, "url": ticket_url(ticket), "roles": sorted(holdings.tickets[ticket.pk])}
+            {
+                "ticket": ticket,
+                "url": ticket_url(ticket),
+                "roles": [str(privacy.ROLE_LABELS[role]) for role in sorted(holdings.tickets[ticket.pk])],
+            }
             for ticket in tickets[:LISTED]
         ]
         return {"holdings": holdings, "counts": holdings.counts(), "tickets": rows, "more": max(len(holdings.tickets) - LISTED, 0)}
