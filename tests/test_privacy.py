@@ -159,6 +159,16 @@ def world(agent, team, category, requester, other_requester, resolution_code, on
         ),
         on_commit,
     )  # fmt: skip
+    # 5. A robot's mail that reached no ticket, with her in copy (kept, raw text and all).
+    w.robot = receive(
+        AnymailInboundMessage.construct(
+            from_email="noreply@shop.example", to="support@reply.example.com", cc=f"{ZOE_NAME} <{ZOE}>",
+            subject="Out of office", text=f"I am away. Your mail to {ZOE} will be read later.",
+            headers={"Auto-Submitted": "auto-replied"},
+        ),
+        on_commit,
+    )  # fmt: skip
+    assert w.robot.ticket_id is None and ZOE in w.robot.raw
     for ticket in (w.web, w.mail, w.shared, w.followed):
         ticket.refresh_from_db()
     return w
@@ -174,7 +184,10 @@ def database_text():
         for table in connection.introspection.table_names():
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
             for row in cursor.fetchall():
-                values = [value.decode("utf-8", "replace") if isinstance(value, (bytes, memoryview)) and not isinstance(value, memoryview) else str(value) for value in row]
+                values = [
+                    bytes(value).decode("utf-8", "replace") if isinstance(value, (bytes, memoryview)) else str(value)
+                    for value in row
+                ]
                 found.append((table, " | ".join(values)))
     return found
 
