@@ -179,6 +179,10 @@ def erase(email=None, user=None, actor=None, who=None):
     files = []
     with transaction.atomic():
         rows = _lock(holdings.ticket_ids())
+        # Again under the locks: nothing is added meanwhile to the tickets found (a ticket opened meanwhile
+        # is locked too, after the others).
+        holdings = find(who=who)
+        rows.update(_lock(set(holdings.ticket_ids()) - set(rows)))
         party = {pk: roles & PARTY_ROLES for pk, roles in holdings.tickets.items()}
         message_ids = list(holdings.messages.values_list("pk", flat=True))
         summary.messages, summary.attachments = _erase_messages(Message.objects.filter(pk__in=message_ids), files)
@@ -358,7 +362,8 @@ def _parties(row):
         emails.add(address)
         names.add(name)
         users.add(user_id)
-    for address, name in InboundMail.objects.filter(ticket=row).values_list("from_email", "from_name"):
+    mails = InboundMail.objects.filter(ticket=row).exclude(message__author_role__in=TEAM_ROLES)
+    for address, name in mails.values_list("from_email", "from_name"):
         emails.add(address)
         names.add(name)
     User = get_user_model()
