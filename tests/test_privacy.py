@@ -536,3 +536,17 @@ def test_the_command_shows_exports_and_erases(world, tmp_path, monkeypatch):
 def test_the_supervisors_group_has_the_permission(supervisor, agent):
     assert access.can_manage_personal_data(supervisor)
     assert not access.can_manage_personal_data(agent)
+
+
+def test_the_retention_erases_in_batches_up_to_its_limit_and_goes_on_at_the_next_run(settings, category, agent, resolution_code, on_commit):
+    settings.WAGTAILSUPPORT_RETENTION_DAYS = 10
+    old = [
+        closed_ticket(category, agent, resolution_code, on_commit, days_ago=40 + i, name=f"Olga Old{i}", email=f"olga{i}@example.org", subject=f"Leak {i}")
+        for i in range(5)
+    ]
+    first = privacy.erase_expired(batch_size=2, limit=3)
+    assert first.erased == 3 and Ticket.objects.filter(personal_data_erased_at__isnull=True, pk__in=[t.pk for t in old]).count() == 2
+    # The oldest closings went first.
+    assert set(Ticket.objects.filter(personal_data_erased_at__isnull=False).values_list("pk", flat=True)) == {t.pk for t in old[2:]}
+    second = privacy.erase_expired(batch_size=2, limit=3)
+    assert second.erased == 2 and not privacy.expired_tickets().exists()

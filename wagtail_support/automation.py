@@ -176,6 +176,8 @@ def _run(due, key_of, now, dry_run, result):
 
 
 RETENTION = "retention"
+# At most this many tickets erased by one tick (about a minute or two); the rest go at the next ticks.
+RETENTION_PER_TICK = 2000
 
 
 def _retention(now, batch_size, dry_run, result):
@@ -183,7 +185,7 @@ def _retention(now, batch_size, dry_run, result):
     as the step ``"retention"``; nothing without the setting."""
     if support_settings.RETENTION_DAYS is None:
         return
-    done = privacy.erase_expired(now=now, batch_size=batch_size, dry_run=dry_run)
+    done = privacy.erase_expired(now=now, batch_size=batch_size, dry_run=dry_run, limit=RETENTION_PER_TICK)
     result.planned += [(reference, RETENTION) for reference in done.planned]
     result.done[RETENTION] += len(done.planned) if dry_run else done.erased
     result.skipped[RETENTION] += done.skipped

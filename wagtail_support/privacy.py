@@ -422,17 +422,21 @@ class RetentionResult:
     planned: list = field(default_factory=list)
 
 
-def erase_expired(now=None, batch_size=500, dry_run=False):
+def erase_expired(now=None, batch_size=500, dry_run=False, limit=None):
     """Erase the tickets ``expired_tickets`` gives, ``batch_size`` at a time (each batch one query: the
-    erased leave the query, so the next batch is again its first rows). ``dry_run``: list them only."""
+    erased leave the query, so the next batch is again its first rows), at most ``limit`` of them (the
+    rest waits for the next run: a first run on a site with years of history does not hold up the other
+    steps of ``support_tick`` for hours). ``dry_run``: list them only."""
     result = RetentionResult()
     tickets = expired_tickets(now)
     if dry_run:
-        result.planned = [f"{support_settings.REFERENCE_PREFIX}{n}" for n in tickets.values_list("number", flat=True)]
+        numbers = tickets.values_list("number", flat=True)
+        result.planned = [f"{support_settings.REFERENCE_PREFIX}{n}" for n in (numbers[:limit] if limit else numbers)]
         return result
     failed = set()
-    while True:
-        batch = list(tickets.exclude(pk__in=failed).values_list("pk", "number")[:batch_size])
+    while limit is None or result.erased < limit:
+        size = batch_size if limit is None else min(batch_size, limit - result.erased)
+        batch = list(tickets.exclude(pk__in=failed).values_list("pk", "number")[:size])
         for pk, number in batch:
             try:
                 done = erase_ticket(pk, now=now)
@@ -446,5 +450,6 @@ def erase_expired(now=None, batch_size=500, dry_run=False):
             else:
                 result.skipped += 1
                 failed.add(pk)
-        if len(batch) < batch_size:
+        if len(batch) < size:
             return result
+    return result
