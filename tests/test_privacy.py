@@ -550,3 +550,15 @@ def test_the_retention_erases_in_batches_up_to_its_limit_and_goes_on_at_the_next
     assert set(Ticket.objects.filter(personal_data_erased_at__isnull=False).values_list("pk", flat=True)) == {t.pk for t in old[2:]}
     second = privacy.erase_expired(batch_size=2, limit=3)
     assert second.erased == 2 and not privacy.expired_tickets().exists()
+
+
+def test_erasing_an_agent_who_was_also_a_requester_keeps_their_work_as_an_agent(agent, anon_ticket, category, on_commit):
+    with on_commit():
+        own = factories.open_ticket(agent, subject="My own laptop", description="Alice's laptop is slow.", category=category)
+        answer = workflow.reply(anon_ticket, by=agent, body="Hello Ann, your invoice is on its way.")
+    privacy.erase(user=agent)
+    answer.refresh_from_db()
+    own.refresh_from_db()
+    assert answer.body == "Hello Ann, your invoice is on its way." and answer.author_user_id == agent.pk
+    assert own.requester_user_id is None and own.description == "[erased]"
+    assert not ModelLogEntry.objects.filter(object_id=str(anon_ticket.pk), action__endswith="personal_data_erased").exists()

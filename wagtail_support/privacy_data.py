@@ -163,7 +163,9 @@ def find(email=None, user=None, who=None):
     add(BENEFICIARY, Ticket.objects.filter(_by(who, "beneficiary_email", "beneficiary_user")).values_list("pk", flat=True))
     followers = TicketFollower.objects.filter(_by(who, "email", "user"))
     add(FOLLOWER, followers.values_list("ticket_id", flat=True))
-    messages = Message.objects.filter(_by(who, "author_email", "author_user"))
+    # What they wrote as a requester, a beneficiary or someone in copy: what an agent wrote as one of the
+    # team is the team's work, and stays (an agent may be a requester too).
+    messages = Message.objects.filter(_by(who, "author_email", "author_user")).exclude(author_role__in=TEAM_ROLES)
     add(AUTHOR, messages.values_list("ticket_id", flat=True).distinct())
     add(RATER, SatisfactionRating.objects.filter(_by(who, "rated_by_email", "rated_by_user")).values_list("ticket_id", flat=True))
     cc = CcSuggestion.objects.filter(_by(who, "email"))
@@ -181,7 +183,7 @@ def find(email=None, user=None, who=None):
         if ids:
             own |= Q(ticket_id__in=ids, author_role=author_role)
     if own:
-        messages = Message.objects.filter(_by(who, "author_email", "author_user") | own)
+        messages = Message.objects.filter(_by(who, "author_email", "author_user") | own).exclude(author_role__in=TEAM_ROLES)
     return Holdings(
         person=who,
         tickets=tickets,

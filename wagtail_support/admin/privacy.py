@@ -31,7 +31,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.log_actions import LogFormatter
 
 from .. import privacy
-from ..access import can_manage_personal_data, ticket_policy
+from ..access import can_manage_personal_data, is_agent, ticket_policy
 from ..models import Ticket
 from ..workflow import LOG_PREFIX
 from .paths import admin_url, ticket_url
@@ -96,7 +96,13 @@ class PersonalDataMixin(PermissionCheckedMixin, WagtailAdminTemplateMixin):
             }
             for ticket in tickets[:LISTED]
         ]
-        return {"holdings": holdings, "counts": holdings.counts(), "tickets": rows, "more": max(len(holdings.tickets) - LISTED, 0)}
+        return {
+            "holdings": holdings,
+            "counts": holdings.counts(),
+            "tickets": rows,
+            "more": max(len(holdings.tickets) - LISTED, 0),
+            "agents": [user for user in who.users if is_agent(user)],
+        }
 
 
 class PersonalDataView(PersonalDataMixin, View):
