@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import FileResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -80,6 +81,13 @@ class PersonalDataMixin(PermissionCheckedMixin, WagtailAdminTemplateMixin):
     permission_required = "personal_data"
     header_icon = "user"
     page_title = gettext_lazy("Personal data")
+
+    def get_breadcrumbs_items(self):
+        items = [{"url": reverse("wagtailadmin_home"), "label": _("Home")}]
+        items.append({"url": admin_url("personal_data"), "label": _("Personal data")})
+        if self.get_page_title() != _("Personal data"):
+            items.append({"url": "", "label": self.get_page_title()})
+        return items
 
     def render(self, template, context, status=200):
         context = {**self.get_context_data(), **context}
