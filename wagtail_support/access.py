@@ -32,6 +32,7 @@ from .models import Attachment, Message, SupportSiteSettings, Team, Ticket, Tick
 
 PERM_WORK = "wagtail_support.work_on_tickets"
 PERM_VIEW_ALL = "wagtail_support.view_all_tickets"
+PERM_PERSONAL_DATA = "wagtail_support.erase_personal_data"
 
 LINK_SALT = "wagtail_support.ticket-link"
 RATING_SALT = "wagtail_support.rating-link"
@@ -61,6 +62,12 @@ def is_agent(user):
 
 def can_view_all(user):
     return _authenticated(user) and (user.is_superuser or (is_agent(user) and user.has_perm(PERM_VIEW_ALL)))
+
+
+def can_manage_personal_data(user):
+    """May ``user`` see, export and erase what the support holds about a person (``privacy``)? A supervisor
+    given ``erase_personal_data`` (the "Support supervisors" group has it), or a superuser."""
+    return _authenticated(user) and (user.is_superuser or (can_view_all(user) and user.has_perm(PERM_PERSONAL_DATA)))
 
 
 # Querysets ------------------------------------------------------------------------------------------------
@@ -663,6 +670,8 @@ class TicketPermissionPolicy(BasePermissionPolicy):
             return is_agent(user)
         if action == "view_all":
             return can_view_all(user)
+        if action == "personal_data":
+            return can_manage_personal_data(user)
         return False
 
     def user_has_permission_for_instance(self, user, action, instance):

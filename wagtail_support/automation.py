@@ -30,7 +30,8 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from . import access, reports, workflow
+from . import access, privacy, reports, workflow
+from .conf import support_settings
 from .models import AutomationStep, ReportSubscription, ServiceLevelPolicy, Team, Ticket
 from .notifications import outbox
 from .notifications.recipients import AGENT, SUMMARY_EVENT, account_language
@@ -80,6 +81,7 @@ def tick(now=None, batch_size=BATCH_SIZE, dry_run=False):
     now = now or timezone.now()
     result = TickResult()
     monthly_summaries(now, dry_run, result)
+    _retention(now, batch_size, dry_run, result)
     policies = ServiceLevelPolicy.objects.filter(is_active=True)
     bounds = policies.aggregate(
         remind=Min("remind_after_days"),
@@ -259,6 +261,21 @@ def _send_summary(subscription, start, end):
         )
         outbox.dispatch([mail])
     return True
+RETENTION = "retention"
+# At most this many tickets erased by one tick (about a minute or two); the rest go at the next ticks.
+RETENTION_PER_TICK = 2000
+
+
+def _retention(now, batch_size, dry_run, result):
+    """The closed tickets past ``WAGTAILSUPPORT_RETENTION_DAYS`` erased (``privacy.erase_expired``), counted
+    as the step ``"retention"``; nothing without the setting."""
+    if support_settings.RETENTION_DAYS is None:
+        return
+    done = privacy.erase_expired(now=now, batch_size=batch_size, dry_run=dry_run, limit=RETENTION_PER_TICK)
+    result.planned += [(reference, RETENTION) for reference in done.planned]
+    result.done[RETENTION] += len(done.planned) if dry_run else done.erased
+    result.skipped[RETENTION] += done.skipped
+    result.failed[RETENTION] += done.failed
 
 
 def _move(ticket_id, step, now):
@@ -270,3 +287,4 @@ def _move(ticket_id, step, now):
 
 
 __all__ = ["EVENTS", "MONTHLY_SUMMARY", "PENDING_STEPS", "SERVICE_LEVEL_STEPS", "STEPS", "TickResult", "monthly_summaries", "tick"]
+__all__ = ["EVENTS", "RETENTION", "PENDING_STEPS", "SERVICE_LEVEL_STEPS", "STEPS", "TickResult", "tick"]

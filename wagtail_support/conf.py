@@ -113,6 +113,10 @@ DEFAULTS = {
     "MERGE_NOTIFY_REQUESTERS": True,
     # How long after a closing its requester may rate it (or change their rating), in days; 0 offers no rating.
     "RATING_DAYS": 14,
+    # How long a closed ticket keeps its people and its words, in days after its closing: then support_tick
+    # erases them (wagtail_support.privacy: names, addresses, messages, files and mail records go; numbers,
+    # dates, teams, statuses and ratings stay for the reports). None keeps everything forever.
+    "RETENTION_DAYS": None,
     # The time zone whose days, weeks and months the reports count in (None: settings.TIME_ZONE).
     "REPORTS_TIME_ZONE": None,
     # PostgreSQL's work_mem for the reports' percentile queries, for their transaction only ("" or None: the

@@ -53,6 +53,8 @@ SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
         for model in ("businesscalendar", "servicelevelpolicy")
         for action in ("add", "change", "delete", "view")
     ],
+    # A requester's personal data: export it, erase it (Support › Personal data, ``privacy``).
+    ("wagtail_support", "erase_personal_data"),
 ]
 
 GROUPS = {AGENTS: AGENT_PERMISSIONS, SUPERVISORS: SUPERVISOR_PERMISSIONS}
@@ -87,4 +89,5 @@ REGISTERED_PERMISSIONS = [
     "view_outboundmail",
     "view_inboundmail",
     "change_inboundmail",
+    "erase_personal_data",
 ]

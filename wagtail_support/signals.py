@@ -32,3 +32,7 @@ ticket_opened = Signal()
 ticket_changed = Signal()
 message_added = Signal()
 ticket_rated = Signal()
+# ``personal_data_erased(sender=Ticket, ticket_ids, emails, person_hash, actor)``: sent by ``privacy.erase``
+# (and the retention of closed tickets, with ``emails=[]``) once committed, so that a site's own copies (a
+# CRM, a mailing list) can be erased too. ``emails`` are the addresses erased: do not store them.
+personal_data_erased = Signal()

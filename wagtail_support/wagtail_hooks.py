@@ -16,6 +16,7 @@ from .admin.faq import FAQViewSetGroup
 from .admin.first_run import FirstRunPanel
 from .admin.history import register_ticket_log_actions
 from .admin.panels import MonthlySummaryPanel, SupportNotificationsPanel, TicketsForMyTeamsPanel
+from .admin.privacy import register_privacy_log_actions
 from .groups import REGISTERED_PERMISSIONS
 from .models import SupportSiteSettings
 
@@ -36,6 +37,7 @@ def register_support_permissions():
 
 hooks.register("register_log_actions", register_ticket_log_actions)
 hooks.register("register_log_actions", register_automation_log_actions)
+hooks.register("register_log_actions", register_privacy_log_actions)
 
 # The Support menu, and the configuration and mail screens in it.
 hooks.register("register_admin_menu_item", menu.support_menu_item)

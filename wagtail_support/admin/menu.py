@@ -15,6 +15,7 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from ..access import ticket_policy
 from . import viewsets
 from .paths import NAMESPACE
+from .privacy import PersonalDataMenuItem
 from .scope import unassigned_count
 
 MENU_HOOK = "register_wagtail_support_menu_item"
@@ -59,6 +60,8 @@ def menu_item_factories():
         partial(AgentMenuItem, _("New ticket"), reverse_lazy(f"{NAMESPACE}:ticket_create"), icon_name="plus", order=2),
         partial(AgentMenuItem, _("Reports"), reverse_lazy(f"{NAMESPACE}:reports"), icon_name="doc-full", order=3),
         *viewsets.menu_item_factories(first_order=10),
+        # A person's data, exported or erased: supervisors with the permission only.
+        partial(PersonalDataMenuItem, _("Personal data"), reverse_lazy(f"{NAMESPACE}:personal_data"), icon_name="user", order=90),
     ]
 
 

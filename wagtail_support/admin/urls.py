@@ -13,6 +13,7 @@ from .inbox import InboxView
 from .mail import InboundMailActionView, ResendMailView
 from .merge import TicketMergeView
 from .reports import ReportsView
+from .privacy import PersonalDataEraseView, PersonalDataExportView, PersonalDataView
 from .workspace import TicketWorkspaceView
 
 app_name = "wagtail_support_admin"
@@ -35,4 +36,7 @@ urlpatterns = [
     path("reports/", ReportsView.as_view(), name="reports"),
     path("mail/<int:pk>/resend/", ResendMailView.as_view(), name="mail_resend"),
     path("inbound/<int:pk>/<slug:action>/", InboundMailActionView.as_view(), name="inbound_action"),
+    path("personal-data/", PersonalDataView.as_view(), name="personal_data"),
+    path("personal-data/export/", PersonalDataExportView.as_view(), name="personal_data_export"),
+    path("personal-data/erase/", PersonalDataEraseView.as_view(), name="personal_data_erase"),
 ]

@@ -285,6 +285,9 @@ class Ticket(models.Model):
         related_name="merged_tickets",
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    # When the personal data of the ticket's requester or beneficiary was erased (``privacy.erase``, or the
+    # retention of closed tickets run by support_tick): its people and their words are gone, its figures stay.
+    personal_data_erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True, editable=False)
     # Tickets opened again after their reopen window point at the ticket they follow.
     follows = models.ForeignKey(
         "self",
@@ -304,6 +307,7 @@ class Ticket(models.Model):
         permissions = [
             ("work_on_tickets", _("Can work on support tickets (agent)")),
             ("view_all_tickets", _("Can see the tickets of every team")),
+            ("erase_personal_data", _("Can export and erase a requester's personal data")),
         ]
         indexes = [
             models.Index(fields=["status", "-updated_at"], name="ws_ticket_status_updated"),
@@ -352,6 +356,13 @@ class Ticket(models.Model):
             models.Index(fields=["closed_at"], name="ws_ticket_closed", condition=models.Q(closed_at__isnull=False)),
             models.Index(
                 fields=["satisfaction_at"], name="ws_ticket_rated", condition=models.Q(satisfaction_at__isnull=False)
+            ),
+            # The retention of closed tickets (support_tick): the closed tickets not erased yet, oldest first;
+            # the erased ones leave the index, so the scan never reads past them.
+            models.Index(
+                fields=["closed_at", "number"],
+                name="ws_ticket_retention",
+                condition=models.Q(closed_at__isnull=False, personal_data_erased_at__isnull=True),
             ),
             # On PostgreSQL, migration 0011 adds trigram indexes for the inbox search (subject, requester
             # name and address, matched with icontains); they are not declared here because SQLite

@@ -16,7 +16,8 @@ scheduler instead (django-tasks has no scheduler of its own).
 
 from django.core.management.base import BaseCommand, CommandError
 
-from wagtail_support.automation import BATCH_SIZE, STEPS, tick
+from wagtail_support.automation import BATCH_SIZE, RETENTION, STEPS, tick
+from wagtail_support.conf import support_settings
 
 
 class Command(BaseCommand):
@@ -37,7 +38,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{reference}\t{step}")
         if verbosity or dry_run:
             verb = "would be done" if dry_run else "done"
-            for step in STEPS:
+            # The retention of closed tickets (WAGTAILSUPPORT_RETENTION_DAYS) when the site set one.
+            for step in STEPS + ((RETENTION,) if support_settings.RETENTION_DAYS is not None else ()):
                 line = f"{step}: {result.done[step]} {verb}"
                 if result.skipped[step]:
                     line += f", {result.skipped[step]} done by another run"
