@@ -115,6 +115,14 @@ DEFAULTS = {
     "RATING_DAYS": 14,
     # The time zone whose days, weeks and months the reports count in (None: settings.TIME_ZONE).
     "REPORTS_TIME_ZONE": None,
+    # Outgoing webhooks: may a webhook post to a private, loopback, link-local or reserved address (an
+    # address inside your network)? False: every address the host name resolves to is checked before each
+    # delivery, and a delivery to such an address fails with a clear error.
+    "WEBHOOK_ALLOW_PRIVATE": False,
+    # Seconds a webhook delivery waits to connect, then for each read of the answer.
+    "WEBHOOK_TIMEOUTS": (5, 10),
+    # Minutes between the attempts of a delivery that failed; after the last one it is given up.
+    "WEBHOOK_RETRY_MINUTES": (1, 5, 30, 120, 720),
 }
 
 

@@ -53,6 +53,9 @@ SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
         for model in ("businesscalendar", "servicelevelpolicy")
         for action in ("add", "change", "delete", "view")
     ],
+    # Outgoing webhooks and their delivery logs (supervisors only: a webhook sends ticket data outside).
+    *[("wagtail_support", f"{action}_webhook") for action in ("add", "change", "delete", "view")],
+    ("wagtail_support", "view_webhookdelivery"),
 ]
 
 GROUPS = {AGENTS: AGENT_PERMISSIONS, SUPERVISORS: SUPERVISOR_PERMISSIONS}
@@ -87,4 +90,6 @@ REGISTERED_PERMISSIONS = [
     "view_outboundmail",
     "view_inboundmail",
     "change_inboundmail",
+    *[f"{action}_webhook" for action in ("add", "change", "delete", "view")],
+    "view_webhookdelivery",
 ]
