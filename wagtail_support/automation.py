@@ -27,7 +27,7 @@ from django.db import connection
 from django.db.models import Max, Min
 from django.utils import timezone
 
-from . import workflow
+from . import webhooks, workflow
 from .models import AutomationStep, ServiceLevelPolicy, Ticket
 from .workflow_automation import (
     AUTO_CLOSE,
@@ -47,6 +47,8 @@ PENDING_STEPS = (REMINDER, SECOND_REMINDER, AUTO_CLOSE)
 SERVICE_LEVEL_STEPS = (SLA_WARNING, SLA_BREACH)
 STEPS = PENDING_STEPS + SERVICE_LEVEL_STEPS
 BATCH_SIZE = 500
+# The outgoing webhooks' deliveries tried again (``webhooks.retry_due``), counted in ``TickResult.done``.
+WEBHOOK_RETRIES = "webhook_retries"
 
 
 @dataclass
@@ -73,6 +75,7 @@ def tick(now=None, batch_size=BATCH_SIZE, dry_run=False):
     """
     now = now or timezone.now()
     result = TickResult()
+    _webhook_retries(now, dry_run, result)
     policies = ServiceLevelPolicy.objects.filter(is_active=True)
     bounds = policies.aggregate(
         remind=Min("remind_after_days"),
@@ -88,6 +91,14 @@ def tick(now=None, batch_size=BATCH_SIZE, dry_run=False):
         _pending(now, min(days), batch_size, dry_run, result)
     _service_levels(now, bounds["warn"] or 0, batch_size, dry_run, result)
     return result
+
+
+def _webhook_retries(now, dry_run, result):
+    """The outgoing webhooks' deliveries whose retry is due, each tried once (``webhooks.retry_due``);
+    first, since they need no service level policy."""
+    count = webhooks.retry_due(now, dry_run)
+    if count:
+        result.done[WEBHOOK_RETRIES] = count
 
 
 # What deciding on a step reads (500 full rows would cost more to build than to fetch).
