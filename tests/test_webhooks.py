@@ -374,3 +374,126 @@ def test_an_address_with_credentials_or_another_scheme_is_refused(url):
     with pytest.raises(Exception) as raised:
         webhook.full_clean()
     assert "url" in raised.value.message_dict
+
+
+# The supervisors' screens ----------------------------------------------------------------------------------
+
+
+def admin(name, *args):
+    return reverse(f"wagtail_support_webhooks:{name}", args=args)
+
+
+FORM = {"name": "Chat", "url": "https://hooks.example.com/support", "events": ["ticket.opened", "ticket.resolved"], "is_active": "on"}
+
+
+def test_a_supervisor_adds_a_webhook_and_sees_its_secret(client, supervisor, team):
+    client.force_login(supervisor)
+    assert client.get(admin("index")).status_code == 200
+    response = client.post(admin("add"), {**FORM, "teams": [team.pk]})
+    webhook = Webhook.objects.get()
+    assert response.status_code == 302 and response["Location"] == admin("edit", webhook.pk)
+    assert webhook.events == ["ticket.opened", "ticket.resolved"] and list(webhook.teams.all()) == [team]
+    assert webhook.created_by == supervisor and webhook.secret.startswith("whsec_") and not webhook.include_internal
+    page = client.get(admin("edit", webhook.pk)).content.decode()
+    assert f'value="{webhook.secret}"' in page and "w-clipboard#copy" in page
+    assert admin("rotate", webhook.pk) in page and admin("deliveries", webhook.pk) in page
+    listing = client.get(admin("index")).content.decode()
+    assert "Chat" in listing and "Ticket opened" in listing and admin("deliveries", webhook.pk) in listing
+
+
+@pytest.mark.parametrize(
+    "override, field",
+    [
+        ({"url": "https://user:secret@hooks.example.com/"}, "url"),
+        ({"url": "file:///etc/passwd"}, "url"),
+        ({"events": ["ticket.noted"]}, "include_internal"),
+        ({"events": ["ticket.deleted"]}, "events"),
+        ({"events": []}, "events"),
+    ],
+)
+def test_the_form_refuses_bad_input_with_a_clear_error(client, supervisor, override, field):
+    client.force_login(supervisor)
+    response = client.post(admin("add"), {**FORM, **override})
+    assert response.status_code == 200 and not Webhook.objects.exists()
+    assert field in response.context["form"].errors
+
+
+def test_rotating_the_secret_is_a_post(client, supervisor):
+    webhook = Webhook.objects.create(name="Chat", url="https://hooks.example.com/", events=["ticket.opened"])
+    old = webhook.secret
+    client.force_login(supervisor)
+    assert client.get(admin("rotate", webhook.pk)).status_code == 405
+    webhook.refresh_from_db()
+    assert webhook.secret == old
+    response = client.post(admin("rotate", webhook.pk))
+    assert response.status_code == 302
+    webhook.refresh_from_db()
+    assert webhook.secret != old
+
+
+def test_rotating_needs_the_csrf_token(supervisor):
+    from django.test import Client
+
+    webhook = Webhook.objects.create(name="Chat", url="https://hooks.example.com/", events=["ticket.opened"])
+    old = webhook.secret
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(supervisor)
+    assert client.post(admin("rotate", webhook.pk)).status_code == 403
+    webhook.refresh_from_db()
+    assert webhook.secret == old
+
+
+def test_the_log_sends_again_and_sends_a_test_event(client, supervisor, receiver, allow_private, run, requester, category, django_capture_on_commit_callbacks):
+    webhook = make_webhook(receiver, events=["ticket.opened"])
+    receiver.plan = [500]
+    run(factories.open_ticket, requester, category=category)
+    delivery = WebhookDelivery.objects.get()
+    client.force_login(supervisor)
+    page = client.get(admin("deliveries", webhook.pk)).content.decode()
+    assert "HTTP 500" in page and admin("send_again", delivery.pk) in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # escaped
+    assert "<caption" in page and 'scope="col"' in page
+
+    response = client.post(admin("send_again", delivery.pk))
+    assert response.status_code == 302 and response["Location"] == admin("deliveries", webhook.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered" and delivery.attempts == 2
+    assert [request["headers"]["x-support-delivery"] for request in receiver.requests] == [str(delivery.event_id)] * 2
+
+    with django_capture_on_commit_callbacks(execute=True):  # the test event is enqueued on commit
+        response = client.post(admin("ping", webhook.pk))
+    assert response.status_code == 302
+    ping = receiver.requests[-1]
+    assert ping["json"]["event"] == "ping" and ping["json"]["webhook"]["name"] == webhook.name and ping["verified"]
+    assert WebhookDelivery.objects.filter(event="ping", status="delivered").count() == 1
+
+
+def denied(response):
+    """Refused: a 403, or Wagtail's answer to a PermissionDenied in its admin (back to the dashboard)."""
+    return response.status_code == 403 or (response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home"))
+
+
+def test_a_plain_agent_is_refused_everywhere(client, agent, receiver, allow_private, run, requester, category):
+    webhook = make_webhook(receiver, events=["ticket.opened"])
+    run(factories.open_ticket, requester, category=category)
+    delivery = WebhookDelivery.objects.get()
+    secret = webhook.secret
+    client.force_login(agent)
+    for url in [admin("index"), admin("add"), admin("edit", webhook.pk), admin("deliveries", webhook.pk), admin("deliveries", 99999)]:
+        response = client.get(url)
+        assert denied(response), url
+        assert secret.encode() not in response.content
+    for url in [admin("rotate", webhook.pk), admin("ping", webhook.pk), admin("send_again", delivery.pk), admin("delete", webhook.pk)]:
+        assert denied(client.post(url)), url
+    webhook.refresh_from_db()
+    assert webhook.secret == secret and Webhook.objects.count() == 1
+    assert WebhookDelivery.objects.count() == 1 and len(receiver.requests) == 1
+    home = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert admin("index") not in home
+
+
+def test_supervisors_see_the_menu_item_and_hold_the_permissions(client, supervisor):
+    for codename in ("add_webhook", "change_webhook", "delete_webhook", "view_webhook", "view_webhookdelivery"):
+        assert supervisor.has_perm(f"wagtail_support.{codename}"), codename
+    client.force_login(supervisor)
+    assert admin("index") in client.get(reverse("wagtailadmin_home")).content.decode()

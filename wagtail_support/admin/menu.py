@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
 from ..access import ticket_policy
-from . import viewsets
+from . import viewsets, webhooks
 from .paths import NAMESPACE
 from .scope import unassigned_count
 
@@ -58,6 +58,7 @@ def menu_item_factories():
         partial(AgentMenuItem, _("Inbox"), reverse_lazy(f"{NAMESPACE}:inbox"), count=unassigned_count, icon_name="tasks", order=1),
         partial(AgentMenuItem, _("New ticket"), reverse_lazy(f"{NAMESPACE}:ticket_create"), icon_name="plus", order=2),
         *viewsets.menu_item_factories(first_order=10),
+        webhooks.menu_item_factory(order=40),
     ]
 
 
