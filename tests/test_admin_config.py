@@ -411,9 +411,9 @@ def test_support_menu_for_a_supervisor(supervisor):
     labels = support_menu(supervisor)
 
     assert "New ticket" in labels
-    assert labels[-8:] == [
+    assert labels[-9:] == [
         "Teams", "Service catalog", "Resolution codes", "Canned responses", "Business hours", "Service levels",
-        "Outgoing mail", "Incoming mail",
+        "Outgoing mail", "Incoming mail", "Webhooks",
     ]
     assert labels.index("New ticket") < labels.index("Teams")
 
@@ -426,6 +426,8 @@ def test_support_menu_for_an_agent_lists_the_configuration_too(agent):
     assert "Business hours" not in labels and "Service levels" not in labels
     # The mail records are for supervisors: they show mail about every team's tickets.
     assert "Outgoing mail" not in labels and "Incoming mail" not in labels
+    # Webhooks send ticket data outside: supervisors only.
+    assert "Webhooks" not in labels
 
 
 def test_no_support_menu_for_an_admin_user_who_is_no_agent(admin_only_user):

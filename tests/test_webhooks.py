@@ -357,6 +357,41 @@ def test_private_addresses_are_refused_by_default(receiver, settings, run, reque
     assert receiver.requests == []
 
 
+def fake_dns(monkeypatch, names):
+    """``socket.getaddrinfo`` answering ``names`` (host -> addresses); other hosts as usual."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in names:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)) for address in names[host]]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_a_name_with_one_private_address_among_public_ones_is_refused(receiver, settings, monkeypatch, run, requester, category):
+    settings.WAGTAILSUPPORT_WEBHOOK_ALLOW_PRIVATE = False
+    fake_dns(monkeypatch, {"hooks.example.test": ["93.184.216.34", "127.0.0.1"]})
+    Webhook.objects.create(name="Mixed", url=f"http://hooks.example.test:{receiver.port}/hook", events=["ticket.opened"])
+    run(factories.open_ticket, requester, category=category)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "failed" and "127.0.0.1" in delivery.error and receiver.requests == []
+
+
+def test_the_connection_goes_to_the_address_checked_with_the_host_name_kept(receiver, allow_private, monkeypatch, run, requester, category):
+    # The name resolves to the receiver: the request reaches it, and says which host it was for.
+    fake_dns(monkeypatch, {"hooks.example.test": ["127.0.0.1"]})
+    webhook = make_webhook(receiver, events=["ticket.opened"])
+    webhook.url = f"http://hooks.example.test:{receiver.port}/in?key=1"
+    webhook.save()
+    run(factories.open_ticket, requester, category=category)
+    [request] = receiver.requests
+    assert request["headers"]["host"] == f"hooks.example.test:{receiver.port}" and request["path"] == "/in?key=1"
+    assert request["verified"]
+
+
 def test_a_redirect_is_not_followed(receiver, allow_private, run, requester, category):
     make_webhook(receiver, events=["ticket.opened"])
     receiver.plan = [302]

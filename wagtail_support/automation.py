@@ -9,6 +9,9 @@ its workflow move (``workflow.remind``, ``workflow.close_without_reply``, ``work
 - tickets with a due time (``next_due``): a warning to the assignee (or the team) from
   ``warn_before_minutes`` before it, and a mail to the supervisors once it has passed.
 
+It also tries again the outgoing webhooks' deliveries whose retry is due (``webhooks.retry_due``, counted
+as ``webhook_retries``).
+
 Only tickets whose ``sla_policy`` is set (by the workflow) and active are looked at. They are read in
 batches, in the order of the index each scan uses (``pending_since``, ``next_due``) with the primary key
 or the number as tie-break (keyset pagination: each batch starts after the last row of the one before, so

@@ -36,7 +36,7 @@ The payload::
                 "resolution_code", "solution", "satisfaction", "urls": {"admin"}},
      "message": {"id", "visibility", "author": {"name", "role"}, "body", "channel", "created",
                  "attachments": [{"filename", "content_type", "size"}]},      # replies, notes, opening
-     "changes": {"status": {"old": "open", "new": "closed"}, ...},           # assigned, status, resolved
+     "move": "resolve", "changes": {"status": {"old": "open", "new": "closed"}, ...},  # assigned, status, resolved
      "rating": {"rating": "good", "comment": "..."}}                          # rated
 
 Each attempt is a POST with ``Content-Type: application/json``, ``User-Agent: wagtail-support/<version>``,
@@ -436,7 +436,7 @@ def deliver(delivery_id, manual=False, now=None):
             error = f"HTTP {status}"
     except Refused as refused:
         error = str(refused)
-    except (OSError, http.client.HTTPException) as failure:
+    except Exception as failure:  # noqa: BLE001 - a timeout, a reset, a bad port...: recorded, retried later
         error = f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
     return _record_attempt(delivery, now, status, excerpt, error)
 
