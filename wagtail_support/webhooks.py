@@ -209,7 +209,8 @@ def record(event, ticket, extra=None, *, internal_extra=None):
     def payload_for(internal):
         if internal not in payloads:
             blocks = internal_extra if internal and internal_extra is not None else (extra or {})
-            payloads[internal] = {"event": str(event), "created": _iso(now), "ticket": ticket_data(ticket, internal), **blocks}
+            ticket_block = ticket_data(ticket, internal)
+            payloads[internal] = {"event": str(event), "created": _iso(now), "ticket": ticket_block, **blocks}
         return payloads[internal]
 
     deliveries = []

@@ -79,7 +79,10 @@ class WebhookForm(WagtailAdminModelForm):
         if Webhook.Event.NOTED in (cleaned.get("events") or []) and not cleaned.get("include_internal"):
             self.add_error(
                 "include_internal",
-                gettext("Internal notes are sent only to a webhook that sends internal data: tick this, or untick “Internal note added”."),
+                gettext(
+                    "Internal notes are sent only to a webhook that sends internal data: tick this, "
+                    "or untick “Internal note added”."
+                ),
             )
         return cleaned
 
@@ -210,7 +213,7 @@ class WebhookDeliveriesView(SupervisorOnlyMixin, WagtailAdminTemplateMixin, Temp
         deliveries = self.webhook.deliveries.select_related("ticket").order_by("-created_at", "-pk")
         paginator = WagtailPaginator(deliveries, DELIVERIES_PER_PAGE)
         page = paginator.get_page(self.request.GET.get("p"))
-        labels = dict(Webhook.Event.choices)
+        labels = {**dict(Webhook.Event.choices), webhooks.PING: gettext("Test event")}
         context.update(
             webhook=self.webhook,
             page_obj=page,
@@ -236,7 +239,8 @@ class WebhookOperationView(SupervisorOnlyMixin, generic.base.BaseOperationView):
             self.object.rotate_secret()
             messages.success(
                 self.request,
-                gettext("The secret of “%(name)s” was replaced: give the new one to its receiver.") % {"name": self.object.name},
+                gettext("The secret of “%(name)s” was replaced: give the new one to its receiver.")
+                % {"name": self.object.name},
             )
             return
         delivery = webhooks.record_ping(self.object)
