@@ -532,3 +532,20 @@ def test_supervisors_see_the_menu_item_and_hold_the_permissions(client, supervis
         assert supervisor.has_perm(f"wagtail_support.{codename}"), codename
     client.force_login(supervisor)
     assert admin("index") in client.get(reverse("wagtailadmin_home")).content.decode()
+
+
+def test_a_receiver_that_is_down_costs_one_attempt_per_tick(receiver, allow_private, run, requester, category):
+    webhook = make_webhook(receiver, events=["ticket.opened"])
+    receiver.plan = [500] * 3
+    for n in range(3):
+        run(factories.open_ticket, requester, category=category, subject=f"Ticket {n}")
+    assert len(receiver.requests) == 3
+    later = WebhookDelivery.objects.order_by("-next_attempt_at").first().next_attempt_at + datetime.timedelta(seconds=1)
+    receiver.plan = [500] * 3
+    assert tick(now=later).done["webhook_retries"] == 1  # the first fails: the two others wait
+    assert len(receiver.requests) == 4
+    assert WebhookDelivery.objects.filter(attempts=1).count() == 2
+    webhook.is_active = False
+    webhook.save()
+    assert "webhook_retries" not in tick(now=later + datetime.timedelta(hours=1)).done  # switched off: nothing
+    assert len(receiver.requests) == 4

@@ -465,10 +465,23 @@ def send_again(delivery):
 
 
 def retry_due(now=None, dry_run=False, limit=500):
-    """``support_tick``'s step: one attempt of each delivery whose retry is due. Returns how many."""
+    """``support_tick``'s step: one attempt of each delivery whose retry is due. Returns how many.
+
+    Once an attempt to a webhook fails, its other due deliveries wait for the next tick: a receiver that
+    is down costs one timeout per tick, not one per delivery waiting for it.
+    """
     now = now or timezone.now()
-    due = list(WebhookDelivery.objects.due(now).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    due = list(WebhookDelivery.objects.due(now).order_by("next_attempt_at").values_list("pk", "webhook_id")[:limit])
     if dry_run:
         return len(due)
-    return sum(1 for pk in due if deliver(pk, now=now) is not None)
-
+    attempted, failing = 0, set()
+    for pk, webhook_id in due:
+        if webhook_id in failing:
+            continue
+        status = deliver(pk, now=now)
+        if status is None:
+            continue
+        attempted += 1
+        if status != WebhookDelivery.Status.DELIVERED:
+            failing.add(webhook_id)
+    return attempted

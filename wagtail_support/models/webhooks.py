@@ -111,8 +111,10 @@ class Webhook(models.Model):
 
 class WebhookDeliveryQuerySet(models.QuerySet):
     def due(self, now):
-        """Deliveries whose next attempt is due: pending or failed, with ``next_attempt_at`` passed."""
+        """Deliveries whose next attempt is due: pending or failed, with ``next_attempt_at`` passed, to an
+        active webhook (a webhook switched off keeps its deliveries until it is switched on again)."""
         return self.filter(
+            webhook__is_active=True,
             status__in=[WebhookDelivery.Status.PENDING, WebhookDelivery.Status.FAILED],
             next_attempt_at__isnull=False,
             next_attempt_at__lte=now,
