@@ -392,6 +392,16 @@ def test_the_connection_goes_to_the_address_checked_with_the_host_name_kept(rece
     assert request["verified"]
 
 
+def test_https_checks_the_certificate(receiver, allow_private, run, requester, category):
+    # The receiver speaks plain HTTP: the TLS handshake fails, nothing is posted in clear.
+    webhook = make_webhook(receiver, events=["ticket.opened"])
+    webhook.url = webhook.url.replace("http://", "https://")
+    webhook.save()
+    run(factories.open_ticket, requester, category=category)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "failed" and "SSL" in delivery.error and receiver.requests == []
+
+
 def test_a_redirect_is_not_followed(receiver, allow_private, run, requester, category):
     make_webhook(receiver, events=["ticket.opened"])
     receiver.plan = [302]
@@ -549,3 +559,15 @@ def test_a_receiver_that_is_down_costs_one_attempt_per_tick(receiver, allow_priv
     webhook.save()
     assert "webhook_retries" not in tick(now=later + datetime.timedelta(hours=1)).done  # switched off: nothing
     assert len(receiver.requests) == 4
+
+
+def test_a_task_never_run_is_sent_by_the_tick(receiver, allow_private, settings, run, requester, category):
+    # A worker backend whose workers are down (the dummy backend keeps the task and never runs it).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    make_webhook(receiver, events=["ticket.opened"])
+    run(factories.open_ticket, requester, category=category)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "pending" and delivery.attempts == 0 and receiver.requests == []
+    assert tick().done["webhook_retries"] == 1
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered" and receiver.events() == ["ticket.opened"]

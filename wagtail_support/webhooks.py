@@ -199,8 +199,8 @@ def record(event, ticket, extra=None, *, internal_extra=None):
     """One pending ``WebhookDelivery`` per webhook for ``event`` about ``ticket``, then (after the commit)
     one task each. ``extra``: the payload's other blocks; ``internal_extra``: the same, for webhooks with
     internal data only. Returns the deliveries."""
-    webhooks = _webhooks_for(event, ticket)
-    if not webhooks:
+    targets = _webhooks_for(event, ticket)
+    if not targets:
         return []
     ticket = Ticket.objects.select_related("team", "assignee", "category", "resolution_code").get(pk=ticket.pk)
     now = timezone.now()
@@ -215,7 +215,7 @@ def record(event, ticket, extra=None, *, internal_extra=None):
 
     deliveries = []
     with transaction.atomic():
-        for webhook in webhooks:
+        for webhook in targets:
             delivery = WebhookDelivery(webhook=webhook, event=str(event), ticket=ticket, next_attempt_at=now, created_at=now)
             delivery.payload = _json_safe({"id": str(delivery.event_id), **payload_for(webhook.include_internal)})
             delivery.save()
