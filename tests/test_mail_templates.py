@@ -38,6 +38,7 @@ SUBJECT = 'Cannot log in <b>x</b> & "more"'
 DESCRIPTION = "The login page says <script>alert(1)</script> and <b>x</b>.\nSee https://example.org/help\n\nThanks"
 BODY = "Did you try again?\n<script>alert(1)</script> <b>x</b>\n\nhttps://example.org/faq?a=1&b=2"
 SOLUTION = "We reset <b>x</b> for you.\n<script>alert(1)</script>"
+COMMENT = "Too slow <b>x</b>.\n<script>alert(1)</script> https://example.org/why"
 FILENAMES = ["report (final).pdf", "<img src=x onerror=alert(1)>.png"]
 # A signed link has a query string: its "&" must reach the href intact.
 URL = "https://support.example.com/support/tickets/42/?t=abc.def&lang=fr"
@@ -58,6 +59,8 @@ TICKET_MAILS = [
     "requester/closed_no_reply",
     "agent/sla_warning",
     "agent/sla_breach",
+    # A bad rating (workflow.rate), with the requester's comment.
+    "agent/rated_bad",
 ]
 # The due time the service level mails name.
 DUE = datetime.datetime(2026, 3, 2, 9, 30, tzinfo=datetime.timezone.utc)
@@ -129,6 +132,12 @@ def context_of(mail_ticket, agent, resolution_code):
             workflow.set_pending(ticket, by=agent)
         elif mail_name in ("agent/sla_warning", "agent/sla_breach"):
             Ticket.objects.filter(pk=ticket.pk).update(next_due=DUE)
+        elif mail_name == "agent/rated_bad":
+            workflow.resolve(ticket, code=resolution_code, solution=SOLUTION, by=agent)
+            rita = workflow.Actor(email=EMAIL, trusted_role="requester")
+            rating = workflow.rate(ticket, "bad", COMMENT, by=rita, closed_at=ticket.closed_at)
+            ticket = Ticket.objects.select_related("team", "resolution_code").get(pk=ticket.pk)
+            return {**_context(mail_name, ticket), "rating": rating}
         elif mail_name == "requester/links":
             workflow.set_pending(ticket, by=agent)
             ticket = Ticket.objects.get(pk=ticket.pk)
@@ -214,6 +223,10 @@ def expected_text(mail_name, ref, url):
         + "its service level target is about to be missed.\n\n"
         + requester_line
         + f"Team: Helpdesk\nAssignee: -\nPriority: Normal\nSubject: {SUBJECT}\n"
+        + _agent_footer(url),
+        "agent/rated_bad": f"{NAME} rated ticket {ref} bad.\n\nTheir comment:\n{COMMENT}\n\n"
+        + requester_line
+        + f"Team: Helpdesk\nAssignee: -\nSubject: {SUBJECT}\n"
         + _agent_footer(url),
         "agent/sla_breach": f"Ticket {ref} missed its service level target: it was due by {_due()}.\n\n"
         + requester_line
@@ -447,7 +460,7 @@ def test_visitor_text_is_shown_escaped_in_html(context_of, mail_name):
         assert not any(name.lower().startswith("on") for name in tag.attrs), f"event handler on <{tag.name}>"
 
 
-@pytest.mark.parametrize("mail_name", [*sorted(WITH_MESSAGE), "requester/resolved"])
+@pytest.mark.parametrize("mail_name", [*sorted(WITH_MESSAGE), "requester/resolved", "agent/rated_bad"])
 def test_visitor_paragraphs_go_through_support_text(context_of, mail_name):
     context = context_of(mail_name)
     _subject, _text, html = render(mail_name, context)
@@ -457,7 +470,7 @@ def test_visitor_paragraphs_go_through_support_text(context_of, mail_name):
     # support_text keeps the line breaks and makes links clickable, with rel="nofollow".
     (quote,) = soup_of(html).select(".ws-message")
     assert quote.find("br") is not None
-    if mail_name != "requester/resolved":
+    if mail_name in WITH_MESSAGE or mail_name == "agent/rated_bad":
         (link,) = quote.find_all("a")
         assert link["href"].startswith("https://example.org/")
         assert "nofollow" in link["rel"]
@@ -562,3 +575,22 @@ def test_sent_mail_has_both_versions_and_the_marker(settings, requester, categor
     check_html(html)
     assert visible_text(html).startswith(MARKER)
     assert ticket.reference in visible_text(html)
+
+
+RATING_LINKS = [
+    ("good", "Good", "https://support.example.com/support-files/rate/abc:def/good/"),
+    ("bad", "Bad", "https://support.example.com/support-files/rate/abc:def/bad/"),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_resolution_mail_asks_how_we_did_with_a_link_per_rating(context_of, language):
+    context = context_of("requester/resolved")
+    _subject, text, html = render("requester/resolved", context, language, rating_links=RATING_LINKS)
+    check_html(html)
+    links = hrefs(html)
+    for _value, label, url in RATING_LINKS:
+        assert f"[{label}] {url}" in text
+        assert url in links
+    _subject, text_without, html_without = render("requester/resolved", context, language, rating_links=[])
+    assert not any(url in text_without or url in html_without for _v, _l, url in RATING_LINKS)

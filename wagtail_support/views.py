@@ -64,7 +64,7 @@ RATE_REFUSED_TEMPLATE = "wagtail_support/rate_refused.html"
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def rate(request, token, rating):
     """The page of a rating link (``rate/<token>/<good|bad>/``): the requester's one-click rating.
 
@@ -100,7 +100,6 @@ def rate(request, token, rating):
             except workflow.WorkflowError as error:
                 form.add_error(error.field if error.field in form.fields else None, str(error))
             else:
-                messages.success(request, _("Thank you for your rating."), fail_silently=True)
                 return _no_store(limits.settle(request, redirect(_after_rating(request, ticket, token, form))))
         status = 400
     context = {
@@ -110,7 +109,7 @@ def rate(request, token, rating):
         "rating_form": form,
         "rating_action": request.path,
         # Sent once by the page's script while the link's rating is not the one recorded.
-        "autosubmit": request.method == "GET" and (current is None or current.rating != rating),
+        "autosubmit": request.method in ("GET", "HEAD") and (current is None or current.rating != rating),
     }
     return _no_store(limits.settle(request, render(request, RATE_TEMPLATE, context, status=status)))
 
@@ -138,11 +137,15 @@ def _after_rating(request, ticket, token, form):
     if request.POST.get("back") == "ticket":
         page = support_page_for(ticket)
         if page is not None and page.url:
+            # The rating page says thank you itself; the ticket's page with a message.
+            messages.success(request, _("Thank you for your rating."), fail_silently=True)
             return page.ticket_path(ticket) + "#rating"
     return reverse("wagtail_support:rate", kwargs={"token": token, "rating": form.cleaned_data["rating"]})
 
 
 def _no_store(response):
     add_never_cache_headers(response)
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the address: never sent to another site. Not "no-referrer": Chromium then posts the
+    # form with "Origin: null", which Django's CSRF check refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
