@@ -571,3 +571,12 @@ def test_a_task_never_run_is_sent_by_the_tick(receiver, allow_private, settings,
     assert tick().done["webhook_retries"] == 1
     delivery.refresh_from_db()
     assert delivery.status == "delivered" and receiver.events() == ["ticket.opened"]
+
+
+@pytest.mark.parametrize("events", [["ticket.deleted"], "ticket.opened", [{"event": "ticket.opened"}]])
+def test_the_model_refuses_unknown_events(events):
+    webhook = Webhook(name="Odd", url="https://hooks.example.com/", events=events)
+    with pytest.raises(Exception) as raised:
+        webhook.full_clean()
+    assert "events" in raised.value.message_dict
+    Webhook(name="Fine", url="https://hooks.example.com/", events=["ticket.opened"]).full_clean()

@@ -100,6 +100,13 @@ class Webhook(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        super().clean()
+        events = self.events if isinstance(self.events, list) else None
+        unknown = sorted({str(event) for event in events or []} - set(self.Event.values)) if events is not None else ["?"]
+        if unknown:
+            raise ValidationError({"events": _("Unknown events: %(events)s.") % {"events": ", ".join(unknown)}})
+
     def wants(self, event):
         return event in (self.events or [])
 
