@@ -498,6 +498,7 @@ def test_the_log_sends_again_and_sends_a_test_event(client, supervisor, receiver
     assert "HTTP 500" in page and admin("send_again", delivery.pk) in page
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # escaped
     assert "<caption" in page and 'scope="col"' in page
+    assert "Payload" in page and "&quot;event&quot;: &quot;ticket.opened&quot;" in page
 
     response = client.post(admin("send_again", delivery.pk))
     assert response.status_code == 302 and response["Location"] == admin("deliveries", webhook.pk)

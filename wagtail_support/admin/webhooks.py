@@ -4,13 +4,15 @@
   the model's permissions (``add_webhook``... given to "Support supervisors"; an agent gets a 403). The
   edit page shows the signing secret with a copy button, "Rotate the secret", "Send a test event" and the
   way to the delivery log.
-- The delivery log of one webhook (``WebhookDeliveriesView``): each event sent, its status, attempts and
-  the receiver's answer (escaped), newest first, with "Send again".
+- The delivery log of one webhook (``WebhookDeliveriesView``): each event sent, its payload, status,
+  attempts and the receiver's answer (escaped), newest first, with "Send again".
 - The POSTs (CSRF-checked operation views, ``change_webhook``): rotate the secret, send a test event, send
   a delivery again (a new attempt of the same event id).
 
 The work itself is ``wagtail_support.webhooks``'s; these views only ask it.
 """
+
+import json
 
 from django import forms
 from django.core.exceptions import PermissionDenied
@@ -218,7 +220,11 @@ class WebhookDeliveriesView(SupervisorOnlyMixin, WagtailAdminTemplateMixin, Temp
             webhook=self.webhook,
             page_obj=page,
             paginator=paginator,
-            rows=[(delivery, labels.get(delivery.event, delivery.event)) for delivery in page.object_list],
+            # The payload as sent (JSON, escaped by the template like every text from a ticket).
+            rows=[
+                (delivery, labels.get(delivery.event, delivery.event), json.dumps(delivery.payload, indent=2, ensure_ascii=False))
+                for delivery in page.object_list
+            ],
             can_change=webhook_policy.user_has_permission(self.request.user, "change"),
             edit_url=webhook_url("edit", self.webhook.pk),
             ping_url=webhook_url("ping", self.webhook.pk),
