@@ -413,7 +413,7 @@ def test_support_menu_for_a_supervisor(supervisor):
     assert "New ticket" in labels
     assert labels[-9:] == [
         "Teams", "Service catalog", "Resolution codes", "Canned responses", "Business hours", "Service levels",
-        "Outgoing mail", "Incoming mail", "Personal data",
+        "Outgoing mail", "Incoming mail", "Personal data", "Webhooks",
     ]
     assert labels.index("New ticket") < labels.index("Teams")
 
@@ -428,6 +428,8 @@ def test_support_menu_for_an_agent_lists_the_configuration_too(agent):
     assert "Outgoing mail" not in labels and "Incoming mail" not in labels
     # A person's data, exported or erased: supervisors only (``erase_personal_data``).
     assert "Personal data" not in labels
+    # Webhooks send ticket data outside: supervisors only.
+    assert "Webhooks" not in labels
 
 
 def test_no_support_menu_for_an_admin_user_who_is_no_agent(admin_only_user):

@@ -11,6 +11,8 @@ its workflow move (``workflow.remind``, ``workflow.close_without_reply``, ``work
 
 And on and after the first day of a month, the reports' monthly summary of the month before to each agent
 who asked for it (``ReportSubscription.monthly_summary``), once per month (``monthly_summaries``).
+It also tries again the outgoing webhooks' deliveries whose retry is due (``webhooks.retry_due``, counted
+as ``webhook_retries``).
 
 Only tickets whose ``sla_policy`` is set (by the workflow) and active are looked at. They are read in
 batches, in the order of the index each scan uses (``pending_since``, ``next_due``) with the primary key
@@ -30,7 +32,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from . import access, privacy, reports, workflow
+from . import access, privacy, reports, webhooks, workflow
 from .conf import support_settings
 from .models import AutomationStep, ReportSubscription, ServiceLevelPolicy, Team, Ticket
 from .notifications import outbox
@@ -54,6 +56,8 @@ SERVICE_LEVEL_STEPS = (SLA_WARNING, SLA_BREACH)
 MONTHLY_SUMMARY = SUMMARY_EVENT
 STEPS = PENDING_STEPS + SERVICE_LEVEL_STEPS + (MONTHLY_SUMMARY,)
 BATCH_SIZE = 500
+# The outgoing webhooks' deliveries tried again (``webhooks.retry_due``), counted in ``TickResult.done``.
+WEBHOOK_RETRIES = "webhook_retries"
 
 
 @dataclass
@@ -82,6 +86,7 @@ def tick(now=None, batch_size=BATCH_SIZE, dry_run=False):
     result = TickResult()
     monthly_summaries(now, dry_run, result)
     _retention(now, batch_size, dry_run, result)
+    _webhook_retries(now, dry_run, result)
     policies = ServiceLevelPolicy.objects.filter(is_active=True)
     bounds = policies.aggregate(
         remind=Min("remind_after_days"),
@@ -97,6 +102,14 @@ def tick(now=None, batch_size=BATCH_SIZE, dry_run=False):
         _pending(now, min(days), batch_size, dry_run, result)
     _service_levels(now, bounds["warn"] or 0, batch_size, dry_run, result)
     return result
+
+
+def _webhook_retries(now, dry_run, result):
+    """The outgoing webhooks' deliveries whose retry is due, each tried once (``webhooks.retry_due``);
+    first, since they need no service level policy."""
+    count = webhooks.retry_due(now, dry_run)
+    if count:
+        result.done[WEBHOOK_RETRIES] = count
 
 
 # What deciding on a step reads (500 full rows would cost more to build than to fetch).

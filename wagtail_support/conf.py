@@ -122,6 +122,14 @@ DEFAULTS = {
     # PostgreSQL's work_mem for the reports' percentile queries, for their transaction only ("" or None: the
     # server's own, 4 MB by default, with which a year's durations are sorted on disk).
     "REPORTS_WORK_MEM": "64MB",
+    # Outgoing webhooks: may a webhook post to a private, loopback, link-local or reserved address (an
+    # address inside your network)? False: every address the host name resolves to is checked before each
+    # delivery, and a delivery to such an address fails with a clear error.
+    "WEBHOOK_ALLOW_PRIVATE": False,
+    # Seconds a webhook delivery waits to connect, then for each read of the answer.
+    "WEBHOOK_TIMEOUTS": (5, 10),
+    # Minutes between the attempts of a delivery that failed; after the last one it is given up.
+    "WEBHOOK_RETRY_MINUTES": (1, 5, 30, 120, 720),
 }
 
 

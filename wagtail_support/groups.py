@@ -55,6 +55,9 @@ SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
     ],
     # A requester's personal data: export it, erase it (Support › Personal data, ``privacy``).
     ("wagtail_support", "erase_personal_data"),
+    # Outgoing webhooks and their delivery logs (supervisors only: a webhook sends ticket data outside).
+    *[("wagtail_support", f"{action}_webhook") for action in ("add", "change", "delete", "view")],
+    ("wagtail_support", "view_webhookdelivery"),
 ]
 
 GROUPS = {AGENTS: AGENT_PERMISSIONS, SUPERVISORS: SUPERVISOR_PERMISSIONS}
@@ -90,4 +93,6 @@ REGISTERED_PERMISSIONS = [
     "view_inboundmail",
     "change_inboundmail",
     "erase_personal_data",
+    *[f"{action}_webhook" for action in ("add", "change", "delete", "view")],
+    "view_webhookdelivery",
 ]

@@ -1,5 +1,6 @@
 """Receivers of other apps' signals, connected in ``WagtailSupportAppConfig.ready``: attachment files
-removed with their rows, and Anymail's mail events (inbound mail, delivery tracking, the ESP's name)."""
+removed with their rows, Anymail's mail events (inbound mail, delivery tracking, the ESP's name), and the
+outgoing webhooks' receivers of the workflow's own signals."""
 
 import logging
 
@@ -11,6 +12,7 @@ from .inbound import handle_inbound
 from .models import Attachment
 from .notifications.delivery import remember_esp_name
 from .notifications.tracking import record_tracking_event
+from .webhooks import connect as connect_webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -37,3 +39,5 @@ def register_signal_handlers():
     inbound.connect(handle_inbound, dispatch_uid="wagtail_support_inbound")
     tracking.connect(record_tracking_event, dispatch_uid="wagtail_support_tracking")
     post_send.connect(remember_esp_name, dispatch_uid="wagtail_support_esp_name")
+    # Outgoing webhooks: the workflow's signals (after each move's commit) become signed deliveries.
+    connect_webhooks()

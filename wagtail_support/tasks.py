@@ -26,6 +26,14 @@ def send_ticket_links_mail(email, support_page_id, language=""):
 
 
 @task()
+def deliver_webhook(delivery_id):
+    """One attempt of a webhook delivery (a ``WebhookDelivery``); see ``wagtail_support.webhooks``."""
+    from .webhooks import deliver  # task boundary: ``webhooks`` enqueues this task
+
+    return deliver(delivery_id)
+
+
+@task()
 def support_tick_task():
     """Do the automation steps due now (``manage.py support_tick``), in a worker; returns the counts per
     step. django-tasks has no scheduler: enqueue it every few minutes from yours, or run the command

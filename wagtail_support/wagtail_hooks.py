@@ -9,7 +9,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, Objec
 from wagtail.contrib.settings.registry import register_setting
 from wagtail.snippets.models import register_snippet
 
-from .admin import menu, page_tickets, urls, viewsets
+from .admin import menu, page_tickets, urls, viewsets, webhooks
 from .admin.automation_history import register_automation_log_actions
 from .admin.bulk_actions import BULK_ACTIONS
 from .admin.faq import FAQViewSetGroup
@@ -76,6 +76,9 @@ def add_first_run_panel(request, panels):
 # viewset registered for ``Page``, after Wagtail's own) and the "Pages with open tickets" report.
 hooks.register("register_admin_viewset", lambda: page_tickets.SupportPageViewSet())
 hooks.register("register_reports_menu_item", page_tickets.report_menu_item)
+
+# Support › Webhooks: the supervisors' outgoing webhooks and their delivery logs.
+hooks.register("register_admin_viewset", lambda: webhooks.WebhookViewSet())
 
 for _bulk_action in BULK_ACTIONS:
     hooks.register("register_bulk_action", _bulk_action)

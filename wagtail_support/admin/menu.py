@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
 from ..access import ticket_policy
-from . import viewsets
+from . import viewsets, webhooks
 from .paths import NAMESPACE
 from .privacy import PersonalDataMenuItem
 from .scope import unassigned_count
@@ -62,6 +62,7 @@ def menu_item_factories():
         *viewsets.menu_item_factories(first_order=10),
         # A person's data, exported or erased: supervisors with the permission only.
         partial(PersonalDataMenuItem, _("Personal data"), reverse_lazy(f"{NAMESPACE}:personal_data"), icon_name="user", order=90),
+        webhooks.menu_item_factory(order=40),
     ]
 
 

@@ -20,6 +20,7 @@ from .satisfaction import ReportSubscription, SatisfactionRating
 from .site_settings import SupportPromiseTranslation, SupportSiteSettings
 from .mail import InboundMail, NotificationSettings, OutboundMail, OutboundMailQuerySet
 from .submissions import FormSubmission, PendingUpload
+from .webhooks import Webhook, WebhookDelivery, WebhookDeliveryQuerySet
 from .tickets import (
     Attachment,
     Message,
@@ -63,6 +64,9 @@ __all__ = [
     "Ticket",
     "TicketQuerySet",
     "TicketReferenceCounter",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookDeliveryQuerySet",
     "attachment_upload_to",
     "person_label",
 ]

@@ -1,5 +1,6 @@
 """Do the automation steps due now: reminders to silent requesters, closing after the policy's days
-without a reply, service level warnings and breaches (``wagtail_support.automation``).
+without a reply, service level warnings and breaches, the outgoing webhooks' retries that are due
+(``wagtail_support.automation``).
 
     manage.py support_tick               # do what is due, print the count of each step
     manage.py support_tick --dry-run     # list what would be done, change and send nothing
@@ -16,7 +17,7 @@ scheduler instead (django-tasks has no scheduler of its own).
 
 from django.core.management.base import BaseCommand, CommandError
 
-from wagtail_support.automation import BATCH_SIZE, RETENTION, STEPS, tick
+from wagtail_support.automation import BATCH_SIZE, RETENTION, STEPS, WEBHOOK_RETRIES, tick
 from wagtail_support.conf import support_settings
 
 
@@ -46,3 +47,4 @@ class Command(BaseCommand):
                 if result.failed[step]:
                     line += f", {result.failed[step]} failed (see the log)"
                 self.stdout.write(line)
+            self.stdout.write(f"{WEBHOOK_RETRIES}: {result.done[WEBHOOK_RETRIES]} {verb}")
