@@ -411,7 +411,7 @@ def test_support_menu_for_a_supervisor(supervisor):
     labels = support_menu(supervisor)
 
     assert "New ticket" in labels
-    assert labels[-9:] == [
+    assert labels[-10:] == [
         "Teams", "Service catalog", "Resolution codes", "Canned responses", "Business hours", "Service levels",
         "Outgoing mail", "Incoming mail", "Personal data", "Webhooks",
     ]

@@ -37,8 +37,11 @@ from wagtail_support.models import (
     SatisfactionRating,
     Ticket,
     TicketFollower,
+    Webhook,
 )
 from wagtail_support.storage import PrivateFileSystemStorage
+
+WEBHOOK_EVENTS = [choice.value for choice in Webhook.Event]
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +106,8 @@ class World:
 def world(agent, team, category, requester, other_requester, resolution_code, on_commit):
     w = World()
     w.agent = agent
+    # A webhook that hears everything: its deliveries keep the payloads (names, addresses, texts) they sent.
+    Webhook.objects.create(name="CRM", url="http://127.0.0.1:9/hook", events=WEBHOOK_EVENTS, include_internal=True)
     # 1. A web ticket of Zoé's with a file, answered, noted, drafted, resolved, rated, with a form's record.
     with on_commit():
         w.web = workflow.open_ticket(

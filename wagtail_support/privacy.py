@@ -82,6 +82,7 @@ from .models import (
     SatisfactionRating,
     Ticket,
     TicketFollower,
+    WebhookDelivery,
     person_label,
 )
 # What we hold and how names are found in text; the export. Reached as ``privacy.<name>`` by the callers.
@@ -125,6 +126,7 @@ class Erased:
     ratings: int = 0
     followers: int = 0
     log_entries: int = 0
+    webhook_deliveries: int = 0
     person_hash: str = ""
     ticket_ids: list = field(default_factory=list)
 
@@ -137,6 +139,7 @@ class Erased:
             (_("Mail received from them, records deleted"), self.inbound_mails),
             (_("Ratings made anonymous"), self.ratings),
             (_("Places in copy removed"), self.followers),
+            (_("Webhook deliveries deleted"), self.webhook_deliveries),
             (_("Log entries cleaned"), self.log_entries),
         ]
 
@@ -198,6 +201,9 @@ def erase(email=None, user=None, actor=None, who=None):
                 _scrub_inbound(mail, scrubber)
         for pk, row in rows.items():
             _erase_ticket_row(row, party.get(pk, set()), scrubber, retention=False, now=timezone.now())
+        # The webhooks' deliveries of these tickets keep the payloads sent (names, addresses, texts): they go,
+        # and one not sent yet is not sent afterwards.
+        summary.webhook_deliveries = WebhookDelivery.objects.filter(ticket_id__in=list(rows)).delete()[0]
         summary.log_entries = _clean_logs(rows, scrubber, who.user_ids, {pk for pk, r in party.items() if REQUESTER in r})
         for row in rows.values():
             _log(row, "personal_data_erased", actor, person=summary.person_hash, roles=sorted(holdings.tickets[row.pk]))
@@ -395,6 +401,7 @@ def erase_ticket(ticket_id, actor=None, now=None):
         CcSuggestion.objects.filter(ticket=row).delete()
         OutboundMail.objects.filter(ticket=row).exclude(audience="agent").delete()
         InboundMail.objects.filter(ticket=row).delete()
+        WebhookDelivery.objects.filter(ticket=row).delete()
         _erase_ticket_row(row, {REQUESTER, BENEFICIARY}, scrubber, retention=True, now=now)
         _clean_logs(rows, scrubber, user_ids, {row.pk})
         _log(row, "personal_data_erased", actor, retention=True)

@@ -62,7 +62,7 @@ def menu_item_factories():
         *viewsets.menu_item_factories(first_order=10),
         # A person's data, exported or erased: supervisors with the permission only.
         partial(PersonalDataMenuItem, _("Personal data"), reverse_lazy(f"{NAMESPACE}:personal_data"), icon_name="user", order=90),
-        webhooks.menu_item_factory(order=40),
+        webhooks.menu_item_factory(order=95),
     ]
 
 
