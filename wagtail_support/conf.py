@@ -111,6 +111,10 @@ DEFAULTS = {
     "MERGE_NOTIFY_REQUESTERS": True,
     # How long after a closing its requester may rate it (or change their rating), in days; 0 offers no rating.
     "RATING_DAYS": 14,
+    # Requests allowed per API token (``wagtail_support.api``), in DRF's "number/period" form (period: s, m, h,
+    # d): "read" for GET, HEAD and OPTIONS, "write" for the rest. A missing key or None lifts that limit. The
+    # counts live in RATE_LIMIT_CACHE.
+    "API_RATES": {"read": "120/min", "write": "30/min"},
     # The time zone whose days, weeks and months the reports count in (None: settings.TIME_ZONE).
     "REPORTS_TIME_ZONE": None,
 }
