@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
+from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
@@ -106,6 +107,8 @@ class SupportAPIView(APIView):
     throttle_classes = [ApiTokenThrottle]
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    # drf-spectacular's, whatever the site's DEFAULT_SCHEMA_CLASS (``docs``).
+    schema = AutoSchema()
 
     def get_exception_handler(self):
         return exception_handler

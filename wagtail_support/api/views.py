@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
@@ -55,6 +56,17 @@ ERROR = inline_serializer(
     },
 )
 ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR, 429: ERROR}
+
+
+def api_schema(**kwargs):
+    """``extend_schema`` on drf-spectacular's ``AutoSchema``, whatever the site's ``DEFAULT_SCHEMA_CLASS``
+    (a method's ``extend_schema`` otherwise builds on that setting, DRF's own generator by default)."""
+
+    def decorator(method):
+        method.schema = AutoSchema
+        return extend_schema(**kwargs)(method)
+
+    return decorator
 
 
 def orderings():
@@ -125,7 +137,7 @@ TICKET_PAGE = inline_serializer(
 class TicketListView(SupportAPIView):
     """The tickets the token's user works, as the inbox lists them; a new ticket for a requester."""
 
-    @extend_schema(parameters=LIST_PARAMETERS, responses={200: TICKET_PAGE, **ERRORS}, operation_id="tickets_list")
+    @api_schema(parameters=LIST_PARAMETERS, responses={200: TICKET_PAGE, **ERRORS}, operation_id="tickets_list")
     def get(self, request):
         params = request.query_params
         errors = {}
@@ -161,7 +173,7 @@ class TicketListView(SupportAPIView):
         data = TicketSerializer(rows, many=True, context=output_context(request)).data
         return Response({"results": data, "next": following, "ordering": ordering})
 
-    @extend_schema(
+    @api_schema(
         request=inline_serializer(
             "TicketIn",
             {
@@ -203,7 +215,7 @@ class TicketListView(SupportAPIView):
 class TicketDetailView(SupportAPIView):
     """One ticket with its conversation: every message its reader may read (internal notes for the team)."""
 
-    @extend_schema(responses={200: TicketDetailSerializer, **ERRORS})
+    @api_schema(responses={200: TicketDetailSerializer, **ERRORS})
     def get(self, request, number):
         ticket = worked_ticket(request, number)
         messages = (
@@ -219,7 +231,7 @@ class TicketDetailView(SupportAPIView):
 class AttachmentView(SupportAPIView):
     """An attachment of the ticket, as a download, to whoever may read its message (``access``)."""
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes, **ERRORS})
+    @api_schema(responses={(200, "application/octet-stream"): bytes, **ERRORS})
     def get(self, request, number, pk):
         ticket = worked_ticket(request, number)
         attachment = Attachment.objects.select_related("message__ticket").filter(pk=pk, message__ticket=ticket).first()
@@ -265,7 +277,7 @@ class MessageView(SupportAPIView):
 
 
 class ReplyView(MessageView):
-    @extend_schema(request=ReplyInSerializer, responses={201: MessageSerializer, **ERRORS})
+    @api_schema(request=ReplyInSerializer, responses={201: MessageSerializer, **ERRORS})
     def post(self, request, number):
         """Reply to the requester (mailed to them); ``set_pending`` waits for their answer."""
         return super().post(request, number)
@@ -275,7 +287,7 @@ class NoteView(MessageView):
     internal = True
     serializer_class = MessageInSerializer
 
-    @extend_schema(request=MessageInSerializer, responses={201: MessageSerializer, **ERRORS})
+    @api_schema(request=MessageInSerializer, responses={201: MessageSerializer, **ERRORS})
     def post(self, request, number):
         """An internal note: for the support team only, never mailed to the requester."""
         return super().post(request, number)
@@ -298,7 +310,7 @@ class MoveView(SupportAPIView):
 
 
 def _move_schema(serializer, summary):
-    return extend_schema(request=serializer, responses={200: TicketSerializer, **ERRORS}, summary=summary)
+    return api_schema(request=serializer, responses={200: TicketSerializer, **ERRORS}, summary=summary)
 
 
 class AssignView(MoveView):
@@ -378,20 +390,20 @@ class ReopenView(MoveView):
 
 
 class TeamListView(SupportAPIView):
-    @extend_schema(responses={200: TeamSerializer(many=True), **ERRORS})
+    @api_schema(responses={200: TeamSerializer(many=True), **ERRORS})
     def get(self, request):
         return Response(TeamSerializer(Team.objects.order_by("name"), many=True).data)
 
 
 class CategoryListView(SupportAPIView):
-    @extend_schema(responses={200: CategorySerializer(many=True), **ERRORS})
+    @api_schema(responses={200: CategorySerializer(many=True), **ERRORS})
     def get(self, request):
         tree = Category.objects.tree(language=translation.get_language())
         return Response(CategorySerializer(tree.entries, many=True).data)
 
 
 class ResolutionCodeListView(SupportAPIView):
-    @extend_schema(responses={200: ResolutionCodeSerializer(many=True), **ERRORS})
+    @api_schema(responses={200: ResolutionCodeSerializer(many=True), **ERRORS})
     def get(self, request):
         codes = (
             ResolutionCode.objects.originals()
