@@ -63,6 +63,7 @@ def test_every_scenario_runs_with_a_fixed_number_of_queries(bench_data):
         "admin home (my teams panel)", "visitor list: all", "visitor list: closed", "visitor list: this month",
         "ticket page, 120 messages: visitor", "ticket page, 120 messages: agent", "ticket submission",
         "agent reply", "inbound mail (replies)", "workspace: draft autosave", "workspace: presence poll",
+        "API ticket list", "API ticket list, supervisor",
     ):
         assert expected in names
     # The presence poll: the session and the account, nothing else (the cache answers).

@@ -7,6 +7,7 @@ from the inbox's own pieces (``admin.scope``, ``admin.filters``): the same views
 orderings, at a fixed number of queries whatever the page size.
 """
 
+from django.contrib.auth import get_user_model
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils import translation
@@ -71,6 +72,22 @@ def api_schema(**kwargs):
 
 def orderings():
     return [key for name in ORDERINGS for key in (name, f"-{name}")]
+
+
+class ListScope(AgentScope):
+    """The inbox's scope for one list request, reading the choices of the team and assignee filters only
+    when the request uses them (the inbox shows every choice; a script's request names the ones it uses):
+    two queries fewer for most requests, and a value given is checked against the same choices."""
+
+    def __init__(self, user, names):
+        super().__init__(user)
+        self.names = set(names)
+
+    def teams(self):
+        return super().teams() if "team" in self.names else Team.objects.none()
+
+    def agents(self):
+        return super().agents() if "assignee" in self.names else get_user_model()._default_manager.none()
 
 
 def worked_ticket(request, number):
@@ -149,7 +166,8 @@ class TicketListView(SupportAPIView):
         size = params.get("page_size") or str(PAGE_SIZE)
         if not (size.isdigit() and 1 <= int(size) <= MAX_PAGE_SIZE):
             errors["page_size"] = [_("Give a number from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE}]
-        scope = AgentScope.for_request(request)
+        scope = ListScope(request.user, params)
+        setattr(request, AgentScope.REQUEST_ATTRIBUTE, scope)  # the filter set's scope (``AgentScope.for_request``)
         base = scope.tickets().select_related("team", "assignee").defer(*LISTING_DEFERRED)
         filters = TicketFilterSet(data=with_default_view(params), queryset=base, request=request)
         if not filters.is_valid():
