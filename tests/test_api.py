@@ -407,3 +407,36 @@ def test_a_token_over_its_rate_gets_429(settings, agent, ticket):
     assert post(client, f"{API}/tickets/{ticket.number}/notes/", {"body": "one note"}).status_code == 201
     assert post(client, f"{API}/tickets/{ticket.number}/notes/", {"body": "two notes"}).status_code == 429
     assert api_client(agent).get(f"{API}/teams/").status_code == 200
+
+
+# A post sent twice ------------------------------------------------------------------------------------------
+
+
+def test_a_create_sent_again_with_its_idempotency_key_is_stored_once(api, category):
+    data = {"requester_name": "Paula Phone", "requester_email": "paula@example.org", "category": category.pk,
+            "kind": "bug", "priority": "high", "channel": "phone", "subject": "Crash", "description": "It crashes."}
+    first = post(api, f"{API}/tickets/", data, headers={"Idempotency-Key": "a1b2"})
+    again = post(api, f"{API}/tickets/", data, headers={"Idempotency-Key": "a1b2"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["number"] == again.json()["number"]
+    assert Ticket.objects.count() == 1
+    changed = post(api, f"{API}/tickets/", {**data, "subject": "Another"}, headers={"Idempotency-Key": "a1b2"})
+    assert changed.status_code == 409 and Ticket.objects.count() == 1
+    assert post(api, f"{API}/tickets/", data, headers={"Idempotency-Key": "c3d4"}).status_code == 201
+    assert post(api, f"{API}/tickets/", data).status_code == 201  # without a key, each post is a new ticket
+    assert Ticket.objects.count() == 3
+
+
+def test_a_reply_sent_again_with_its_idempotency_key_is_stored_once(api, agent, ticket, colleague, empty_cache):
+    url = f"{API}/tickets/{ticket.number}/replies/"
+    first = post(api, url, {"body": "On it."}, headers={"Idempotency-Key": "k1"})
+    again = post(api, url, {"body": "On it."}, headers={"Idempotency-Key": "k1"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert ticket.messages.filter(body="On it.").count() == 1
+    # The same key on a note is another request; another token's "k1" is its own key.
+    assert post(api, f"{API}/tickets/{ticket.number}/notes/", {"body": "On it."},
+                headers={"Idempotency-Key": "k1"}).status_code == 409
+    other = api_client(colleague)
+    assert post(other, url, {"body": "On it."}, headers={"Idempotency-Key": "k1"}).status_code == 201
+    assert ticket.messages.filter(body="On it.").count() == 2

@@ -7,6 +7,9 @@ from the inbox's own pieces (``admin.scope``, ``admin.filters``): the same views
 orderings, at a fixed number of queries whatever the page size.
 """
 
+import hashlib
+import json
+
 from django.contrib.auth import get_user_model
 from django.http import FileResponse, Http404
 from django.urls import reverse
@@ -20,12 +23,12 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from wagtail.models import Site
 
-from .. import access, workflow
+from .. import access, submissions, workflow
 from ..admin.create import AgentTicketForm, open_from_form
 from ..admin.filters import DEFAULT_ORDERING, ORDERING_ALIASES, ORDERINGS, TicketFilterSet, order_tickets, search_tickets
 from ..admin.inbox import PAGE_SIZE, with_default_view
 from ..admin.scope import LISTING_DEFERRED, AgentScope
-from ..models import Attachment, Category, ResolutionCode, Team, Ticket
+from ..models import Attachment, Category, FormSubmission, ResolutionCode, Team, Ticket
 from . import pagination
 from .base import SupportAPIView, error_response, field_errors
 from .serializers import (
@@ -103,6 +106,46 @@ def worked_ticket(request, number):
     if ticket is None:
         raise Http404
     return ticket
+
+
+#: The header that makes a POST that creates something safe to send again (a retry after a timeout).
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def once(request, kind, move, ticket=None):
+    """Run ``move()`` (returning ``(ticket, message)``) once per ``Idempotency-Key`` of this token.
+
+    Without the header ``move()`` simply runs. With it, the first request's ticket and message are
+    recorded in its transaction (``submissions.submit_once``, as the visitor forms' one-time tokens): the
+    same request sent again answers what the first one stored (``replayed``), and the key used with another
+    request is refused (409). Keys are kept a day, like the forms' tokens.
+    """
+    key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()
+    if not key:
+        return (*move(), False)
+    token = hashlib.sha256(f"api:{request.auth.pk}:{key}".encode()).hexdigest()
+    body = {name: request.data.get(name) for name in sorted(request.data)} if hasattr(request.data, "get") else {}
+    files = sorted((f.name, f.size) for f in request.FILES.getlist("attachments"))
+    post_digest = hashlib.sha256(
+        json.dumps([request.path, body, files], sort_keys=True, default=str).encode()
+    ).hexdigest()
+    try:
+        created, message = submissions.submit_once(token, kind, post_digest, move, ticket=ticket)
+    except submissions.AlreadySent as sent:
+        if not sent.same:
+            raise workflow.TicketChanged(
+                _("This %(header)s was used for another request: send a new key with each new request.")
+                % {"header": IDEMPOTENCY_HEADER}
+            ) from None
+        return sent.submission.ticket, sent.submission.message, True
+    return created, message, False
+
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=False,
+    description="Any unique text (a UUID): the same request sent again with it is answered with what the first "
+                "one stored (200), never stored twice.",
+)  # fmt: skip
 
 
 def validated(serializer_class, request):
@@ -211,14 +254,18 @@ class TicketListView(SupportAPIView):
             },
         ),
         responses={201: TicketSerializer, **ERRORS},
+        parameters=[IDEMPOTENCY_PARAMETER],
     )
     def post(self, request):
         """Open a ticket for a requester (the admin's "New ticket": the same form, the same checks)."""
         form = AgentTicketForm(data=request.data, files=request.FILES)
         if not form.is_valid():
             return error_response(_("The ticket could not be created. Correct the errors below."), field_errors(form.errors))
+        site = Site.find_for_request(request._request)
         try:
-            ticket = open_from_form(form, by=request.user, site=Site.find_for_request(request._request))
+            ticket, _message, replayed = once(
+                request, FormSubmission.Kind.TICKET, lambda: (open_from_form(form, by=request.user, site=site), None)
+            )
         except workflow.InvalidInput as error:
             field = error.field or "non_field_errors"
             return error_response(str(error), {field: [str(error)]})
@@ -227,7 +274,7 @@ class TicketListView(SupportAPIView):
         if not access.can_work_ticket(request.user, ticket):
             # Sent to a team the agent is not in: created, but theirs no longer (its address would be a 404).
             data = {"number": ticket.number, "reference": ticket.reference, "url": None}
-        return Response(data, status=status.HTTP_201_CREATED)
+        return Response(data, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED)
 
 
 class TicketDetailView(SupportAPIView):
@@ -280,22 +327,28 @@ class MessageView(SupportAPIView):
     def post(self, request, number):
         ticket = worked_ticket(request, number)
         data = validated(self.serializer_class, request)
-        message = workflow.reply(
-            ticket,
-            by=request.user,
-            body=data.get("body", ""),
-            internal=self.internal,
-            set_pending=data.get("set_pending", False),
-            channel=Ticket.Channel.ADMIN,
-            attachments=request.FILES.getlist("attachments"),
-            expected_version=data.get("version"),
-        )
+
+        def move():
+            message = workflow.reply(
+                ticket,
+                by=request.user,
+                body=data.get("body", ""),
+                internal=self.internal,
+                set_pending=data.get("set_pending", False),
+                channel=Ticket.Channel.ADMIN,
+                attachments=request.FILES.getlist("attachments"),
+                expected_version=data.get("version"),
+            )
+            return ticket, message
+
+        _ticket, message, replayed = once(request, FormSubmission.Kind.REPLY, move, ticket=ticket)
         message = type(message).objects.select_related("ticket").prefetch_related("attachments").get(pk=message.pk)
-        return Response(MessageSerializer(message, context=output_context(request)).data, status=status.HTTP_201_CREATED)
+        data = MessageSerializer(message, context=output_context(request)).data
+        return Response(data, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED)
 
 
 class ReplyView(MessageView):
-    @api_schema(request=ReplyInSerializer, responses={201: MessageSerializer, **ERRORS})
+    @api_schema(request=ReplyInSerializer, responses={201: MessageSerializer, **ERRORS}, parameters=[IDEMPOTENCY_PARAMETER])
     def post(self, request, number):
         """Reply to the requester (mailed to them); ``set_pending`` waits for their answer."""
         return super().post(request, number)
@@ -305,7 +358,7 @@ class NoteView(MessageView):
     internal = True
     serializer_class = MessageInSerializer
 
-    @api_schema(request=MessageInSerializer, responses={201: MessageSerializer, **ERRORS})
+    @api_schema(request=MessageInSerializer, responses={201: MessageSerializer, **ERRORS}, parameters=[IDEMPOTENCY_PARAMETER])
     def post(self, request, number):
         """An internal note: for the support team only, never mailed to the requester."""
         return super().post(request, number)
