@@ -177,10 +177,6 @@ def test_the_list_runs_a_fixed_number_of_queries(request, who, requester, catego
 # One ticket -------------------------------------------------------------------------------------------------
 
 
-def png():
-    return SimpleUploadedFile("screen.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, content_type="image/png")
-
-
 def test_the_detail_has_the_conversation_internal_notes_and_attachment_links(api, agent, ticket):
     workflow.reply(ticket, by=agent, body="Team only: the account is locked", internal=True)
     workflow.reply(ticket, by=agent, body="Here is a capture.", attachments=[factories_png()])
@@ -246,6 +242,25 @@ def test_creating_without_a_requester_gives_the_forms_messages(api, category):
     assert "requester_email" in body["errors"]
     assert body["detail"].startswith("Le ticket n")
     assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize("body", ["[1, 2]", '"a ticket"', "{not json", "null"])
+def test_a_body_that_is_no_object_is_a_400(api, body, ticket):
+    for url in (f"{API}/tickets/", f"{API}/tickets/{ticket.number}/replies/", f"{API}/tickets/{ticket.number}/assign/"):
+        response = api.post(url, body, content_type="application/json")
+        assert response.status_code == 400, (url, response.content)
+        assert "detail" in response.json()
+
+
+def test_a_reply_with_an_attachment_in_multipart(api, ticket):
+    response = api.post(f"{API}/tickets/{ticket.number}/replies/", {"body": "The log", "attachments": [factories_png()]})
+    assert response.status_code == 201, response.content
+    attachment = response.json()["attachments"][0]
+    assert attachment["filename"] == "capture.png"
+    assert api.get(attachment["url"]).status_code == 200
+    refused = api.post(f"{API}/tickets/{ticket.number}/replies/",
+                       {"body": "A program", "attachments": [SimpleUploadedFile("run.exe", b"MZ\x90\x00" * 20)]})
+    assert refused.status_code == 400 and "attachments" in refused.json()["errors"]
 
 
 # The moves ------------------------------------------------------------------------------------------------

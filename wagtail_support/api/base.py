@@ -107,6 +107,8 @@ class SupportAPIView(APIView):
     throttle_classes = [ApiTokenThrottle]
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    # The version is in the address (v1/): none of the site's REST_FRAMEWORK versioning applies here.
+    versioning_class = None
     # drf-spectacular's, whatever the site's DEFAULT_SCHEMA_CLASS (``docs``).
     schema = AutoSchema()
 

@@ -258,6 +258,8 @@ class TicketListView(SupportAPIView):
     )
     def post(self, request):
         """Open a ticket for a requester (the admin's "New ticket": the same form, the same checks)."""
+        if not isinstance(request.data, dict):
+            return error_response(_("Send the ticket's fields as a JSON object or a form."))
         form = AgentTicketForm(data=request.data, files=request.FILES)
         if not form.is_valid():
             return error_response(_("The ticket could not be created. Correct the errors below."), field_errors(form.errors))
