@@ -17,6 +17,7 @@ from django import forms
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -92,6 +93,13 @@ class ApiTokensMixin(PermissionCheckedMixin, WagtailAdminTemplateMixin):
     permission_required = "work"
     header_icon = "key"
     page_title = gettext_lazy("Support API tokens")
+
+    def get_breadcrumbs_items(self):
+        # Home › Account › Support API tokens: the tokens belong to the account page's "Support API" tab.
+        return list(self.breadcrumbs_items) + [
+            {"url": reverse("wagtailadmin_account"), "label": _("Account")},
+            {"url": "", "label": self.get_page_title()},
+        ]
 
     def render(self, context, status=200):
         response = TemplateResponse(self.request, self.template_name, {**self.get_context_data(), **context}, status=status)
