@@ -46,3 +46,24 @@ def test_an_agent_creates_a_token_sees_it_once_and_revokes_it(open_tab, agent, s
     page.get_by_text("was revoked").wait_for()
     assert ApiToken.objects.get(user=agent).revoked_at is not None
     tab.check()
+
+
+def test_the_token_pages_have_no_serious_axe_violation(browser, live_server, agent):  # noqa: F811
+    from tests.api_support import token_for
+    from tests.test_browser_axe import THEMES, axe_failures, log_in, open_themed_tab, set_admin_theme
+
+    row, _key = token_for(agent, name="Nightly export")
+    token_for(agent, name="Old script")[0].revoke()
+    pages = {"tokens": "/admin/support/api-tokens/", "revoke": f"/admin/support/api-tokens/{row.pk}/revoke/",
+             "account": "/admin/account/#tab-wagtail_support_api"}
+    failures = []
+    for theme in THEMES:
+        set_admin_theme(agent, theme)
+        tab = open_themed_tab(browser, live_server, theme)
+        try:
+            log_in(tab, agent, live_server.url)
+            for name, url in pages.items():
+                failures += axe_failures(tab, url, f"{name}, {theme} theme")
+        finally:
+            tab.close()
+    assert not failures, "\n\n".join(failures)
