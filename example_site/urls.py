@@ -8,6 +8,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("support-files/", include("wagtail_support.urls")),
+    # The support's REST API for agents' scripts (personal access tokens), its schema and docs.
+    path("api/support/v1/", include("wagtail_support.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     # Anymail's webhooks: inbound mail and delivery events from the ESP. wagtail_support's copy of
     # anymail.urls records an inbound post Anymail cannot read instead of answering 500.

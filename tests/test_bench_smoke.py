@@ -77,6 +77,7 @@ def test_every_scenario_runs_with_a_fixed_number_of_queries(bench_data):
         "reports engine: 365 days by month by catalog entry, agent", "reports engine: monthly headline, supervisor",
         "reports page: default, supervisor", "reports page: default, agent",
         "reports page: by agent, last 90 days per week, supervisor",
+        "API ticket list", "API ticket list, supervisor",
     ):
         assert expected in names
     # The presence poll: the session and the account, nothing else (the cache answers).

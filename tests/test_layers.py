@@ -165,7 +165,7 @@ LOWER_LAYERS = {
 # The automation over time (support_tick) calls the moves, as the admin and the inbound mail do.
 ABOVE_THE_MOVES = (
     "wagtail_support.inbound", "wagtail_support.admin", "wagtail_support.pages", "wagtail_support.faq",
-    "wagtail_support.automation",
+    "wagtail_support.automation", "wagtail_support.api",
 )  # fmt: skip
 
 

@@ -117,6 +117,10 @@ DEFAULTS = {
     # erases them (wagtail_support.privacy: names, addresses, messages, files and mail records go; numbers,
     # dates, teams, statuses and ratings stay for the reports). None keeps everything forever.
     "RETENTION_DAYS": None,
+    # Requests allowed per API token (``wagtail_support.api``), in DRF's "number/period" form (period: s, m, h,
+    # d): "read" for GET, HEAD and OPTIONS, "write" for the rest. A missing key or None lifts that limit. The
+    # counts live in RATE_LIMIT_CACHE.
+    "API_RATES": {"read": "120/min", "write": "30/min"},
     # The time zone whose days, weeks and months the reports count in (None: settings.TIME_ZONE).
     "REPORTS_TIME_ZONE": None,
     # PostgreSQL's work_mem for the reports' percentile queries, for their transaction only ("" or None: the

@@ -10,6 +10,7 @@ from wagtail.contrib.settings.registry import register_setting
 from wagtail.snippets.models import register_snippet
 
 from .admin import menu, page_tickets, urls, viewsets, webhooks
+from .admin.api_tokens import SupportApiTokensPanel
 from .admin.automation_history import register_automation_log_actions
 from .admin.bulk_actions import BULK_ACTIONS
 from .admin.faq import FAQViewSetGroup
@@ -57,6 +58,12 @@ def register_support_notifications_panel(request, user, profile):
 @hooks.register("register_account_settings_panel")
 def register_monthly_summary_panel(request, user, profile):
     return MonthlySummaryPanel(request, user, profile)
+
+
+@hooks.register("register_account_settings_panel")
+def register_support_api_tokens_panel(request, user, profile):
+    # The agent's tokens of the support API, on a tab of its own (created and revoked on their own pages).
+    return SupportApiTokensPanel(request, user, profile)
 
 
 @hooks.register("construct_homepage_panels")

@@ -677,6 +677,32 @@ class Bench:
                       self.request(self.supervisor_client, "get", f"{url}?period=last_90&bucket=week&breakdown=agent"),
                       None)
 
+    # The support API (wagtail_support.api) ----------------------------------------------------------------
+
+    def api_list(self):
+        """``GET /api/support/v1/tickets/`` with a personal access token (no session): the inbox's default
+        view, a page of 50, for an agent and a supervisor. The floor: the token and its account, the
+        account's permissions, and the page (the API counts nothing: a cursor, not page numbers)."""
+        from wagtail_support.models import ApiToken
+        from wagtail_support.models.api import hash_key
+
+        url = reverse("wagtail_support_api:tickets")
+        for name, user, scoped in (("API ticket list", self.agent, True),
+                                   ("API ticket list, supervisor", self.supervisor, False)):
+            ApiToken.objects.filter(user=user, name="bench").delete()  # the key of an earlier run is gone
+            _row, key = ApiToken.objects.issue(user, name="bench", access="read")
+            client = Client(headers={"Authorization": f"Bearer {key}", "Accept-Language": "en"})
+            scope = "(t.team_id = ANY(%(teams)s) OR t.assignee_id = %(me)s)" if scoped else "TRUE"
+            params = {"me": user.pk, "teams": self.team_ids, "hash": hash_key(key)}
+            floor = [
+                ("SELECT * FROM wagtail_support_apitoken k JOIN auth_user u ON u.id = k.user_id "
+                 "WHERE k.key_hash = %(hash)s", params),
+                self.auth_floor(self.agent_client, user, admin=True)[-1],
+                (f"SELECT {LISTING_COLUMNS} FROM {LISTING_FROM} WHERE {scope} AND t.status <> 'closed' "
+                 f"ORDER BY t.updated_at DESC, t.number DESC LIMIT {PAGE_SIZE + 1}", params),
+            ]
+            self.scenario(name, "api", self.request(client, "get", url), floor)
+
     def pages(self):
         """Every request scenario (everything but the inbound mail rate)."""
         self.inbox()
@@ -690,6 +716,8 @@ class Bench:
         self.page_tickets()
         self.reports_engine()
         self.reports_page()
+
+        self.api_list()
         return self.defined if self.collect else self.results
 
     def all(self):
@@ -704,5 +732,7 @@ class Bench:
         self.page_tickets()
         self.reports_engine()
         self.reports_page()
+
+        self.api_list()
         self.inbound()
         return self.results

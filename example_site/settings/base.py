@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "wagtail_support",
     "example_site.demo",  # manage.py support_demo (DEBUG only); not part of the package
     "wagtail_modeladmin",
+    # The support API's docs page: Swagger UI served from the site's static files (wagtail_support.api.docs).
+    "drf_spectacular_sidecar",
     "wagtail.contrib.forms",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.redirects",

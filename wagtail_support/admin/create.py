@@ -232,6 +232,34 @@ def _same_person(a, b):
     return bool(email_a) and email_a.lower() == email_b.lower()
 
 
+def open_from_form(form, *, by, site):
+    """``workflow.open_ticket`` with a valid ``AgentTicketForm``, by the agent ``by`` (this view and the
+    API's ``POST /tickets/``); raises the workflow's errors."""
+    requester, beneficiary = form.people["requester"], form.people["beneficiary"]
+    data = form.cleaned_data
+    return workflow.open_ticket(
+        by=by,
+        subject=data["subject"],
+        description=data["description"],
+        requester=requester.user,
+        requester_name=requester.name,
+        requester_email=requester.email,
+        beneficiary=beneficiary.user if beneficiary else None,
+        beneficiary_name=beneficiary.name if beneficiary else "",
+        beneficiary_email=beneficiary.email if beneficiary else "",
+        kind=data["kind"],
+        priority=data["priority"],
+        category=data["category"],
+        team=data["team"],
+        channel=data["channel"],
+        site=site,
+        # The agent answers in the requester's language; the mail uses the requester's own
+        # account language first when there is one.
+        language=translation.get_language() or "",
+        attachments=data["attachments"],
+    )
+
+
 # Views ----------------------------------------------------------------------------------------------------
 
 
@@ -266,30 +294,8 @@ class TicketCreateView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormVi
         return items
 
     def form_valid(self, form):
-        requester, beneficiary = form.people["requester"], form.people["beneficiary"]
-        data = form.cleaned_data
         try:
-            ticket = workflow.open_ticket(
-                by=self.request.user,
-                subject=data["subject"],
-                description=data["description"],
-                requester=requester.user,
-                requester_name=requester.name,
-                requester_email=requester.email,
-                beneficiary=beneficiary.user if beneficiary else None,
-                beneficiary_name=beneficiary.name if beneficiary else "",
-                beneficiary_email=beneficiary.email if beneficiary else "",
-                kind=data["kind"],
-                priority=data["priority"],
-                category=data["category"],
-                team=data["team"],
-                channel=data["channel"],
-                site=Site.find_for_request(self.request),
-                # The agent answers in the requester's language; the mail uses the requester's own
-                # account language first when there is one.
-                language=translation.get_language() or "",
-                attachments=data["attachments"],
-            )
+            ticket = open_from_form(form, by=self.request.user, site=Site.find_for_request(self.request))
         except workflow.InvalidInput as error:
             field = error.field if error.field in self.WORKFLOW_FIELDS else None
             form.add_error(field, str(error))

@@ -4,6 +4,7 @@
 from django.urls import path
 
 from .actions import TicketActionView
+from .api_tokens import ApiTokensView, RevokeApiTokenView
 from .create import TicketCreateView, requester_autocomplete
 from .drafts import DraftView
 from .faq_propose import ProposeFAQView
@@ -34,6 +35,8 @@ urlpatterns = [
     path("tickets/<int:pk>/<slug:action>/", TicketActionView.as_view(), name="ticket_action"),
     path("requesters/autocomplete/", requester_autocomplete, name="requester_autocomplete"),
     path("reports/", ReportsView.as_view(), name="reports"),
+    path("api-tokens/", ApiTokensView.as_view(), name="api_tokens"),
+    path("api-tokens/<int:pk>/revoke/", RevokeApiTokenView.as_view(), name="api_token_revoke"),
     path("mail/<int:pk>/resend/", ResendMailView.as_view(), name="mail_resend"),
     path("inbound/<int:pk>/<slug:action>/", InboundMailActionView.as_view(), name="inbound_action"),
     path("personal-data/", PersonalDataView.as_view(), name="personal_data"),

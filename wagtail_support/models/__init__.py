@@ -6,6 +6,7 @@ Changing a ticket is the job of ``wagtail_support.workflow``; deciding who may s
 ``wagtail_support.access``. The page types live in ``pages`` and ``faq`` (``apps.py`` loads them).
 """
 
+from .api import ApiToken, ApiTokenQuerySet
 from .automation import AutomationStep, CcSuggestion, TicketFollower
 from .catalog import CannedResponse, CatalogEntry, CatalogTree, Category, CategoryQuerySet, ResolutionCode, Team, person_label
 from .drafts import ReplyDraft
@@ -32,6 +33,8 @@ from .tickets import (
 )
 
 __all__ = [
+    "ApiToken",
+    "ApiTokenQuerySet",
     "Attachment",
     "AutomationStep",
     "CcSuggestion",
