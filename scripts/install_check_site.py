@@ -123,6 +123,24 @@ def install():
     check(any("/admin/" in link for link in agent_links), "no link to the admin in the agent's mail")
     print(f"  {len(sent)} mails, all from {SENDER}, every link on https://{SITE_HOST}/")
 
+    # The REST API, as the README's URLs mount it: nothing without a token, the agent's ticket with one, and
+    # the documentation page served from the site's own static files.
+    from wagtail_support.models import ApiToken
+
+    api = "/api/support/v1/"
+    refused = client.get(f"{api}tickets/")
+    check(refused.status_code == 401, f"GET {api}tickets/ without a token answered {refused.status_code}")
+    _row, token = ApiToken.objects.issue(agent, name="install check", access="read")
+    listed = Client(HTTP_HOST=SITE_HOST, secure=True, HTTP_AUTHORIZATION=f"Bearer {token}").get(f"{api}tickets/")
+    check(listed.status_code == 200, f"GET {api}tickets/ with a token answered {listed.status_code}")
+    numbers = [row["number"] for row in listed.json()["results"]]
+    check(numbers == [ticket.number], f"the API listed {numbers}, not the ticket {ticket.number}")
+    docs = client.get(f"{api}docs/")
+    check(docs.status_code == 200, f"GET {api}docs/ answered {docs.status_code}")
+    outside = [url for url in LINK.findall(docs.content.decode()) if SITE_HOST not in url]
+    check(not outside, f"the API's documentation page loads from another host: {outside}")
+    print(f"  the API lists the ticket for the agent's token and refuses a request without one")
+
 
 def uninstalled():
     from django.contrib.contenttypes.models import ContentType
