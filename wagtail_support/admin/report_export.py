@@ -55,6 +55,7 @@ FIGURE_COLUMNS = [
     ("first_response_targets", _("Tickets with a first response target"), lambda f: f.first_response_targets),
     ("resolution_attainment", _("Resolved on time (%)"), lambda f: _percent(f.resolution_attainment)),
     ("resolution_targets", _("Tickets with a resolution target"), lambda f: f.resolution_targets),
+    # xgettext:no-python-format
     ("satisfaction", _("Satisfaction (% good)"), lambda f: _percent(f.satisfaction)),
     ("good", _("Good ratings"), lambda f: f.good),
     ("bad", _("Bad ratings"), lambda f: f.bad),

@@ -70,6 +70,24 @@ DIMENSION_CHOICES = [
     ("site", _("Site")),
 ]
 DEFAULT_BREAKDOWN = "team"
+# Each breakdown's heading and bar chart title, written whole: a label put in a sentence reads wrong in
+# other languages ("Par assigné à").
+BREAKDOWN_HEADINGS = {
+    "team": _("By support team"),
+    "agent": _("By assignee"),
+    "category": _("By service catalog entry"),
+    "kind": _("By type"),
+    "channel": _("By channel"),
+    "site": _("By site"),
+}
+BAR_TITLES = {
+    "team": _("%(figure)s by support team"),
+    "agent": _("%(figure)s by assignee"),
+    "category": _("%(figure)s by service catalog entry"),
+    "kind": _("%(figure)s by type"),
+    "channel": _("%(figure)s by channel"),
+    "site": _("%(figure)s by site"),
+}
 
 #: A report covers at most this many buckets (a year and a month of days); a longer one asks for weeks or
 #: months: the chart and the engine's series stay readable and bounded.
@@ -331,7 +349,7 @@ def measure_chart(report, measure, dimension_label):
         # The highest values only (a desk of 200 agents is no chart); the table under it has every one.
         rows = sorted(rows, key=lambda row: (row[1] is None, -(row[1] or 0)))[:MAX_BARS]
         note = gettext("The %(count)s highest; the table below holds every one.") % {"count": MAX_BARS}
-    title = gettext("%(figure)s by %(dimension)s") % {"figure": label, "dimension": str(dimension_label).lower()}
+    title = str(BAR_TITLES[report.query.breakdown]) % {"figure": label}
     options = {"integer": True, "value_format": charts.format_number}
     if kind == DURATION:
         options = {"integer": False, "value_format": charts.format_duration, "scale": 1 / 3600}
@@ -458,6 +476,7 @@ class ReportsView(PermissionCheckedMixin, ReportExportMixin, WagtailAdminTemplat
             "backlog_chart": backlog,
             "breakdown_chart": measure_chart(report, self.measure, dimension_label),
             "dimension_label": dimension_label,
+            "breakdown_heading": BREAKDOWN_HEADINGS[query.breakdown],
             "figure_headings": [label for _key, label, _kind, _better in FIGURES],
             "breakdown_rows": breakdown_rows(report),
             "total_cells": [format_figure(kind, getattr(report.figures, key)) for key, _l, kind, _b in FIGURES],
