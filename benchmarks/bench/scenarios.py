@@ -441,9 +441,9 @@ class Bench:
              "RETURNING value", {}),
             ("INSERT INTO wagtail_support_ticket (number, subject, description, kind, priority, status, team_id, "
              "requester_user_id, requester_name, requester_email, beneficiary_name, beneficiary_email, channel, "
-             "language, created_at, updated_at, close_reason, solution, version) VALUES ((SELECT value FROM "
-             "wagtail_support_ticketreferencecounter WHERE name = 'ticket'), %(subject)s, 'd', 'bug', 'normal', "
-             "'open', %(team)s, %(me)s, 'n', 'e@example.com', '', '', 'web', 'en', %(now)s, %(now)s, '', '', 1) "
+             "language, created_at, updated_at, close_reason, solution, satisfaction, version) VALUES ((SELECT value "
+             "FROM wagtail_support_ticketreferencecounter WHERE name = 'ticket'), %(subject)s, 'd', 'bug', 'normal', "
+             "'open', %(team)s, %(me)s, 'n', 'e@example.com', '', '', 'web', 'en', %(now)s, %(now)s, '', '', '', 1) "
              "RETURNING id", params),
             ("INSERT INTO wagtail_support_message (ticket_id, author_user_id, author_name, author_email, author_role, "
              "body, visibility, channel, created_at) VALUES (currval(pg_get_serial_sequence("
