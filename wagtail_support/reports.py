@@ -40,6 +40,7 @@ not closed, what was closed after the period). ``Percentile`` is the ORM aggrega
 other queries. Measured at 100,000 tickets in ``make bench`` ("reports engine: ...").
 """
 
+import contextlib
 import datetime
 import math
 from dataclasses import dataclass, field, replace
@@ -193,7 +194,24 @@ class Report:
 
 def build(user, query):
     """The report ``query`` asks for, over the tickets ``user`` may work on (``access``)."""
-    return _compute(user, query, detailed=True)
+    with _sort_memory():
+        return _compute(user, query, detailed=True)
+
+
+@contextlib.contextmanager
+def _sort_memory(using=None):
+    """On PostgreSQL, ``WAGTAILSUPPORT_REPORTS_WORK_MEM`` for the report's queries: one transaction, with
+    ``work_mem`` set for it only (``set_config(..., true)``). The percentiles sort every duration of the two
+    periods; with the server's default 4 MB a year's sorts go to disk. One query more (three inside an
+    outer transaction: its savepoint and release); nothing elsewhere."""
+    value, using = support_settings.REPORTS_WORK_MEM, using or Ticket.objects.db
+    if not value or connections[using].vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=using):
+        with connections[using].cursor() as cursor:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [str(value)])
+        yield
 
 
 def headline(user, start, end):
@@ -201,7 +219,8 @@ def headline(user, start, end):
     the monthly summary mail says. A period of whole calendar months is compared with as many whole months
     just before (February with January), any other with ``ReportQuery.previous``."""
     query = ReportQuery(start=start, end=end, bucket="month")
-    report = _compute(user, query, detailed=False, previous_query=months_before(query))
+    with _sort_memory():
+        report = _compute(user, query, detailed=False, previous_query=months_before(query))
     return report.figures, report.previous
 
 
@@ -347,11 +366,7 @@ def _timed(rows, native):
             "PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY s) "
             f"FROM ({inner}) AS x GROUP BY GROUPING SETS ((cur, k), (cur))"
         )
-        with transaction.atomic(using=rows.db), connections[rows.db].cursor() as cursor:
-            if support_settings.REPORTS_WORK_MEM:
-                # The percentiles sort every duration of the two periods: with PostgreSQL's default 4 MB,
-                # a year's sorts spill to disk. For this transaction only (``is_local``).
-                cursor.execute("SELECT set_config('work_mem', %s, true)", [support_settings.REPORTS_WORK_MEM])
+        with connections[rows.db].cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
         sets = {0: BY_KEY, 1: TOTAL}
