@@ -299,5 +299,7 @@ def _move(ticket_id, step, now):
     return workflow.warn_service_level(ticket_id, step, now)
 
 
-__all__ = ["EVENTS", "MONTHLY_SUMMARY", "PENDING_STEPS", "SERVICE_LEVEL_STEPS", "STEPS", "TickResult", "monthly_summaries", "tick"]
-__all__ = ["EVENTS", "RETENTION", "PENDING_STEPS", "SERVICE_LEVEL_STEPS", "STEPS", "TickResult", "tick"]
+__all__ = [
+    "EVENTS", "MONTHLY_SUMMARY", "PENDING_STEPS", "RETENTION", "SERVICE_LEVEL_STEPS", "STEPS", "TickResult",
+    "WEBHOOK_RETRIES", "monthly_summaries", "tick",
+]  # fmt: skip
