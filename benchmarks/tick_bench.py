@@ -121,7 +121,8 @@ def measure(tickets, batch_size):
 
     # Every ticket late, its breach done by an earlier run: every one read, nothing done.
     late = now - datetime.timedelta(hours=1)
-    Ticket.objects.update(next_due=late, pending_since=None, status=Ticket.Status.OPEN)
+    # As the breach's move leaves it: its step row, and the ticket marked (``next_due_step``).
+    Ticket.objects.update(next_due=late, pending_since=None, status=Ticket.Status.OPEN, next_due_step="sla_breach")
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {AutomationStep._meta.db_table} (ticket_id, step, key, done_at) "
@@ -136,7 +137,8 @@ def measure(tickets, batch_size):
     Ticket.objects.filter(pk__in=ids[:500]).update(
         status=Ticket.Status.PENDING, pending_since=now - datetime.timedelta(days=4), next_due=None
     )
-    Ticket.objects.filter(pk__in=ids[500:]).update(next_due=late - datetime.timedelta(minutes=1))
+    # A new due time clears the mark, as ``service_levels.refresh`` does when a move sets one.
+    Ticket.objects.filter(pk__in=ids[500:]).update(next_due=late - datetime.timedelta(minutes=1), next_due_step="")
     rows.append(one("1,000 steps due"))
     return rows
 

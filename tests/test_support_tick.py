@@ -190,7 +190,8 @@ def test_the_reminder_is_in_the_requesters_language(ticket, agent, requester, po
 
 
 def set_due(ticket, policy, due, **fields):
-    Ticket.objects.filter(pk=ticket.pk).update(sla_policy=policy, next_due=due, **fields)
+    """A new due time, as ``service_levels.refresh`` leaves it: its steps still to do (``next_due_step``)."""
+    Ticket.objects.filter(pk=ticket.pk).update(sla_policy=policy, next_due=due, next_due_step="", **fields)
     ticket.refresh_from_db()
     mail.outbox.clear()
 
@@ -249,6 +250,69 @@ def test_a_new_due_time_is_warned_about_again(ticket, agent, supervisor, policy,
     run(T0 + DAY - datetime.timedelta(minutes=5), on_commit)
     assert len(sent_to(agent.email)) == 1  # after set_due's clear: the second due time's warning
     assert AutomationStep.objects.filter(ticket=ticket, step="sla_warning").count() == 2
+
+
+def test_a_reported_breach_is_left_out_of_the_next_scans(ticket, agent, supervisor, policy, on_commit):
+    workflow.assign(ticket, to=agent, by=agent)
+    set_due(ticket, policy, T0)
+    run(T0 - datetime.timedelta(minutes=5), on_commit)
+    ticket.refresh_from_db()
+    assert ticket.next_due_step == "sla_warning"
+    # Warned and not late yet: the scan reads nothing.
+    assert run(T0 - datetime.timedelta(minutes=1), on_commit).batches == 0
+
+    run(T0 + datetime.timedelta(minutes=1), on_commit)
+    ticket.refresh_from_db()
+    assert ticket.next_due_step == "sla_breach"
+    updated_at = ticket.updated_at
+    # Reported: the later runs read no batch at all (the ticket is out of the scan's index).
+    later = run(T0 + 3 * DAY, on_commit)
+    assert later.batches == 0 and later.total == 0
+    ticket.refresh_from_db()
+    assert ticket.updated_at == updated_at  # the mark is not a change of the ticket
+
+
+def test_a_move_that_sets_a_new_due_time_clears_the_mark(ticket, agent, supervisor, policy, on_commit):
+    """The mark belongs to one due time: the workflow's own recomputation (a priority change here) clears it,
+    and the new due time's breach is reported."""
+    ServiceLevelPolicy.objects.create(name="High", priority=Ticket.Priority.HIGH, first_response_minutes=60)
+    workflow.assign(ticket, to=agent, by=agent)
+    set_due(ticket, policy, T0)
+    run(T0 + datetime.timedelta(minutes=1), on_commit)
+    ticket.refresh_from_db()
+    assert ticket.next_due_step == "sla_breach"
+
+    workflow.change_details(ticket, by=agent, priority=Ticket.Priority.HIGH)
+    ticket.refresh_from_db()
+    assert ticket.next_due is not None and ticket.next_due_step == ""
+    mail.outbox.clear()
+    result = run(ticket.next_due + datetime.timedelta(minutes=1), on_commit)
+    assert result.done["sla_breach"] == 1
+    assert sent_to(supervisor.email)
+
+
+def test_the_migration_marks_the_breaches_already_reported(ticket, agent, supervisor, policy, on_commit):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    workflow.assign(ticket, to=agent, by=agent)
+    set_due(ticket, policy, T0)
+    run(T0 + datetime.timedelta(minutes=1), on_commit)
+    other = factories.open_ticket(requester_email="one@example.com", subject="Warned only")
+    set_due(other, policy, T0 + DAY)
+    AutomationStep.objects.create(ticket=other, step="sla_warning", key=(T0 + DAY).isoformat())
+    stale = factories.open_ticket(requester_email="two@example.com", subject="Reported for an earlier due time")
+    set_due(stale, policy, T0 + 2 * DAY)
+    AutomationStep.objects.create(ticket=stale, step="sla_breach", key=T0.isoformat())
+    Ticket.objects.update(next_due_step="")  # as the rows were before the migration
+
+    import_module("wagtail_support.migrations.0033_next_due_step").fill(apps, None)
+
+    steps = dict(Ticket.objects.values_list("subject", "next_due_step"))
+    assert steps[ticket.subject] == "sla_breach"
+    assert steps["Warned only"] == "sla_warning"
+    assert steps["Reported for an earlier due time"] == ""
 
 
 def test_a_closed_ticket_is_not_warned_about(ticket, agent, supervisor, resolution_code, policy, on_commit):

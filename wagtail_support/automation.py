@@ -114,8 +114,9 @@ def _webhook_retries(now, dry_run, result):
 
 # What deciding on a step reads (500 full rows would cost more to build than to fetch).
 FIELDS_READ = (
-    "pk", "number", "status", "pending_since", "next_due", "sla_policy__id", "sla_policy__warn_before_minutes",
-    "sla_policy__remind_after_days", "sla_policy__second_reminder_after_days", "sla_policy__close_after_days",
+    "pk", "number", "status", "pending_since", "next_due", "next_due_step", "sla_policy__id",
+    "sla_policy__warn_before_minutes", "sla_policy__remind_after_days", "sla_policy__second_reminder_after_days",
+    "sla_policy__close_after_days",
 )  # fmt: skip
 
 
@@ -139,7 +140,10 @@ def _pending(now, min_days, batch_size, dry_run, result):
 def _service_levels(now, max_warn, batch_size, dry_run, result):
     """Open and pending tickets due within the longest warning of any policy, or late."""
     tickets = _with_policy().filter(next_due__isnull=False, next_due__lte=now + datetime.timedelta(minutes=max_warn))
-    tickets = tickets.exclude(status=Ticket.Status.CLOSED)
+    # Leave out what is done (``Ticket.next_due_step``): a breach reported, a warning given and not late yet.
+    # The partial index ws_ticket_due_to_report holds only the due times whose breach is still to report.
+    tickets = tickets.exclude(status=Ticket.Status.CLOSED).exclude(next_due_step=SLA_BREACH)
+    tickets = tickets.exclude(next_due__gt=now, next_due_step=SLA_WARNING)
     for batch in _batches(tickets, "next_due", "number", batch_size, result):
         due = [(row, service_level_step_due(row, row.sla_policy, now)) for row in batch]
         _run(due, lambda row: step_key(row.next_due), now, dry_run, result)

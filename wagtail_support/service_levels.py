@@ -44,6 +44,7 @@ from .models import ServiceLevelPolicy, Team, Ticket
 FIELDS = (
     "sla_policy", "first_response_due", "next_response_due", "resolution_due", "next_due", "sla_paused_at",
     "pending_since", "first_response_seconds", "first_response_met", "resolution_seconds", "resolution_met",
+    "next_due_step",
 )  # fmt: skip
 # What makes the policy be looked for again (besides opening).
 BASIS = ("priority", "team", "category")
@@ -160,6 +161,8 @@ def refresh(ticket, now, *, recompute=None):
 
     dues = [getattr(ticket, name) for name in DUES if getattr(ticket, name) is not None]
     ticket.next_due = None if closed or ticket.sla_paused_at is not None or not dues else min(dues)
+    if ticket.next_due != before["next_due"]:
+        ticket.next_due_step = ""  # a new due time: its warning and breach are still to do
 
     changed = {name for name, value in before.items() if getattr(ticket, name) != value}
     if ticket.sla_policy_id != before_policy:

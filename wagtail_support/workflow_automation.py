@@ -141,6 +141,9 @@ def warn_service_level(ticket_id, step, now=None):
         key = step_key(row.next_due)
         if not _claim(row, step, key, now):
             return False
+        # What the tick's scan reads to leave this due time out once its breach is reported (no other
+        # field changes: the ticket's updated_at stays, it is not a change the agents made).
+        Ticket.objects.filter(pk=row.pk).update(next_due_step=step)
         _log(row, "automation", actor, step=step, about=key)
         _notify(EVENTS[step], row, actor)
     return True

@@ -256,6 +256,10 @@ class Ticket(models.Model):
     next_response_due = models.DateTimeField(_("next response due"), null=True, blank=True, editable=False)
     resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True, editable=False)
     next_due = models.DateTimeField(_("due next"), null=True, blank=True, editable=False)
+    # The service level step ``support_tick`` has done for the current ``next_due`` ("", "sla_warning" or
+    # "sla_breach"; ``service_levels.refresh`` clears it when ``next_due`` moves): its scan reads only the
+    # tickets with a step still to do, so the late tickets already reported cost nothing at each run.
+    next_due_step = models.CharField(_("step done for the due time"), max_length=20, blank=True, default="", editable=False)
     sla_paused_at = models.DateTimeField(
         _("targets paused since"), null=True, blank=True, editable=False,
         help_text=_("While the ticket waits for the requester, its targets wait too (a policy option)."),
@@ -327,6 +331,12 @@ class Ticket(models.Model):
                 fields=["team", "next_due"],
                 name="ws_ticket_team_next_due",
                 condition=models.Q(next_due__isnull=False) & ~models.Q(status="closed"),
+            ),
+            # support_tick's scan: the due times with a step still to do (a breach not reported yet).
+            models.Index(
+                fields=["next_due", "number"],
+                name="ws_ticket_due_to_report",
+                condition=models.Q(next_due__isnull=False) & ~models.Q(status="closed") & ~models.Q(next_due_step="sla_breach"),
             ),
             # Pending tickets by how long they have waited (support_tick's reminders and closing).
             models.Index(
