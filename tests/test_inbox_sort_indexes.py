@@ -27,6 +27,12 @@ PRIORITIES = ["urgent", "high", "normal", "low"]
 STATUSES = ["open", "pending", "closed"]
 
 
+def login(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def listing(client, **params):
     response = client.get(reverse(INBOX), {"view": "all", **params})
     assert response.status_code == 200
@@ -193,12 +199,6 @@ def test_the_api_cursor_pages_through_the_assignee_order(agent, colleague, reque
     # Carl, Alice, then the unassigned by number, descending.
     unassigned = sorted((t.number for t in tickets if t not in (tickets[0], tickets[3])), reverse=True)
     assert seen == [tickets[0].number, tickets[3].number, *unassigned]
-
-
-def login(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # PostgreSQL: the first page of each sort is read from an index in order ---------------------------------
