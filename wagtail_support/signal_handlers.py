@@ -56,8 +56,10 @@ def clear_assignee_sort(sender, instance, **kwargs):
 
 def register_signal_handlers():
     post_delete.connect(delete_attachment_file, sender=Attachment, dispatch_uid="wagtail_support_attachment_file")
-    post_save.connect(refresh_assignee_sort, sender=settings.AUTH_USER_MODEL, dispatch_uid="wagtail_support_assignee_sort")
-    pre_delete.connect(clear_assignee_sort, sender=settings.AUTH_USER_MODEL, dispatch_uid="wagtail_support_assignee_gone")
+    # The assignees' names in their tickets' sort key (Ticket.assignee_sort): renamed, or deleted.
+    user = settings.AUTH_USER_MODEL
+    post_save.connect(refresh_assignee_sort, sender=user, dispatch_uid="wagtail_support_assignee_sort")
+    pre_delete.connect(clear_assignee_sort, sender=user, dispatch_uid="wagtail_support_assignee_gone")
     # Mail in and delivery events, whatever the ESP: Anymail's webhooks send these signals.
     inbound.connect(handle_inbound, dispatch_uid="wagtail_support_inbound")
     tracking.connect(record_tracking_event, dispatch_uid="wagtail_support_tracking")

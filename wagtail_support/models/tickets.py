@@ -418,7 +418,9 @@ class Ticket(models.Model):
                 fields=["created_at", "number"], name="ws_ticket_backlog_created", condition=~models.Q(status="closed")
             ),
             models.Index(
-                fields=["priority_rank", "number"], name="ws_ticket_backlog_priority", condition=~models.Q(status="closed")
+                fields=["priority_rank", "number"],
+                name="ws_ticket_backlog_priority",
+                condition=~models.Q(status="closed"),
             ),
             models.Index(
                 fields=["status_rank", "number"], name="ws_ticket_backlog_status", condition=~models.Q(status="closed")
@@ -427,7 +429,9 @@ class Ticket(models.Model):
                 Lower("subject"), F("number"), name="ws_ticket_backlog_subject", condition=~models.Q(status="closed")
             ),
             models.Index(
-                fields=["assignee_sort", "number"], name="ws_ticket_backlog_assignee", condition=~models.Q(status="closed")
+                fields=["assignee_sort", "number"],
+                name="ws_ticket_backlog_assignee",
+                condition=~models.Q(status="closed"),
             ),
             models.Index(fields=["priority_rank", "number"], name="ws_ticket_priority_rank"),
             models.Index(fields=["status_rank", "number"], name="ws_ticket_status_rank"),
