@@ -80,6 +80,12 @@ def test_every_scenario_runs_with_a_fixed_number_of_queries(bench_data):
         "API ticket list", "API ticket list, supervisor",
     ):
         assert expected in names
+    # Every sort the inbox offers (benchmarks/bench/sort_scenarios.py), on both default views.
+    from benchmarks.bench import sort_scenarios
+
+    for ordering in sort_scenarios.SORTS:
+        assert {f"inbox sort: {ordering}", f"inbox sort: {ordering}, supervisor"} <= names
+    assert {"inbox sort: deep page, -updated_at", "inbox sort: all tickets, priority, supervisor"} <= names
     # The presence poll: the session and the account, nothing else (the cache answers).
     assert [r["queries"] for r in results if r["name"] == "workspace: presence poll"] == [2]
     for result in results:

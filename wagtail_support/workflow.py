@@ -54,6 +54,7 @@ from .workflow_agent import (  # noqa: F401 - for the callers
     abandon,
     assign,
     assign_to_self,
+    assignee_renamed,
     change_details,
     change_people,
     change_team,

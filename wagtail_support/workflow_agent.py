@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from . import access
 from .access import Actor
 from .errors import InvalidInput
-from .models import ResolutionCode, Ticket, person_label
+from .models import ResolutionCode, Ticket, assignee_sort_key, person_label
 from .sanitize import clean_text
 from .workflow_base import (
     STAFF,
@@ -311,3 +311,12 @@ def abandon(ticket, *, by, expected_version=None):
         _notify("abandoned", row, actor)
     _refresh(ticket, row)
     return ticket
+
+
+def assignee_renamed(user, *, deleted=False):
+    """Bring the sort key of ``user``'s tickets (``Ticket.assignee_sort``, the inbox's order by assignee) up to
+    date after their names changed, or clear it when the account is being deleted (its tickets become
+    unassigned). One UPDATE over the tickets whose key differs, none when nothing changed: the key is not a
+    move (no version, no history, no signal)."""
+    key = "" if deleted else assignee_sort_key(user)
+    return Ticket.objects.filter(assignee_id=user.pk).exclude(assignee_sort=key).update(assignee_sort=key)

@@ -33,6 +33,7 @@ from wagtail_support.links import support_page_models
 from wagtail_support.models import Team, Ticket
 
 from . import generate, measure, report_scenarios
+from . import sort_scenarios
 
 LISTING_COLUMNS = """t.id, t.number, t.subject, t.requester_name, t.requester_email, t.priority, t.status,
     t.updated_at, t.created_at, tm.name, u.first_name, u.last_name, u.username"""
@@ -706,6 +707,7 @@ class Bench:
     def pages(self):
         """Every request scenario (everything but the inbound mail rate)."""
         self.inbox()
+        sort_scenarios.define(self)
         self.export()
         self.home()
         self.visitor_list()
@@ -722,6 +724,7 @@ class Bench:
 
     def all(self):
         self.inbox()
+        sort_scenarios.define(self)
         self.export()
         self.home()
         self.visitor_list()

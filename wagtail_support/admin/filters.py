@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -204,28 +204,21 @@ class TicketFilterSet(WagtailFilterSet):
 # Sorting --------------------------------------------------------------------------------------------------
 
 
-PRIORITY_ORDER = [Ticket.Priority.URGENT, Ticket.Priority.HIGH, Ticket.Priority.NORMAL, Ticket.Priority.LOW]
-STATUS_ORDER = [Ticket.Status.OPEN, Ticket.Status.PENDING, Ticket.Status.CLOSED]
-
-
-def _rank(field, values):
-    return Case(
-        *[When(**{field: value}, then=Value(rank)) for rank, value in enumerate(values)],
-        default=Value(len(values)),
-        output_field=IntegerField(),
-    )
-
-
 # Sort key -> (annotations, fields in ascending order). "priority" puts urgent first and "status" follows
-# the lifecycle (open, pending, closed); "-key" reverses. Anything else in ?ordering= is ignored.
+# the lifecycle (open, pending, closed): both are ranks the database stores with the ticket
+# (``Ticket.priority_rank``, ``Ticket.status_rank``), and "assignee" is the assignee's names stored with the
+# ticket (``Ticket.assignee_sort``, "" for nobody: unassigned first ascending, last descending), so that an
+# index of ``Ticket.Meta.indexes`` serves each sort, on the backlog and on the whole table. "-key" reverses.
+# Anything else in ?ordering= is ignored.
 ORDERINGS = {
     "reference": ({}, ["number"]),
+    # The functional indexes ws_ticket_backlog_subject and ws_ticket_subject_sort are on LOWER(subject).
     "subject": ({"subject_sort": Lower("subject")}, ["subject_sort"]),
-    "priority": ({"priority_rank": _rank("priority", PRIORITY_ORDER)}, ["priority_rank"]),
-    "status": ({"status_rank": _rank("status", STATUS_ORDER)}, ["status_rank"]),
+    "priority": ({}, ["priority_rank"]),
+    "status": ({}, ["status_rank"]),
     "updated_at": ({}, ["updated_at"]),
     "created_at": ({}, ["created_at"]),
-    "assignee": ({}, ["assignee__first_name", "assignee__last_name", "assignee__username"]),
+    "assignee": ({}, ["assignee_sort"]),
     # Longest waiting first; the tickets that wait for nobody after them, in either direction.
     "waiting": ({}, ["awaiting_agent_since"]),
     # "Due next": soonest first, of the tickets with something due (see ``order_tickets``).
@@ -246,19 +239,13 @@ def order_tickets(queryset, ordering):
         # (next_due, number) and ws_ticket_team_next_due (team, next_due), so PostgreSQL reads the first
         # page from one of them instead of sorting every ticket of the view.
         queryset = queryset.filter(next_due__isnull=False).exclude(status=Ticket.Status.CLOSED)
-    if key == "assignee":
-        # Unassigned tickets sort before everyone in ascending order, after everyone in descending order,
-        # on every database.
-        order_by = [
-            F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_first=True) for field in fields
-        ]
-    elif key == "waiting":
+    if key == "waiting":
         # Tickets that wait for nobody come last both ways (the ws_ticket_backlog_waiting index serves the
         # ascending order, NULLs last being PostgreSQL's default for it).
         order_by = [F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True) for field in fields]
     else:
-        # Columns that are never null: a plain order, which the (-updated_at, -number) and
-        # (-created_at, -number) indexes serve read forwards or backwards.
+        # Columns that are never null: a plain order, which the (key, number) indexes serve read forwards or
+        # backwards.
         order_by = [F(field).desc() if descending else F(field).asc() for field in fields]
     if fields != ["number"]:
         # A stable order, so a ticket never shows on two pages, in the same direction as the sort.

@@ -20,7 +20,7 @@ SALT = "wagtail_support.api.cursor"
 
 #: Where NULLs of a nullable sort field go (``order_tickets`` says so explicitly for these):
 #: ``(key, descending) -> nulls first?``. The other sort fields are never null.
-NULLS_FIRST = {("assignee", False): True, ("assignee", True): False, ("waiting", False): False, ("waiting", True): False}
+NULLS_FIRST = {("waiting", False): False, ("waiting", True): False}
 
 
 class BadCursor(ValueError):

@@ -29,6 +29,7 @@ from .tickets import (
     Ticket,
     TicketQuerySet,
     TicketReferenceCounter,
+    assignee_sort_key,
     attachment_upload_to,
 )
 
@@ -70,6 +71,7 @@ __all__ = [
     "Webhook",
     "WebhookDelivery",
     "WebhookDeliveryQuerySet",
+    "assignee_sort_key",
     "attachment_upload_to",
     "person_label",
 ]

@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import connections, models, router
 from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +49,31 @@ class TicketReferenceCounter(models.Model):
             cls.objects.get_or_create(name=name, defaults={"value": support_settings.REFERENCE_START - 1})
             cls.objects.filter(name=name).update(value=F("value") + 1)
         return cls.objects.get(name=name).value
+
+
+#: Between the names of ``Ticket.assignee_sort``: below every character a name holds, so the key sorts as the
+#: names compared one after the other did (first name, then last name, then username).
+ASSIGNEE_SORT_SEPARATOR = "\x01"
+
+
+def assignee_sort_key(user):
+    """The assignee's sort key (``Ticket.assignee_sort``): first name, last name and username as stored, so the
+    inbox's order by assignee is the one it had when it joined the accounts; "" for nobody, which sorts
+    before every agent ascending and after every agent descending, as the unassigned tickets always did."""
+    if user is None:
+        return ""
+    names = [getattr(user, "first_name", "") or "", getattr(user, "last_name", "") or ""]
+    username = getattr(user, "username", None) or user.get_username() or ""
+    return ASSIGNEE_SORT_SEPARATOR.join([*names, username])
+
+
+def _rank(field, values):
+    """A CASE giving each value its place in ``values`` (the inbox's sorts by priority and status)."""
+    return models.Case(
+        *[models.When(**{field: value}, then=models.Value(rank)) for rank, value in enumerate(values)],
+        default=models.Value(len(values)),
+        output_field=models.SmallIntegerField(),
+    )
 
 
 class TicketQuerySet(models.QuerySet):
@@ -302,6 +328,24 @@ class Ticket(models.Model):
         related_name="followed_by",
     )
 
+    # The inbox's sort keys (admin.filters.ORDERINGS), stored so that an index serves each sort: the priority's
+    # rank (urgent first) and the status's (the lifecycle: open, pending, closed), computed by the database
+    # from the column they rank; and the assignee's names (``assignee_sort_key``), kept with the assignee by
+    # ``save`` and refreshed by the workflow when an agent's names change (``workflow.assignee_renamed``).
+    priority_rank = models.GeneratedField(
+        expression=_rank("priority", ["urgent", "high", "normal", "low"]),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
+    status_rank = models.GeneratedField(
+        expression=_rank("status", ["open", "pending", "closed"]),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
+    assignee_sort = models.CharField(
+        _("assignee sort key"), max_length=500, blank=True, default="", db_default="", editable=False
+    )
+
     objects = TicketQuerySet.as_manager()
 
     class Meta:
@@ -374,6 +418,35 @@ class Ticket(models.Model):
                 name="ws_ticket_retention",
                 condition=models.Q(closed_at__isnull=False, personal_data_erased_at__isnull=True),
             ),
+            # The inbox's sorts (admin.filters.ORDERINGS), each with the number that breaks its ties, read forwards
+            # or backwards (a btree serves both directions): on the backlog for the one-click views, on the
+            # whole table for "All tickets". The backlog's (-updated_at, -number) and (awaiting_agent_since,
+            # number) are above; the whole table's number, created and updated too. On PostgreSQL, migration
+            # 0033 adds the backlog's "waiting" read newest first (DESC NULLS LAST, which SQLite cannot index).
+            models.Index(fields=["number"], name="ws_ticket_backlog_number", condition=~models.Q(status="closed")),
+            models.Index(
+                fields=["created_at", "number"], name="ws_ticket_backlog_created", condition=~models.Q(status="closed")
+            ),
+            models.Index(
+                fields=["priority_rank", "number"],
+                name="ws_ticket_backlog_priority",
+                condition=~models.Q(status="closed"),
+            ),
+            models.Index(
+                fields=["status_rank", "number"], name="ws_ticket_backlog_status", condition=~models.Q(status="closed")
+            ),
+            models.Index(
+                Lower("subject"), F("number"), name="ws_ticket_backlog_subject", condition=~models.Q(status="closed")
+            ),
+            models.Index(
+                fields=["assignee_sort", "number"],
+                name="ws_ticket_backlog_assignee",
+                condition=~models.Q(status="closed"),
+            ),
+            models.Index(fields=["priority_rank", "number"], name="ws_ticket_priority_rank"),
+            models.Index(fields=["status_rank", "number"], name="ws_ticket_status_rank"),
+            models.Index(Lower("subject"), F("number"), name="ws_ticket_subject_sort"),
+            models.Index(fields=["assignee_sort", "number"], name="ws_ticket_assignee_sort"),
             # On PostgreSQL, migration 0011 adds trigram indexes for the inbox search (subject, requester
             # name and address, matched with icontains); they are not declared here because SQLite
             # has no such index.
@@ -381,6 +454,16 @@ class Ticket(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.subject}"
+
+    def save(self, *args, **kwargs):
+        # The assignee's sort key follows the assignee on every save that writes it (a move of the workflow,
+        # a ticket created with one): the inbox's order by assignee reads the key, never the accounts.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "assignee" in update_fields or "assignee_id" in update_fields:
+            self.assignee_sort = assignee_sort_key(self.assignee if self.assignee_id else None)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "assignee_sort"}
+        super().save(*args, **kwargs)
 
     @property
     def reference(self):
