@@ -422,7 +422,7 @@ class Ticket(models.Model):
             # or backwards (a btree serves both directions): on the backlog for the one-click views, on the
             # whole table for "All tickets". The backlog's (-updated_at, -number) and (awaiting_agent_since,
             # number) are above; the whole table's number, created and updated too. On PostgreSQL, migration
-            # 0033 adds the backlog's "waiting" read newest first (DESC NULLS LAST, which SQLite cannot index).
+            # 0034 adds the backlog's "waiting" read newest first (DESC NULLS LAST, which SQLite cannot index).
             models.Index(fields=["number"], name="ws_ticket_backlog_number", condition=~models.Q(status="closed")),
             models.Index(
                 fields=["created_at", "number"], name="ws_ticket_backlog_created", condition=~models.Q(status="closed")

@@ -53,7 +53,7 @@ def drop_waiting_desc_index(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wagtail_support', '0032_api_tokens'),
+        ('wagtail_support', '0033_next_due_step'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
