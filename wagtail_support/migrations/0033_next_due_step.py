@@ -34,7 +34,8 @@ class Migration(migrations.Migration):
             model_name="ticket",
             name="next_due_step",
             field=models.CharField(
-                blank=True, default="", editable=False, max_length=20, verbose_name="step done for the due time"
+                blank=True, default="", db_default="", editable=False, max_length=20,
+                verbose_name="step done for the due time",
             ),
         ),
         migrations.AddIndex(

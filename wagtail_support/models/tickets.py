@@ -285,7 +285,9 @@ class Ticket(models.Model):
     # The service level step ``support_tick`` has done for the current ``next_due`` ("", "sla_warning" or
     # "sla_breach"; ``service_levels.refresh`` clears it when ``next_due`` moves): its scan reads only the
     # tickets with a step still to do, so the late tickets already reported cost nothing at each run.
-    next_due_step = models.CharField(_("step done for the due time"), max_length=20, blank=True, default="", editable=False)
+    next_due_step = models.CharField(
+        _("step done for the due time"), max_length=20, blank=True, default="", db_default="", editable=False
+    )
     sla_paused_at = models.DateTimeField(
         _("targets paused since"), null=True, blank=True, editable=False,
         help_text=_("While the ticket waits for the requester, its targets wait too (a policy option)."),
