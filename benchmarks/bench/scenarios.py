@@ -83,6 +83,26 @@ def support_page():
     return page
 
 
+#: The baseline scenarios' names (``Bench.baseline``), which ``__main__.evaluate`` compares the pages with.
+BASELINE_ADMIN = "baseline: Wagtail's account page (admin)"
+BASELINE_VISITOR = "baseline: example site content page (visitor)"
+
+
+def content_page():
+    """A plain content page of the example site (its ``HomePage``: a title and rich text), live under the
+    default site; created the first time."""
+    from example_site.home.models import HomePage
+
+    page = HomePage.objects.filter(slug="bench-content", live=True).first()
+    if page is None:
+        site = Site.objects.get(is_default_site=True)
+        page = HomePage(title="About us", slug="bench-content",
+                        intro="<p>We make things. " + "This paragraph tells you about them. " * 20 + "</p>")
+        site.root_page.add_child(instance=page)
+        page = HomePage.objects.get(pk=page.pk)
+    return page
+
+
 class Bench:
     def __init__(self, runs, log=print, warmup=3, collect=False):
         self.runs = runs
@@ -138,8 +158,14 @@ class Bench:
         return statements
 
     def scenario(self, name, group, action, floor, *, prepare=None, rollback_floor=False, rows=None, auth=None,
-                 runs=None):
-        """``runs``: fewer runs than the others, for a scenario that takes seconds (the export)."""
+                 runs=None, audience=None):
+        """``runs``: fewer runs than the others, for a scenario that takes seconds (the export).
+
+        ``audience``: "admin" for a page of the admin (compared with Wagtail's bare admin page), "visitor" for a
+        page of the site (compared with the example site's plain content page); by default what ``auth`` says
+        (an admin page checks the account's permissions), none without it (the API, the engines)."""
+        if audience is None and auth is not None:
+            audience = "admin" if auth[2] else "visitor"
         runs = min(runs or self.runs, self.runs)
         warmup = min(self.warmup, 1) if runs < self.runs else self.warmup
         if connection.vendor != "postgresql":
@@ -148,7 +174,7 @@ class Bench:
             floor = self.auth_floor(*auth) + floor
         if self.collect:
             # Defined now, measured later by ``interleaved`` in turn with the same scenario at other sizes.
-            self.defined.append({"name": name, "group": group, "action": action, "floor": floor,
+            self.defined.append({"name": name, "group": group, "audience": audience, "action": action, "floor": floor,
                                  "prepare": prepare, "rollback_floor": rollback_floor, "rows": rows,
                                  "runs": runs, "warmup": warmup})
             return None
@@ -157,6 +183,7 @@ class Bench:
         summary.update({
             "name": name,
             "group": group,
+            "audience": audience,
             "floor_ms": floor_ms,
             "floor_queries": len(floor) if floor else 0,
             "ratio": round(summary["sql_median_ms"] / floor_ms, 2) if floor_ms else None,
@@ -203,6 +230,22 @@ class Bench:
         ]
 
     # Scenarios ---------------------------------------------------------------------------------------
+
+    def baseline(self):
+        """Wagtail's own pages, measured in the same run as the product's (group "baseline"): the budget of an
+        admin page is 1.3× Wagtail's bare admin page (the account page, for the same agent) plus the product's
+        own SQL, of a visitor page 1.3× the example site's plain content page (for an anonymous visitor)."""
+        url = reverse("wagtailadmin_account")
+        self.scenario(BASELINE_ADMIN, "baseline", self.request(self.agent_client, "get", url), [],
+                      auth=(self.agent_client, self.agent, True))
+        page = content_page()
+        floor = [
+            ("SELECT * FROM wagtailcore_site WHERE is_default_site", {}),
+            ("SELECT * FROM wagtailcore_page p JOIN home_homepage h ON h.page_ptr_id = p.id WHERE p.url_path = "
+             "%(path)s AND p.live", {"path": page.url_path}),
+        ] if connection.vendor == "postgresql" else None
+        self.scenario(BASELINE_VISITOR, "baseline", self.request(Client(), "get", page.url), floor,
+                      audience="visitor")
 
     def inbox(self):
         url = reverse("wagtail_support_admin:inbox")
@@ -458,7 +501,7 @@ class Bench:
             ("INSERT INTO django_session (session_key, session_data, expire_date) "
              "VALUES (md5(random()::text), 'x', %(now)s)", params),
         ] if connection.vendor == "postgresql" else None
-        self.scenario("ticket submission", "write", action, floor, rollback_floor=True)
+        self.scenario("ticket submission", "write", action, floor, rollback_floor=True, audience="visitor")
 
     def agent_reply(self):
         # Tickets of the same shape (open, unassigned, a requester with an account, no beneficiary), so that each run
@@ -675,7 +718,7 @@ class Bench:
                       auth=(self.agent_client, self.agent, True))
         self.scenario("reports page: by agent, last 90 days per week, supervisor", "reports page",
                       self.request(self.supervisor_client, "get", f"{url}?period=last_90&bucket=week&breakdown=agent"),
-                      None)
+                      None, audience="admin")
 
     # The support API (wagtail_support.api) ----------------------------------------------------------------
 
@@ -705,6 +748,7 @@ class Bench:
 
     def pages(self):
         """Every request scenario (everything but the inbound mail rate)."""
+        self.baseline()
         self.inbox()
         self.export()
         self.home()
@@ -721,6 +765,7 @@ class Bench:
         return self.defined if self.collect else self.results
 
     def all(self):
+        self.baseline()
         self.inbox()
         self.export()
         self.home()
