@@ -180,7 +180,8 @@ def _one(value):
 def judge(result, baselines, queries_by_size):
     """One scenario's row with its budgets' verdicts (``budgets``) and the reasons beside a miss (``reasons``).
 
-    ``baselines``: {audience: median of Wagtail's bare page} measured on the same database in the same run.
+    ``baselines``: {audience: median of Wagtail's bare page} measured on the same database in the same run; the
+    median of that page requested right after each run of this one (``baseline_ms``, interleaved.py) if it was.
     """
     row = dict(result)
     group, audience = result["group"], result.get("audience")
@@ -189,7 +190,7 @@ def judge(result, baselines, queries_by_size):
     floor = result.get("floor_ms")
     own_sql = result.get("own_sql_median_ms")
     row["own_ratio"] = round(own_sql / floor, 2) if floor and own_sql is not None else None
-    base = baselines.get(audience)
+    base = result.get("baseline_ms") or baselines.get(audience)
     if base and group not in UNTIMED_GROUPS:
         row["baseline_ms"] = base
         row["vs_wagtail"] = round(result["median_ms"] / base, 2)
@@ -279,7 +280,8 @@ def print_table(rows, title, growth_label):
     print(title)
     print(f"  times in ms; queries: all (the product's: those on wagtail_support_ tables); SQL: all of it, own: the "
           f"product's; ratio: SQL / floor, own×: own SQL / floor;")
-    print(f"  ×Wag: median / Wagtail's bare page of the same audience; budget: {BUDGET_WAGTAIL:g}× that page + own SQL; "
+    print(f"  ×Wag: median / Wagtail's bare page of the same audience, requested after each run of the page; "
+          f"budget: {BUDGET_WAGTAIL:g}× that page + own SQL; "
           f"growth: {growth_label}; ×10: against the size ten times smaller")
     print(header)
     print("-" * len(header))
@@ -334,6 +336,8 @@ def plot(per_size, path, variant=None):
     if any(base):
         ax.plot(sizes, base, ":", color="red", linewidth=1, label=f"{BUDGET_WAGTAIL:g}× Wagtail's account page")
     ax.set_xscale("log")
+    ax.set_xticks(sizes, [f"{size:,}" for size in sizes])
+    ax.minorticks_off()
     ax.set_xlabel("tickets in the database" + (f" (×: {variant['backlog']:.0%} backlog)" if variant else ""))
     ax.set_ylabel("median server time (ms)")
     ax.set_ylim(bottom=0)
@@ -388,6 +392,7 @@ def main(argv=None):
         os.environ["BENCH_DATABASES"] = json.dumps(names)
         try:
             run_django(names[str(sizes[0])], "-m", "benchmarks.bench.interleaved", "--sizes", ",".join(databases),
+                       "--paired", ",".join(label for label in (str(sizes[-1]), variant) if label),
                        "--runs", str(args.runs), "--out", str(out))
         finally:
             os.environ.pop("BENCH_DATABASES", None)

@@ -29,7 +29,9 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--paired", default="", help="the databases whose pages are timed beside Wagtail's own")
     args = parser.parse_args(argv)
+    paired = {s.strip() for s in args.paired.split(",") if s.strip()}
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_site.settings.bench")
 
@@ -57,9 +59,15 @@ def main(argv=None):
         benches[size].pages()
     results = {size: [] for size in sizes}
     count = len(benches[sizes[0]].defined)
+    # Wagtail's bare page of each audience ("baseline" scenarios), requested right after each run of a page on the
+    # databases whose budgets are judged: the page and its yardstick from the same seconds, whatever the machine's
+    # mood (measured once, the yardstick came from other minutes than most pages).
+    yardsticks = {scenario["audience"]: position for position, scenario in enumerate(benches[sizes[0]].defined)
+                  if scenario["group"] == "baseline"}
     for index in range(count):
         samples = {size: [] for size in sizes}
         floors = {size: [] for size in sizes}
+        beside = {size: [] for size in sizes}
         last_sql = {}
         # A slow scenario (the export) asks for fewer runs than the others.
         defined = benches[sizes[0]].defined[index]
@@ -78,6 +86,12 @@ def main(argv=None):
                 if rep >= warmup:
                     samples[size].append(log.sample(elapsed))
                     last_sql[size] = log.sql
+                yardstick = yardsticks.get(scenario.get("audience"))
+                if size in paired and yardstick is not None and scenario["group"] not in ("baseline", "export"):
+                    start = time.perf_counter()
+                    benches[size].defined[yardstick]["action"]()
+                    if rep >= warmup:
+                        beside[size].append((time.perf_counter() - start) * 1000)
                 if scenario["floor"]:
                     floor_ms = measure.time_sql(scenario["floor"], runs=1, warmup=0,
                                                 rollback=scenario["rollback_floor"])
@@ -93,6 +107,7 @@ def main(argv=None):
                 "floor_queries": len(scenario["floor"]) if scenario["floor"] else 0,
                 "ratio": round(summary["sql_median_ms"] / floor_ms, 2) if floor_ms else None,
                 "rows": scenario["rows"],
+                "baseline_ms": round(statistics.median(beside[size]), 2) if beside[size] else None,
             })
             results[size].append(summary)
         line = "  ".join(f"{label(size):>11}: {results[size][-1]['median_ms']:6.1f} ms" for size in sizes)

@@ -504,11 +504,14 @@ class Bench:
         self.scenario("ticket submission", "write", action, floor, rollback_floor=True, audience="visitor")
 
     def agent_reply(self):
-        # Tickets of the same shape (open, unassigned, a requester with an account, no beneficiary), so that each run
-        # asks for the same mails: the query count is the page's, not the data's.
+        # Tickets of the same shape (open, unassigned, a requester with an account, no beneficiary, from no page),
+        # so that each run asks for the same mails and reads the same rows: the query count is the page's, not the
+        # data's. (A ticket from a page reads the page: one query or two more.)
+        self.pages_with_tickets()
         tickets = list(
             Ticket.objects.filter(team_id=self.team_ids[0], status="open", requester_user__isnull=False,
-                                  beneficiary_email="", assignee__isnull=True)
+                                  beneficiary_email="", assignee__isnull=True, submitted_from__isnull=True,
+                                  came_from__isnull=True)
             .order_by("-updated_at")[: self.warmup + self.runs]
         )
         state = {"index": 0, "ticket": None}
