@@ -125,7 +125,18 @@ def test_the_backlog_share_is_a_parameter_and_the_young_tickets_are_the_open_one
     oldest, newest = ordered[:100], ordered[-100:]
     assert sum(s != "closed" for s in newest) > sum(s != "closed" for s in oldest) + 10
     # The named rows the scenarios use are still there.
-    assert Ticket.objects.get(subject=generate.BIG_TICKET_SUBJECT).status == "closed"
+    big = Ticket.objects.get(subject=generate.BIG_TICKET_SUBJECT)
+    # Closed and rated at every backlog: the ticket page scenario reads the same rows on every database.
+    assert big.status == "closed" and big.satisfaction in ("good", "bad")
+    # Past the rating window at every size: the visitor's page of it asks for no rating.
+    import datetime
+
+    from django.utils import timezone
+
+    assert big.closed_at < timezone.now() - datetime.timedelta(days=15)
+    from wagtail_support.models import SatisfactionRating
+
+    assert SatisfactionRating.objects.filter(ticket=big).exists()
     assert Ticket.objects.filter(requester_user__username=generate.BENCH_HEAVY).count() == 150
     # The service level's dues, written with the rows: four in five of the tickets not closed.
     assert backlog.filter(next_due__isnull=False).count() == summary["with_due"] > 0

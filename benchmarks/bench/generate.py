@@ -60,6 +60,8 @@ REQUESTERS = 20_000
 ANONYMOUS_PEOPLE = 5_000
 BIG_TICKET_MESSAGES = 500
 HEAVY_REQUESTER_TICKETS = 2_000
+#: The 500-message ticket was closed at least this many days ago (or right after its opening, if younger).
+BIG_TICKET_CLOSED_DAYS = 21
 # The service level targets of the generated tickets (four in five have them), and the ratings.
 FIRST_RESPONSE_TARGET = 8 * 3600
 RESOLUTION_TARGET = 72 * 3600
@@ -370,6 +372,10 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUES
                 count = 1 + min(60, int(rng.expovariate(1 / 9)))
             # Hours to weeks with the messages, never past now (a young ticket's conversation is its life so far).
             span = min(30 * 86400.0, max(3600.0, count * 4 * 3600.0), max(60.0, age_days * 86400 * 0.9))
+            if is_big:
+                # Closed three weeks ago or more at every size and backlog, past the rating window
+                # (``WAGTAILSUPPORT_RATING_DAYS``, 14): its page reads the same rows everywhere.
+                span = min(span, max(60.0, (age_days - BIG_TICKET_CLOSED_DAYS) * 86400))
             times = sorted(rng.random() * span for _ in range(count - 1))
             subject = rng.choice(SUBJECT_TEMPLATES).format(a=rng.choice(WORDS), b=rng.choice(WORDS))
             if rng.random() < 0.01:
@@ -430,6 +436,10 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUES
             priority = rng.choices(Ticket.Priority.values, [0.2, 0.55, 0.2, 0.05])[0]
             category = rng.choice(categories_by_team[team])
             report = _report_fields(report_rng, tid, created, first_response, closed_at, now)
+            if is_big and not report["satisfaction"]:
+                # The ticket page scenario's ticket is rated at every size and backlog: its page reads the same rows.
+                report["satisfaction"] = "good"
+                report["satisfaction_at"] = min(now, closed_at + datetime.timedelta(days=1))
             dues = _service_level_dues(tid, status, created, first_response)
             if dues[2] is not None:
                 counts["with_due"] += 1

@@ -30,7 +30,8 @@ def table(rows, first_label, first_medians):
         lines.append(
             f"| {row['name']}{mark} | {_f(row['queries'])} ({_f(row.get('own_queries'))}) | {row['median_ms']:.0f} | "
             f"{row['p95_ms']:.0f} | {row['sql_median_ms']:.1f} ({_f(row.get('own_sql_median_ms'))}) | "
-            f"{_f(row['floor_ms'])} | {_f(row['ratio'])} | {_f(row.get('vs_wagtail'), 2)} | {_f(row.get('budget_ms'), 0)} | "
+            f"{_f(row['floor_ms'])} | {_f(row['ratio'])} | {_f(row.get('vs_wagtail'), 2)} | "
+            f"{_f(row.get('budget_ms'), 0)} | "
             f"{_f(first_medians.get(row['name']), 0)} | {_f(row['growth'], 2)} | {_f(row.get('growth_tenfold'), 2)} |"
         )
     inbound = [row for row in rows if row["group"] == "inbound"]

@@ -548,7 +548,10 @@ class Bench:
     def workspace_live(self):
         """What an open workspace asks while an agent works: the draft saved as they type (about once a
         second of pause) and the presence poll (every ~10 s per open tab)."""
-        ticket = Ticket.objects.filter(team_id=self.team_ids[0]).exclude(status="closed").order_by("-updated_at").first()
+        # A ticket from no page at every size (one from a page reads the page: a query more).
+        self.pages_with_tickets()
+        ticket = (Ticket.objects.filter(team_id=self.team_ids[0], submitted_from__isnull=True, came_from__isnull=True)
+                  .exclude(status="closed").order_by("-updated_at").first())
         counter = itertools.count()
         draft_url = reverse("wagtail_support_admin:ticket_draft", args=[ticket.pk])
 
