@@ -38,7 +38,11 @@ def test_generator_writes_the_shape_the_benchmark_promises(bench_data):
     assert Message.objects.filter(visibility="internal").count() == bench_data["internal"] > 0
     assert Attachment.objects.count() == bench_data["attachments"] > 0
     assert OutboundMail.objects.filter(status="sent").count() == bench_data["mails"] > 0
-    # The backlog is small next to the history, and closed tickets carry how they were closed.
+    # The backlog is a fifth of the tickets by default, and closed tickets carry how they were closed.
+    backlog = Ticket.objects.exclude(status="closed").count()
+    assert abs(backlog / 300 - 0.2) < 0.07, backlog
+    assert bench_data["statuses"]["open"] + bench_data["statuses"]["pending"] == backlog
+    assert bench_data["backlog"] == 0.2
     closed = Ticket.objects.filter(status="closed")
     assert closed.filter(resolution_code__isnull=True).count() == 0
     assert closed.filter(closed_at__isnull=True).count() == 0
@@ -78,6 +82,7 @@ def test_every_scenario_runs_with_a_fixed_number_of_queries(bench_data):
         "reports page: default, supervisor", "reports page: default, agent",
         "reports page: by agent, last 90 days per week, supervisor",
         "API ticket list", "API ticket list, supervisor",
+        scenarios.BASELINE_ADMIN, scenarios.BASELINE_VISITOR,
     ):
         assert expected in names
     # Every sort the inbox offers (benchmarks/bench/sort_scenarios.py), on both default views.
@@ -86,6 +91,18 @@ def test_every_scenario_runs_with_a_fixed_number_of_queries(bench_data):
     for ordering in sort_scenarios.SORTS:
         assert {f"inbox sort: {ordering}", f"inbox sort: {ordering}, supervisor"} <= names
     assert {"inbox sort: deep page, -updated_at", "inbox sort: all tickets, priority, supervisor"} <= names
+    by_name = {result["name"]: result for result in results}
+    # Wagtail's own pages, measured beside the product's: for the admin and for an anonymous visitor.
+    assert by_name[scenarios.BASELINE_ADMIN]["audience"] == "admin"
+    assert by_name[scenarios.BASELINE_VISITOR]["audience"] == "visitor"
+    assert by_name["inbox: default"]["audience"] == "admin"
+    assert by_name["visitor list: all"]["audience"] == "visitor"
+    assert by_name["ticket submission"]["audience"] == "visitor"
+    # The queries split into the product's (its tables) and Wagtail's and Django's own (sessions, accounts).
+    inbox = by_name["inbox: default"]
+    assert inbox["own_queries"] > 0 and inbox["wagtail_queries"] > 0
+    assert inbox["own_queries"] + inbox["wagtail_queries"] == inbox["queries"]
+    assert by_name[scenarios.BASELINE_ADMIN]["wagtail_queries"] > 0
     # The presence poll: the session and the account, nothing else (the cache answers).
     assert [r["queries"] for r in results if r["name"] == "workspace: presence poll"] == [2]
     for result in results:
@@ -98,3 +115,104 @@ def test_every_scenario_runs_with_a_fixed_number_of_queries(bench_data):
     # The writes did what a user asked: tickets submitted, replies added, mail replies recorded.
     assert Ticket.objects.filter(subject__startswith="Benchmark submission").count() == 2 + 1
     assert Message.objects.filter(body="We are looking into it.").count() == 2 + 1
+
+
+def test_the_backlog_share_is_a_parameter_and_the_young_tickets_are_the_open_ones(settings):
+    """``--backlog-variant 0.7`` measures a database generated with 70% of its tickets open or pending."""
+    from benchmarks.bench import generate
+
+    summary = generate.generate(300, requesters=150, big_messages=20, log=lambda line: None, backlog=0.7)
+    assert summary["backlog"] == 0.7
+    backlog = Ticket.objects.exclude(status="closed")
+    assert abs(backlog.count() / 300 - 0.7) < 0.07, backlog.count()
+    assert backlog.filter(status="pending").exists() and backlog.filter(status="open").exists()
+    # Younger tickets are likelier open: the newest third carries more of the backlog than the oldest.
+    ordered = list(Ticket.objects.order_by("created_at").values_list("status", flat=True))
+    oldest, newest = ordered[:100], ordered[-100:]
+    assert sum(s != "closed" for s in newest) > sum(s != "closed" for s in oldest) + 10
+    # The named rows the scenarios use are still there.
+    big = Ticket.objects.get(subject=generate.BIG_TICKET_SUBJECT)
+    # Closed and rated at every backlog: the ticket page scenario reads the same rows on every database.
+    assert big.status == "closed" and big.satisfaction in ("good", "bad")
+    # Past the rating window at every size: the visitor's page of it asks for no rating.
+    import datetime
+
+    from django.utils import timezone
+
+    assert big.closed_at < timezone.now() - datetime.timedelta(days=15)
+    from wagtail_support.models import SatisfactionRating
+
+    assert SatisfactionRating.objects.filter(ticket=big).exists()
+    assert Ticket.objects.filter(requester_user__username=generate.BENCH_HEAVY).count() == 150
+    # The service level's dues, written with the rows: four in five of the tickets not closed.
+    assert backlog.filter(next_due__isnull=False).count() == summary["with_due"] > 0
+    assert not Ticket.objects.filter(status="closed", next_due__isnull=False).exists()
+    with pytest.raises(ValueError):
+        generate.generate(10, backlog=1.5, log=lambda line: None)
+
+
+@pytest.mark.django_db(False)
+def test_tickets_adds_a_size_and_sizes_replaces_them():
+    from benchmarks.bench.__main__ import growth_budget, parse_sizes, variant_label
+
+    assert parse_sizes() == [1_000, 10_000, 100_000]
+    assert parse_sizes(1_000_000) == [1_000, 10_000, 100_000, 1_000_000]
+    assert parse_sizes(100_000) == [1_000, 10_000, 100_000]
+    assert parse_sizes(1_000_000, "1000,5_000") == [1_000, 5_000]
+    with pytest.raises(ValueError):
+        parse_sizes(None, "0,1000")
+    # 1.3× from 100,000 to 1,000,000 when both are measured, else 1.5× from the smallest.
+    assert growth_budget(parse_sizes(1_000_000))[:2] == (100_000, 1.3)
+    assert growth_budget(parse_sizes())[:2] == (1_000, 1.5)
+    assert growth_budget([1_000, 1_000_000])[:2] == (1_000, 1.5)
+    assert variant_label(100_000, 0.7) == "100000_b70"
+
+
+def _result(name, group, median, *, audience=None, queries=10, own_queries=6, sql=4.0, own_sql=3.0, floor=1.0):
+    return {"name": name, "group": group, "audience": audience, "median_ms": median, "p95_ms": median,
+            "queries": queries, "own_queries": own_queries, "wagtail_queries": queries - own_queries,
+            "sql_median_ms": sql, "own_sql_median_ms": own_sql, "wagtail_sql_median_ms": sql - own_sql,
+            "floor_ms": floor, "ratio": round(sql / floor, 2) if floor else None, "rows": None}
+
+
+@pytest.mark.django_db(False)
+def test_budgets_are_ratios_to_wagtails_own_pages_and_the_floor():
+    from benchmarks.bench.__main__ import evaluate, tally
+
+    def scenarios(inbox_ms, visitor_ms):
+        return [
+            _result("baseline admin", "baseline", 40.0, audience="admin", floor=None),
+            _result("baseline visitor", "baseline", 10.0, audience="visitor", floor=None, own_queries=0, own_sql=0),
+            # SQL 4× its floor, the product's own 3×: missed.
+            _result("inbox", "inbox", inbox_ms, audience="admin"),
+            # SQL 4× its floor, the product's own 1.5×: the rest is Wagtail's own, printed beside it.
+            _result("visitor list", "visitor list", visitor_ms, audience="visitor", own_sql=1.5),
+        ]
+
+    per_size = {1_000: {"scenarios": scenarios(50.0, 12.0)}, 100_000: {"scenarios": scenarios(54.0, 14.0)}}
+    variant = {"scenarios": scenarios(60.0, 30.0)}
+    rows, variant_rows = evaluate(per_size, variant)
+    inbox, visitor = rows[2], rows[3]
+    # 1.3 × 40 + 3 ms of the product's own SQL.
+    assert inbox["budget_ms"] == 55.0 and inbox["vs_wagtail"] == 1.35
+    assert inbox["budgets"]["≤ 1.3× Wagtail + own SQL"] is True
+    assert inbox["budgets"]["SQL ≤ 2× floor"] is False and "SQL ≤ 2× floor" not in inbox["reasons"]
+    assert inbox["budgets"]["growth < 1.5×"] is True and inbox["growth"] == 1.08
+    assert visitor["budget_ms"] == 14.5 and visitor["own_ratio"] == 1.5
+    assert visitor["reasons"]["SQL ≤ 2× floor"] == "own SQL 1.5× floor; Wagtail/Django own: 4 queries, 2.50 ms"
+    assert not rows[0]["budgets"] and rows[0]["vs_wagtail"] is None
+    # The 70% backlog: the same budgets, growth against the same size at the default backlog.
+    assert variant_rows[3]["budgets"]["≤ 1.3× Wagtail + own SQL"] is False
+    assert variant_rows[2]["growth"] == round(60 / 54, 2) and "growth < 1.5×" not in variant_rows[2]["budgets"]
+    # Wagtail's page requested beside each run of the page (interleaved.py) is the yardstick when it was.
+    paired = evaluate({1_000: {"scenarios": [{**scenarios(50.0, 12.0)[2], "baseline_ms": 30.0},
+                                             *scenarios(50.0, 12.0)[:2]]}})[0][0]
+    assert paired["baseline_ms"] == 30.0 and paired["budget_ms"] == 42.0
+    assert paired["budgets"]["≤ 1.3× Wagtail + own SQL"] is False
+    checked, met, explained, missed = tally(rows)
+    assert ("inbox", "SQL ≤ 2× floor") in missed and ("visitor list", "SQL ≤ 2× floor") in explained
+    # With 1,000,000 measured, the growth budget is 1.3× against 100,000.
+    per_size[1_000_000] = {"scenarios": scenarios(71.0, 14.0)}
+    rows, _ = evaluate(per_size)
+    assert rows[2]["growth_tenfold"] == 1.31 and rows[2]["budgets"]["growth < 1.3×"] is False
+    assert "growth < 1.5×" not in rows[2]["budgets"]

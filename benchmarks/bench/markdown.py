@@ -1,4 +1,4 @@
-"""The README's table from a benchmark's JSON: ``python -m benchmarks.bench.markdown [results.json]``."""
+"""The README's tables from a benchmark's JSON: ``python -m benchmarks.bench.markdown [results.json]``."""
 
 import json
 import sys
@@ -7,34 +7,44 @@ from pathlib import Path
 from .__main__ import RESULTS
 
 
-def table(report):
-    sizes = report["sizes"]
-    smallest = sizes[0]
+def _f(value, digits=1):
+    if value is None:
+        return "–"
+    if isinstance(value, list):
+        return "/".join(map(str, value))
+    return format(value, f".{digits}f") if isinstance(value, float) else str(value)
+
+
+def table(rows, first_label, first_medians):
+    """``first_medians``: {scenario: median} the growth column divides by, named ``first_label``."""
     lines = [
-        f"| scenario | queries | median ms | p95 ms | SQL ms | floor ms | SQL / floor | median at {smallest:,} | growth |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"| scenario | queries (product's) | median ms | p95 ms | SQL ms (product's) | floor ms | SQL / floor "
+        f"| × Wagtail | budget ms | median at {first_label} | growth | growth ×10 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    per_small = {r["name"]: r for r in report["per_size"][str(smallest)]["scenarios"]}
-    for row in report["summary"]:
+    for row in rows:
         if row["group"] == "inbound":
             continue
-        first = per_small.get(row["name"], {})
-        missed = [name for name, ok in row.get("budgets", {}).items() if not ok]
-        mark = " ✗" if missed else ""
-        queries = row["queries"] if not isinstance(row["queries"], list) else "/".join(map(str, row["queries"]))
+        missed = [name for name, ok in row.get("budgets", {}).items() if not ok and name not in row.get("reasons", {})]
+        mark = " ✗" if missed else (" *" if row.get("reasons") else "")
         lines.append(
-            f"| {row['name']}{mark} | {queries} | {row['median_ms']:.0f} | {row['p95_ms']:.0f} | "
-            f"{row['sql_median_ms']:.1f} | {row['floor_ms'] if row['floor_ms'] is None else format(row['floor_ms'], '.1f')} | "
-            f"{row['ratio'] if row['ratio'] is None else format(row['ratio'], '.1f')} | "
-            f"{first.get('median_ms', 0):.0f} | {row['growth'] if row['growth'] is None else format(row['growth'], '.2f')} |"
+            f"| {row['name']}{mark} | {_f(row['queries'])} ({_f(row.get('own_queries'))}) | {row['median_ms']:.0f} | "
+            f"{row['p95_ms']:.0f} | {row['sql_median_ms']:.1f} ({_f(row.get('own_sql_median_ms'))}) | "
+            f"{_f(row['floor_ms'])} | {_f(row['ratio'])} | {_f(row.get('vs_wagtail'), 2)} | "
+            f"{_f(row.get('budget_ms'), 0)} | "
+            f"{_f(first_medians.get(row['name']), 0)} | {_f(row['growth'], 2)} | {_f(row.get('growth_tenfold'), 2)} |"
         )
-    inbound = [row for row in report["summary"] if row["group"] == "inbound"]
+    inbound = [row for row in rows if row["group"] == "inbound"]
     for row in inbound:
         lines.append("")
         lines.append(
             f"Inbound mail: {row['mails_per_second']} replies per second processed one after another "
             f"({row['queries']} queries each, {row['sql_median_ms']} ms of SQL each)."
         )
+    explained = [f"{row['name']}: {reason}" for row in rows for reason in row.get("reasons", {}).values()]
+    if explained:
+        lines.append("")
+        lines.append("\\* SQL over 2× its floor, the product's own within it: " + "; ".join(explained) + ".")
     return "\n".join(lines)
 
 
@@ -45,7 +55,17 @@ def main(argv=None):
     machine = report["machine"]
     print(f"Measured {report['date']} on {machine['cpu']} ({machine['cores']} cores, {machine['memory_gib']} GiB), "
           f"PostgreSQL {report['postgresql']}, Python {machine['python']}, {report['runs']} runs per scenario.\n")
-    print(table(report))
+    sizes = report["sizes"]
+    smallest = sizes[0]
+    medians = {r["name"]: r["median_ms"] for r in report["per_size"][str(smallest)]["scenarios"]}
+    print(f"At {sizes[-1]:,} tickets, {report.get('backlog', 0.2):.0%} open or pending:\n")
+    print(table(report["summary"], f"{smallest:,}", medians))
+    variant = report.get("backlog_variant")
+    if variant:
+        medians = {r["name"]: r["median_ms"] for r in report["per_size"][str(variant["size"])]["scenarios"]}
+        print(f"\nAt {variant['size']:,} tickets, {variant['backlog']:.0%} open or pending (growth: against the same "
+              f"size at {report.get('backlog', 0.2):.0%}):\n")
+        print(table(variant["summary"], f"{report.get('backlog', 0.2):.0%} backlog", medians))
 
 
 if __name__ == "__main__":

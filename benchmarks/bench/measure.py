@@ -7,12 +7,22 @@ from contextlib import contextmanager
 from django.db import connection
 
 
+#: What marks a query as the product's: it reads or writes one of its tables. The rest (sessions, accounts,
+#: permissions, Wagtail's pages, sites, log entries, savepoints) is Wagtail's and Django's own.
+PRODUCT_TABLES = "wagtail_support_"
+
+
+def is_product_sql(sql):
+    return PRODUCT_TABLES in sql
+
+
 class QueryLog:
-    """Records each query's duration through ``connection.execute_wrapper``."""
+    """Records each query's duration through ``connection.execute_wrapper``, and whether it is the product's."""
 
     def __init__(self):
         self.durations = []
         self.sql = []
+        self.own = []
 
     def __call__(self, execute, sql, params, many, context):
         start = time.perf_counter()
@@ -21,6 +31,12 @@ class QueryLog:
         finally:
             self.durations.append(time.perf_counter() - start)
             self.sql.append(sql)
+            self.own.append(is_product_sql(sql))
+
+    def sample(self, elapsed):
+        """One run's figures for ``summarise``: (seconds, SQL seconds, queries, own SQL seconds, own queries)."""
+        own = [d for d, mine in zip(self.durations, self.own) if mine]
+        return (elapsed, sum(self.durations), len(self.durations), sum(own), len(own))
 
 
 @contextmanager
@@ -38,17 +54,29 @@ def percentile(values, fraction):
     return ordered[index]
 
 
+def _one_or_all(values):
+    values = sorted(set(values))
+    return values[0] if len(values) == 1 else values
+
+
 def summarise(samples):
-    """``samples``: list of (seconds, sql_seconds, queries). Times in milliseconds."""
+    """``samples``: list of ``QueryLog.sample`` tuples. Times in milliseconds.
+
+    ``own_*``: the product's queries (``is_product_sql``); ``wagtail_*``: the rest, Wagtail's and Django's own."""
     times = [s[0] * 1000 for s in samples]
     sql = [s[1] * 1000 for s in samples]
-    queries = sorted({s[2] for s in samples})
+    own_sql = [s[3] * 1000 for s in samples]
+    other_sql = [(s[1] - s[3]) * 1000 for s in samples]
     return {
         "runs": len(samples),
         "median_ms": round(statistics.median(times), 2),
         "p95_ms": round(percentile(times, 0.95), 2),
         "sql_median_ms": round(statistics.median(sql), 2),
-        "queries": queries[0] if len(queries) == 1 else queries,
+        "queries": _one_or_all(s[2] for s in samples),
+        "own_queries": _one_or_all(s[4] for s in samples),
+        "own_sql_median_ms": round(statistics.median(own_sql), 2),
+        "wagtail_queries": _one_or_all(s[2] - s[4] for s in samples),
+        "wagtail_sql_median_ms": round(statistics.median(other_sql), 2),
     }
 
 
@@ -63,7 +91,7 @@ def run(action, *, runs, warmup=3, prepare=None):
             action()
             elapsed = time.perf_counter() - start
         if index >= warmup:
-            samples.append((elapsed, sum(log.durations), len(log.durations)))
+            samples.append(log.sample(elapsed))
     return summarise(samples), log
 
 

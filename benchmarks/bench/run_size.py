@@ -15,6 +15,7 @@ def main(argv=None):
     parser.add_argument("--tickets", type=int, required=True)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--backlog", type=float, default=None, help="the share of tickets open or pending")
     parser.add_argument("--out", required=True)
     parser.add_argument("--generate-only", action="store_true", help="generate the data, measure nothing")
     args = parser.parse_args(argv)
@@ -28,6 +29,8 @@ def main(argv=None):
 
     from . import generate, scenarios
 
+    backlog = generate.BACKLOG if args.backlog is None else args.backlog
+
     call_command("migrate", verbosity=0, interactive=False)
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE IF NOT EXISTS bench_meta (summary text NOT NULL)")
@@ -36,12 +39,12 @@ def main(argv=None):
     summary = json.loads(row[0]) if row else None
     if summary is None or summary.get("generator_version") != generate.GENERATOR_VERSION or summary.get(
         "tickets"
-    ) != args.tickets:
+    ) != args.tickets or summary.get("backlog") != backlog:
         if summary is not None:
             sys.exit(f"{connection.settings_dict['NAME']} holds another data set: drop it or use --regenerate.")
-        print(f"Generating {args.tickets:,} tickets...", flush=True)
+        print(f"Generating {args.tickets:,} tickets ({backlog:.0%} open or pending)...", flush=True)
         start = time.perf_counter()
-        summary = generate.generate(args.tickets, seed=args.seed)
+        summary = generate.generate(args.tickets, seed=args.seed, backlog=backlog)
         summary["generate_seconds"] = round(time.perf_counter() - start, 1)
         start = time.perf_counter()
         generate.vacuum_analyze()

@@ -84,6 +84,26 @@ def support_page():
     return page
 
 
+#: The baseline scenarios' names (``Bench.baseline``), which ``__main__.evaluate`` compares the pages with.
+BASELINE_ADMIN = "baseline: Wagtail's account page (admin)"
+BASELINE_VISITOR = "baseline: example site content page (visitor)"
+
+
+def content_page():
+    """A plain content page of the example site (its ``HomePage``: a title and rich text), live under the
+    default site; created the first time."""
+    from example_site.home.models import HomePage
+
+    page = HomePage.objects.filter(slug="bench-content", live=True).first()
+    if page is None:
+        site = Site.objects.get(is_default_site=True)
+        page = HomePage(title="About us", slug="bench-content",
+                        intro="<p>We make things. " + "This paragraph tells you about them. " * 20 + "</p>")
+        site.root_page.add_child(instance=page)
+        page = HomePage.objects.get(pk=page.pk)
+    return page
+
+
 class Bench:
     def __init__(self, runs, log=print, warmup=3, collect=False):
         self.runs = runs
@@ -139,8 +159,14 @@ class Bench:
         return statements
 
     def scenario(self, name, group, action, floor, *, prepare=None, rollback_floor=False, rows=None, auth=None,
-                 runs=None):
-        """``runs``: fewer runs than the others, for a scenario that takes seconds (the export)."""
+                 runs=None, audience=None):
+        """``runs``: fewer runs than the others, for a scenario that takes seconds (the export).
+
+        ``audience``: "admin" for a page of the admin (compared with Wagtail's bare admin page), "visitor" for a
+        page of the site (compared with the example site's plain content page); by default what ``auth`` says
+        (an admin page checks the account's permissions), none without it (the API, the engines)."""
+        if audience is None and auth is not None:
+            audience = "admin" if auth[2] else "visitor"
         runs = min(runs or self.runs, self.runs)
         warmup = min(self.warmup, 1) if runs < self.runs else self.warmup
         if connection.vendor != "postgresql":
@@ -149,7 +175,7 @@ class Bench:
             floor = self.auth_floor(*auth) + floor
         if self.collect:
             # Defined now, measured later by ``interleaved`` in turn with the same scenario at other sizes.
-            self.defined.append({"name": name, "group": group, "action": action, "floor": floor,
+            self.defined.append({"name": name, "group": group, "audience": audience, "action": action, "floor": floor,
                                  "prepare": prepare, "rollback_floor": rollback_floor, "rows": rows,
                                  "runs": runs, "warmup": warmup})
             return None
@@ -158,6 +184,7 @@ class Bench:
         summary.update({
             "name": name,
             "group": group,
+            "audience": audience,
             "floor_ms": floor_ms,
             "floor_queries": len(floor) if floor else 0,
             "ratio": round(summary["sql_median_ms"] / floor_ms, 2) if floor_ms else None,
@@ -204,6 +231,22 @@ class Bench:
         ]
 
     # Scenarios ---------------------------------------------------------------------------------------
+
+    def baseline(self):
+        """Wagtail's own pages, measured in the same run as the product's (group "baseline"): the budget of an
+        admin page is 1.3× Wagtail's bare admin page (the account page, for the same agent) plus the product's
+        own SQL, of a visitor page 1.3× the example site's plain content page (for an anonymous visitor)."""
+        url = reverse("wagtailadmin_account")
+        self.scenario(BASELINE_ADMIN, "baseline", self.request(self.agent_client, "get", url), [],
+                      auth=(self.agent_client, self.agent, True))
+        page = content_page()
+        floor = [
+            ("SELECT * FROM wagtailcore_site WHERE is_default_site", {}),
+            ("SELECT * FROM wagtailcore_page p JOIN home_homepage h ON h.page_ptr_id = p.id WHERE p.url_path = "
+             "%(path)s AND p.live", {"path": page.url_path}),
+        ] if connection.vendor == "postgresql" else None
+        self.scenario(BASELINE_VISITOR, "baseline", self.request(Client(), "get", page.url), floor,
+                      audience="visitor")
 
     def inbox(self):
         url = reverse("wagtail_support_admin:inbox")
@@ -459,14 +502,17 @@ class Bench:
             ("INSERT INTO django_session (session_key, session_data, expire_date) "
              "VALUES (md5(random()::text), 'x', %(now)s)", params),
         ] if connection.vendor == "postgresql" else None
-        self.scenario("ticket submission", "write", action, floor, rollback_floor=True)
+        self.scenario("ticket submission", "write", action, floor, rollback_floor=True, audience="visitor")
 
     def agent_reply(self):
-        # Tickets of the same shape (open, unassigned, a requester with an account, no beneficiary), so that each run
-        # asks for the same mails: the query count is the page's, not the data's.
+        # Tickets of the same shape (open, unassigned, a requester with an account, no beneficiary, from no page),
+        # so that each run asks for the same mails and reads the same rows: the query count is the page's, not the
+        # data's. (A ticket from a page reads the page: one query or two more.)
+        self.pages_with_tickets()
         tickets = list(
             Ticket.objects.filter(team_id=self.team_ids[0], status="open", requester_user__isnull=False,
-                                  beneficiary_email="", assignee__isnull=True)
+                                  beneficiary_email="", assignee__isnull=True, submitted_from__isnull=True,
+                                  came_from__isnull=True)
             .order_by("-updated_at")[: self.warmup + self.runs]
         )
         state = {"index": 0, "ticket": None}
@@ -503,7 +549,10 @@ class Bench:
     def workspace_live(self):
         """What an open workspace asks while an agent works: the draft saved as they type (about once a
         second of pause) and the presence poll (every ~10 s per open tab)."""
-        ticket = Ticket.objects.filter(team_id=self.team_ids[0]).exclude(status="closed").order_by("-updated_at").first()
+        # A ticket from no page at every size (one from a page reads the page: a query more).
+        self.pages_with_tickets()
+        ticket = (Ticket.objects.filter(team_id=self.team_ids[0], submitted_from__isnull=True, came_from__isnull=True)
+                  .exclude(status="closed").order_by("-updated_at").first())
         counter = itertools.count()
         draft_url = reverse("wagtail_support_admin:ticket_draft", args=[ticket.pk])
 
@@ -676,7 +725,7 @@ class Bench:
                       auth=(self.agent_client, self.agent, True))
         self.scenario("reports page: by agent, last 90 days per week, supervisor", "reports page",
                       self.request(self.supervisor_client, "get", f"{url}?period=last_90&bucket=week&breakdown=agent"),
-                      None)
+                      None, audience="admin")
 
     # The support API (wagtail_support.api) ----------------------------------------------------------------
 
@@ -706,6 +755,7 @@ class Bench:
 
     def pages(self):
         """Every request scenario (everything but the inbound mail rate)."""
+        self.baseline()
         self.inbox()
         sort_scenarios.define(self)
         self.export()
@@ -723,6 +773,7 @@ class Bench:
         return self.defined if self.collect else self.results
 
     def all(self):
+        self.baseline()
         self.inbox()
         sort_scenarios.define(self)
         self.export()
