@@ -13,7 +13,7 @@ from .. import access, workflow
 from ..forms import AttachmentsField, CatalogChoiceField
 from ..models import Category, ReplyDraft, ResolutionCode, Ticket
 from ..widgets import QuickRadioSelect, QuickSelect
-from .forms import AssigneeField, TeamField
+from .forms import AssigneeField, ListedModelChoiceIterator, TeamField
 
 
 def _has_field(model, name):
@@ -125,6 +125,7 @@ class SubmitForm(TicketActionForm):
         self.fields["code"].queryset = ResolutionCode.objects.originals().filter(is_active=True).exclude(
             code__in=list(ResolutionCode.BUILTIN_LABELS)
         )
+        self.fields["code"].iterator = ListedModelChoiceIterator
         if draft is not None and not self.is_bound:
             self.initial["mode"] = draft.mode
 

@@ -7,6 +7,7 @@ from django import template
 from django.utils.translation import gettext
 
 from ..models import OutboundMail
+from ..models.catalog import choice_label
 
 register = template.Library()
 
@@ -28,6 +29,7 @@ GRAVITY = [
 PROBLEM = {Status.FAILED, Status.BOUNCED, Status.REJECTED, Status.COMPLAINED}
 WAITING = {Status.DEFERRED, Status.QUEUED, Status.SENDING}
 ICONS = {"problem": "warning", "waiting": "time", "done": "circle-check"}
+RANK = {status: position for position, status in enumerate(GRAVITY)}
 
 
 @register.simple_tag
@@ -43,16 +45,16 @@ def delivery_summary(mails):
     counts = {}
     for mail in mails:
         counts[mail.status] = counts.get(mail.status, 0) + 1
-    rank = {status: position for position, status in enumerate(GRAVITY)}
-    ordered = sorted(counts, key=lambda status: rank.get(status, -1))
+    ordered = sorted(counts, key=lambda status: RANK.get(status, -1))
     worst = ordered[0]
     tone = "problem" if worst in PROBLEM else "waiting" if worst in WAITING else "done"
-    labels = dict(Status.choices)
-    statuses = ", ".join(f"{labels.get(status, status)} {counts[status]}" for status in ordered)
+    # Each label translated once (the workspace shows a summary for each message that was mailed).
+    labels = {status: choice_label(Status, status) for status in ordered}
+    statuses = ", ".join(f"{labels[status]} {counts[status]}" for status in ordered)
     return {
         "status": worst,
         "tone": tone,
         "icon": ICONS[tone],
-        "label": labels.get(worst, worst),
+        "label": labels[worst],
         "description": gettext("Mail delivery: %(statuses)s") % {"statuses": statuses},
     }
