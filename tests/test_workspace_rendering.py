@@ -171,3 +171,86 @@ def test_message_markup_is_the_one_of_the_template_filters(agent_client, agent, 
     )
     iso, short = reference.split("|")
     assert f'<time class="wsw-message__date" datetime="{iso}">{short}</time>' in item
+
+
+# {% mail_rows %} -------------------------------------------------------------------------------------------
+
+# The loop of workspace/mail_status.html before its rows were written in Python: the reference markup.
+TEMPLATE_ROWS = """{% load i18n wagtail_support_tags %}{% for mail in mails %}
+            <li class="wsw-mail wsw-mail--{{ mail.status }}" id="mail-{{ mail.pk }}">
+                {% support_icon name="mail" classname="wsw-icon" %}
+                <span class="wsw-mail__recipient">{{ mail.recipient }}</span>
+                <span class="wsw-mail__status" data-status="{{ mail.status }}">{{ mail.get_status_display }}</span>
+                <time class="wsw-muted" datetime="{{ mail.updated_at|date:'c' }}">{{ mail.updated_at|date:"SHORT_DATETIME_FORMAT" }}</time>
+                {% if mail.error %}<span class="wsw-mail__error">{{ mail.error|truncatechars:200 }}</span>{% endif %}
+                <details class="wsw-mail__details">
+                    <summary>{% trans "Details" %}</summary>
+                    <dl>
+                        <dt>{% trans "Event" %}</dt><dd>{{ mail.event_label }}</dd>
+                        <dt>{% trans "Message-ID" %}</dt><dd><code>{{ mail.internet_message_id }}</code></dd>
+                        {% if mail.esp_message_id %}<dt>{% trans "ESP message ID" %}</dt><dd><code>{{ mail.esp_message_id }}</code> ({{ mail.esp_name }})</dd>{% endif %}
+                        <dt>{% trans "Attempts" %}</dt><dd>{{ mail.attempts }}</dd>
+                    </dl>
+                </details>
+                {% if mail.is_failed %}
+                    <form method="post" action="{% url 'wagtail_support_admin:mail_resend' mail.pk %}" class="wsw-mail__resend">
+                        {% csrf_token %}
+                        <button type="submit" class="button button-small button-secondary">{% trans "Send again" %}</button>
+                    </form>
+                {% endif %}
+            </li>
+        {% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_mail_rows_are_the_markup_of_the_template_loop(ticket, language):
+    from wagtail_support.admin.workspace import dress_mails
+
+    common = {"ticket": ticket, "audience": "requester"}
+    OutboundMail.objects.create(
+        **common, event="agent_reply", recipient="ann@example.com", internet_message_id="<one@example.com>",
+        status=OutboundMail.Status.DELIVERED, esp_name="postmark", esp_message_id="esp-<1>", attempts=1,
+    )
+    OutboundMail.objects.create(
+        **common, event="agent_reply", recipient="bob@example.com", internet_message_id="<two@example.com>",
+        status=OutboundMail.Status.FAILED, error="550 <mailbox> unavailable " + "x" * 300, attempts=3,
+    )
+    OutboundMail.objects.create(
+        **common, recipient="o'hara@example.com", internet_message_id="<three@example.com>",
+        status=OutboundMail.Status.BOUNCED, event="resolved",
+    )
+    with translation.override(language):  # the view dates the mails in the agent's language
+        context = {"mails": dress_mails(OutboundMail.objects.filter(ticket=ticket).order_by("pk")), "csrf_token": "TOKEN"}
+        expected = Template(TEMPLATE_ROWS).render(Context(context))
+        ours = Template("{% load wagtail_support_delivery %}{% mail_rows mails %}").render(Context(context))
+
+    assert ours == expected
+    assert ours.count('class="wsw-mail__resend"') == 2  # failed and bounced
+    assert 'value="TOKEN"' in ours and "&lt;mailbox&gt;" in ours and "esp-&lt;1&gt;" in ours
+
+
+# The teams and resolution codes read without a server-side cursor ------------------------------------------
+
+
+def test_listed_choices_are_djangos_choices(ticket, team, other_team, resolution_code):
+    from django import forms
+
+    from wagtail_support.admin.ticket_forms import SubmitForm
+
+    form = SubmitForm(ticket=ticket, user=ticket.assignee or team.members.first())
+    for name in ("team", "code"):
+        field = form.fields[name]
+        django_choices = list(forms.models.ModelChoiceIterator(field))
+        assert list(field.choices) == django_choices and len(django_choices) > 1, name
+
+
+def test_workspace_opens_no_server_side_cursor(agent_client, ticket):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = agent_client.get(workspace_url(ticket))
+
+    assert response.status_code == 200
+    # (SQLite has no server-side cursors: this only tells something on PostgreSQL.)
+    assert not [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DECLARE")]

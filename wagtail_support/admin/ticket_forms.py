@@ -122,10 +122,11 @@ class SubmitForm(TicketActionForm):
         tree = catalog_tree if catalog_tree is not None else Category.objects.tree()
         self.fields["category"].set_tree(tree, keep=ticket.category_id)
         # The codes of the default locale: a translation is only another language's label of one of them.
+        # (The iterator first: assigning the queryset hands the widget its choices.)
+        self.fields["code"].iterator = ListedModelChoiceIterator
         self.fields["code"].queryset = ResolutionCode.objects.originals().filter(is_active=True).exclude(
             code__in=list(ResolutionCode.BUILTIN_LABELS)
         )
-        self.fields["code"].iterator = ListedModelChoiceIterator
         if draft is not None and not self.is_bound:
             self.initial["mode"] = draft.mode
 
