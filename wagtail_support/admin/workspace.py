@@ -115,8 +115,9 @@ def dress_timeline(messages):
     Python: the body as safe HTML (``sanitize.render_text``), the dates as the ``date`` filter writes them in
     the agent's time zone (``created_iso``, ``created_short``), and the lists of its attachments and mails.
 
-    The same markup as the filters gave, for a fraction of their cost: the template engine spent about
-    0.6 ms a message on them, 300 ms for a conversation of 500 messages shown whole (``?latest=all``).
+    The same markup as the template's filters gave (``|support_text``, ``|date``, ``.all``), for a fraction
+    of their cost: about 0.15 ms a message through the template engine, 0.04 ms here (and the bodies are
+    rendered once, ``sanitize`` keeps them): 50 ms less for a conversation of 500 messages shown whole.
     """
     short = get_format("SHORT_DATETIME_FORMAT")
     for message in messages:
