@@ -10,6 +10,7 @@ first. File names from uploads go through ``clean_filename``.
 import os
 import re
 import unicodedata
+from functools import lru_cache
 
 from bleach.linkifier import Linker
 from django.utils.html import escape
@@ -39,11 +40,25 @@ def clean_text(value):
     return _CONTROL.sub("", value)
 
 
+# The HTML of the texts rendered lately, by text: a ticket page shows the same messages at each visit, and
+# rendering one (escaping, bleach's parse for links) takes about 0.1 ms: 50 ms for a conversation of 500
+# messages shown whole. The text itself is the key, so a text that changes is rendered anew and nothing has
+# to be forgotten by hand; longer texts are rendered each time (the cache holds a few megabytes at most).
+RENDERED_TEXTS_KEPT = 1024
+RENDERED_TEXT_MAX_LENGTH = 4000
+
+
 def render_text(value):
     """Plain text to safe HTML: escaped, links clickable, paragraphs and line breaks kept."""
     text = clean_text(value).strip()
     if not text:
         return mark_safe("")
+    if len(text) > RENDERED_TEXT_MAX_LENGTH:
+        return _render(text)
+    return _render_kept(text)
+
+
+def _render(text):
     paragraphs = re.split(r"\n{2,}", text)
     html = []
     for paragraph in paragraphs:
@@ -53,6 +68,9 @@ def render_text(value):
         linked = _linker.linkify(escaped) if _LINK_CANDIDATE.search(escaped) else escaped
         html.append("<p>" + linked.replace("\n", "<br>") + "</p>")
     return mark_safe("\n".join(html))
+
+
+_render_kept = lru_cache(maxsize=RENDERED_TEXTS_KEPT)(_render)
 
 
 _SAFE_PUNCTUATION = set(".-_ ()+")

@@ -66,6 +66,18 @@ class AssigneeField(forms.ChoiceField):
         return self.candidates[value]
 
 
+class ListedModelChoiceIterator(forms.models.ModelChoiceIterator):
+    """Django's choices of a model, read with one plain query: Django reads them with ``iterator()``, which
+    on PostgreSQL opens a server-side cursor (DECLARE, FETCH, CLOSE: three round trips instead of one) to
+    spare the memory of a large table, and the workspace lists a few teams and resolution codes."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
 class TeamField(forms.ModelChoiceField):
     """An active support team (the ticket's current one stays offered even when it is no longer active)."""
 
@@ -73,6 +85,7 @@ class TeamField(forms.ModelChoiceField):
         kwargs.setdefault("label", _("Support team"))
         kwargs.setdefault("widget", QuickSelect)
         super().__init__(queryset=Team.objects.none(), **kwargs)
+        self.iterator = ListedModelChoiceIterator
 
     def set_current(self, team_id=None):
         teams = Team.objects.filter(is_active=True)

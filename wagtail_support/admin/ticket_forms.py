@@ -13,7 +13,7 @@ from .. import access, workflow
 from ..forms import AttachmentsField, CatalogChoiceField
 from ..models import Category, ReplyDraft, ResolutionCode, Ticket
 from ..widgets import QuickRadioSelect, QuickSelect
-from .forms import AssigneeField, TeamField
+from .forms import AssigneeField, ListedModelChoiceIterator, TeamField
 
 
 def _has_field(model, name):
@@ -122,6 +122,8 @@ class SubmitForm(TicketActionForm):
         tree = catalog_tree if catalog_tree is not None else Category.objects.tree()
         self.fields["category"].set_tree(tree, keep=ticket.category_id)
         # The codes of the default locale: a translation is only another language's label of one of them.
+        # (The iterator first: assigning the queryset hands the widget its choices.)
+        self.fields["code"].iterator = ListedModelChoiceIterator
         self.fields["code"].queryset = ResolutionCode.objects.originals().filter(is_active=True).exclude(
             code__in=list(ResolutionCode.BUILTIN_LABELS)
         )

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from .catalog import choice_label
 from .tickets import Message, Ticket
 
 
@@ -95,6 +96,10 @@ class OutboundMail(models.Model):
     @property
     def is_failed(self):
         return self.status in {self.Status.FAILED, self.Status.BOUNCED, self.Status.REJECTED}
+
+    def get_status_display(self):
+        # Shown for every mail of the workspace's timeline (Django's own translates every choice).
+        return choice_label(self.Status, self.status)
 
 
 class InboundMail(models.Model):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..conf import support_settings
 from ..storage import get_attachment_storage
-from .catalog import Category, ResolutionCode, Team, person_label
+from .catalog import Category, ResolutionCode, Team, choice_label, person_label
 
 
 class TicketReferenceCounter(models.Model):
@@ -571,6 +571,16 @@ class Message(models.Model):
     @property
     def is_internal(self):
         return self.visibility == self.Visibility.INTERNAL
+
+    # The labels the timeline shows for each message (Django's own get_FOO_display translates every choice).
+    def get_visibility_display(self):
+        return choice_label(self.Visibility, self.visibility)
+
+    def get_author_role_display(self):
+        return choice_label(self.AuthorRole, self.author_role)
+
+    def get_channel_display(self):
+        return choice_label(Ticket.Channel, self.channel)
 
     @property
     def author_display(self):
