@@ -64,7 +64,9 @@ def test_generator_writes_the_shape_the_benchmark_promises(bench_data):
 def test_every_scenario_runs_with_a_fixed_number_of_queries(bench_data):
     from benchmarks.bench import scenarios
 
-    results = scenarios.Bench(runs=2, warmup=1, log=lambda line: None).all()
+    from benchmarks.bench import faq_scenarios
+
+    results = scenarios.Bench(runs=2, warmup=1, log=lambda line: None, faq_entries=faq_scenarios.SMOKE_ENTRIES).all()
     names = {result["name"] for result in results}
     for expected in (
         "inbox: default", "inbox: assigned to me", "inbox: my teams", "inbox: unassigned", "inbox: waiting for us",
@@ -82,6 +84,7 @@ def test_every_scenario_runs_with_a_fixed_number_of_queries(bench_data):
         "reports page: default, supervisor", "reports page: default, agent",
         "reports page: by agent, last 90 days per week, supervisor",
         "API ticket list", "API ticket list, supervisor",
+        *(name for name, _language, _typed in faq_scenarios.CASES),
         scenarios.BASELINE_ADMIN, scenarios.BASELINE_VISITOR,
     ):
         assert expected in names
@@ -103,6 +106,18 @@ def test_every_scenario_runs_with_a_fixed_number_of_queries(bench_data):
     assert inbox["own_queries"] > 0 and inbox["wagtail_queries"] > 0
     assert inbox["own_queries"] + inbox["wagtail_queries"] == inbox["queries"]
     assert by_name[scenarios.BASELINE_ADMIN]["wagtail_queries"] > 0
+    # The FAQ rows search a real knowledge base in both languages: the prefixes find their questions.
+    from django.test import Client
+    from django.urls import reverse
+
+    for _name, language, typed in faq_scenarios.CASES:
+        found = Client().get(reverse("wagtail_support:faq_suggestions"), {"locale": language, "q": typed}).json()
+        if "prefix" in _name:
+            assert found["results"], (language, typed)
+            # The autocomplete pass comes first: the questions about passwords ("mot de passe").
+            assert faq_scenarios.SUBJECTS[language][0] in found["results"][0]["question"]
+        if "nothing found" in _name:
+            assert found["results"] == []
     # The presence poll: the session and the account, nothing else (the cache answers).
     assert [r["queries"] for r in results if r["name"] == "workspace: presence poll"] == [2]
     for result in results:

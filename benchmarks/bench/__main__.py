@@ -42,7 +42,7 @@ BUDGET_RATIO = 2.0
 BUDGET_GROWTH = 1.5
 BUDGET_GROWTH_TENFOLD = 1.3
 TENFOLD_FROM = 1_000_000
-PAGE_GROUPS = {"inbox", "inbox sorts", "home", "visitor list", "ticket page", "write", "page tickets", "api"}
+PAGE_GROUPS = {"inbox", "inbox sorts", "home", "visitor list", "ticket page", "write", "page tickets", "api", "faq"}
 #: Groups whose pages have no time budget against Wagtail's: the baselines themselves, and the downloads of a
 #: whole view (their time grows with the rows by nature).
 UNTIMED_GROUPS = {"baseline", "export", "inbound"}

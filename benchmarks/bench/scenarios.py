@@ -33,7 +33,7 @@ from wagtail_support.links import support_page_models
 from wagtail_support.models import Team, Ticket
 
 from . import generate, measure, report_scenarios
-from . import sort_scenarios
+from . import faq_scenarios, sort_scenarios
 
 LISTING_COLUMNS = """t.id, t.number, t.subject, t.requester_name, t.requester_email, t.priority, t.status,
     t.updated_at, t.created_at, tm.name, u.first_name, u.last_name, u.username"""
@@ -105,10 +105,11 @@ def content_page():
 
 
 class Bench:
-    def __init__(self, runs, log=print, warmup=3, collect=False):
+    def __init__(self, runs, log=print, warmup=3, collect=False, faq_entries=faq_scenarios.ENTRIES_PER_LANGUAGE):
         self.runs = runs
         self.warmup = warmup
         self.collect = collect
+        self.faq_entries = faq_entries
         self.defined = []
         self.log = log
         self.results = []
@@ -770,6 +771,7 @@ class Bench:
         self.reports_page()
 
         self.api_list()
+        faq_scenarios.define(self, self.faq_entries)
         return self.defined if self.collect else self.results
 
     def all(self):
@@ -788,5 +790,6 @@ class Bench:
         self.reports_page()
 
         self.api_list()
+        faq_scenarios.define(self, self.faq_entries)
         self.inbound()
         return self.results
