@@ -46,6 +46,8 @@ PAGE_GROUPS = {"inbox", "inbox sorts", "home", "visitor list", "ticket page", "w
 #: Groups whose pages have no time budget against Wagtail's: the baselines themselves, and the downloads of a
 #: whole view (their time grows with the rows by nature).
 UNTIMED_GROUPS = {"baseline", "export", "inbound"}
+#: Downloads whose budget is per row: their time per row may grow no more than the pages' time.
+ROW_GROUPS = {"export"}
 #: The reports (issue 17): each report under 300 ms at 100,000 tickets, its queries fixed, its SQL near the
 #: floor. Aggregates over a period grow with the tickets in it: no growth budget.
 BUDGET_REPORT_MS = 300
@@ -219,6 +221,14 @@ def _baselines(scenarios):
     return {r.get("audience"): r["median_ms"] for r in scenarios if r["group"] == "baseline"}
 
 
+def per_row_growth(result, reference):
+    """The time per row of ``result`` over ``reference``'s (the same download at a smaller size), or ``None``
+    when either has no rows."""
+    if not reference or not result.get("rows") or not reference.get("rows") or not reference["median_ms"]:
+        return None
+    return round((result["median_ms"] / result["rows"]) / (reference["median_ms"] / reference["rows"]), 2)
+
+
 def evaluate(per_size, variant=None):
     """The largest size's rows with growth and the verdict of each budget; with ``variant`` (the largest size's
     results on a database with a larger backlog), that database's rows too, judged by the same budgets (growth:
@@ -245,6 +255,12 @@ def evaluate(per_size, variant=None):
             value = row["growth_tenfold"] if against != smallest else row["growth"]
             if value is not None:
                 row["budgets"][f"growth < {limit:g}×"] = value < limit
+        if result["group"] in ROW_GROUPS and budget is not None:
+            # A download of a whole view grows with its rows by nature: what must not grow is each row's cost.
+            against, limit, _sentence = budget
+            row["growth_per_row"] = per_row_growth(result, by_name.get(against, {}).get(name))
+            if row["growth_per_row"] is not None:
+                row["budgets"][f"time per row growth < {limit:g}×"] = row["growth_per_row"] < limit
         rows.append(row)
     if variant is None:
         return rows, None
