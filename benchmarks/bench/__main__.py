@@ -376,8 +376,12 @@ def main(argv=None):
                              "(default 0.7; 0 skips it)")
     parser.add_argument("--runs", type=int, default=30, help="timed runs per scenario (after 3 warm-up runs)")
     parser.add_argument("--regenerate", action="store_true", help="drop and generate the databases again")
+    parser.add_argument("--only", default="", help="comma-separated beginnings of scenario names to measure (with "
+                        "Wagtail's bare pages), e.g. 'inbox sort,FAQ'; the results are not written over the "
+                        "committed ones unless --out says so")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_URL)
-    parser.add_argument("--out", default=str(RESULTS), help="where the JSON and the plot go")
+    parser.add_argument("--out", default=None, help="where the JSON and the plot go (default benchmarks/results/, "
+                        "or a folder of the system's temporary files with --only)")
     args = parser.parse_args(argv)
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("the benchmark runs on PostgreSQL: DATABASE_URL must be a postgres:// URL")
@@ -409,7 +413,7 @@ def main(argv=None):
         try:
             run_django(names[str(sizes[0])], "-m", "benchmarks.bench.interleaved", "--sizes", ",".join(databases),
                        "--paired", ",".join(label for label in (str(sizes[-1]), variant) if label),
-                       "--runs", str(args.runs), "--out", str(out))
+                       "--runs", str(args.runs), "--out", str(out), "--only", args.only)
         finally:
             os.environ.pop("BENCH_DATABASES", None)
         measured = json.loads(out.read_text())
@@ -438,7 +442,7 @@ def main(argv=None):
             f", {len(missed_here)} missed: " + "; ".join(f"{n} ({b})" for n, b in missed_here) if missed_here else "."))
     _checked, _met, explained, missed = tally(rows + (variant_rows or []))
 
-    out_dir = Path(args.out)
+    out_dir = Path(args.out or (Path(tempfile.gettempdir()) / "wagtail-support-bench-only" if args.only else RESULTS))
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     report = {

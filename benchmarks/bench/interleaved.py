@@ -30,6 +30,7 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--out", required=True)
     parser.add_argument("--paired", default="", help="the databases whose pages are timed beside Wagtail's own")
+    parser.add_argument("--only", default="", help="beginnings of the names of the scenarios to measure")
     args = parser.parse_args(argv)
     paired = {s.strip() for s in args.paired.split(",") if s.strip()}
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
@@ -64,7 +65,11 @@ def main(argv=None):
     # mood (measured once, the yardstick came from other minutes than most pages).
     yardsticks = {scenario["audience"]: position for position, scenario in enumerate(benches[sizes[0]].defined)
                   if scenario["group"] == "baseline"}
+    only = tuple(part.strip() for part in args.only.split(",") if part.strip())
     for index in range(count):
+        defined = benches[sizes[0]].defined[index]
+        if only and defined["group"] != "baseline" and not defined["name"].startswith(only):
+            continue
         samples = {size: [] for size in sizes}
         floors = {size: [] for size in sizes}
         beside = {size: [] for size in sizes}
