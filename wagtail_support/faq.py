@@ -387,6 +387,12 @@ def _full_text_backend(locale):
     return backend, None
 
 
+def _filters_in_sql(backend):
+    """Does ``backend`` search the database itself (Wagtail's database backends), so that a filter may be a
+    subquery?"""
+    return ".backends.database" in type(backend).__module__
+
+
 def search_entries(query, limit=SUGGESTION_LIMIT, queryset=None, locale=None):
     """Live entries of ``locale`` (default: the active language's; with the fallback of
     ``visible_entries``) matching ``query``, the most relevant first; at most ``limit`` of them.
@@ -405,11 +411,17 @@ def search_entries(query, limit=SUGGESTION_LIMIT, queryset=None, locale=None):
     telling_words = " ".join(
         word for word in words.split() if len(word) > 1 and word.casefold() not in _COMMON_WORDS
     )
-    # The entries this locale shows, as ids: the search backends filter on FilterField columns only.
-    ids = sorted(visible_entries(locale, queryset).values_list("pk", flat=True))
-    if not ids:
-        return []
-    entries = FAQEntry.objects.filter(pk__in=ids).select_related("topic")
+    visible = visible_entries(locale, queryset)
+    if _filters_in_sql(get_search_backend("default")):
+        # The database backends search with the ORM: the entries this locale shows as a subquery. As a list of
+        # ids, 10,000 questions cost 100 ms a keystroke to compile and send, more than both searches.
+        entries = FAQEntry.objects.filter(pk__in=visible.values("pk")).select_related("topic")
+    else:
+        # The others (Elasticsearch, OpenSearch) filter on FilterField columns only: the ids themselves.
+        ids = sorted(visible.values_list("pk", flat=True))
+        if not ids:
+            return []
+        entries = FAQEntry.objects.filter(pk__in=ids).select_related("topic")
 
     backend, fields = _full_text_backend(locale)
     passes = [lambda: entries.autocomplete(words, operator="and")]
