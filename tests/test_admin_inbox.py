@@ -7,6 +7,7 @@ for an outsider or without a CSRF token. The pages run a fixed number of queries
 """
 
 import datetime
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -949,6 +950,54 @@ def test_a_long_listing_counts_only_up_to_the_limit(agent, category, monkeypatch
     assert "6 tickets" in page
     assert "There are 6 matches" in inbox(client, q="Printer").content.decode()
 
+
+
+def test_the_counts_of_views_home_and_menu_stop_at_the_limit(agent, colleague, category, monkeypatch):
+    """Past ``COUNT_LIMIT`` open tickets the views' counts, the admin home and the menu say "N+" instead of
+    counting a large desk's whole backlog; at or under it they say the exact number."""
+    from wagtail_support.admin import scope as admin_scope
+
+    tickets = make_tickets(5, category)
+    workflow.assign(tickets[0], to=agent, by=agent)
+    client = login(agent)
+    monkeypatch.setattr(admin_scope, "COUNT_LIMIT", 3)
+
+    page = inbox(client).content.decode()
+    counts = dict(re.findall(r'data-ws-view="(\w+)">\s*[^<]*<span class="ws-inbox-views__count">([^<]*)</span>', page))
+    assert counts["teams"] == "3+" and counts["unassigned"] == "3+" and counts["waiting"] == "3+"
+    assert counts["mine"] == "1"
+    assert "Support (3+)" in sidebar_labels(client.get(reverse("wagtailadmin_account")))
+    home = client.get(reverse("wagtailadmin_home")).content.decode()
+    numbers_shown = re.findall(r'data-ws-count="\d">\s*<span class="ws-home-panel__number">([^<]*)</span>', home)
+    assert numbers_shown == ["3+", "1", "3+"]  # unassigned, assigned to me, my teams
+    assert "See all in the inbox (3+ tickets)" in home
+
+    monkeypatch.setattr(admin_scope, "COUNT_LIMIT", 5)
+    page = inbox(client).content.decode()
+    counts = dict(re.findall(r'data-ws-view="(\w+)">\s*[^<]*<span class="ws-inbox-views__count">([^<]*)</span>', page))
+    assert counts["teams"] == "5" and counts["unassigned"] == "4"
+    assert "Support (4)" in sidebar_labels(client.get(reverse("wagtailadmin_account")))
+    home = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert re.findall(r'data-ws-count="\d">\s*<span class="ws-home-panel__number">([^<]*)</span>', home) == [
+        "4", "1", "5"]
+    assert "See all in the inbox (5 tickets)" in home and "+" not in "".join(counts.values())
+
+
+def test_a_bounded_count_reads_no_more_rows_than_the_limit(agent, category):
+    """The count query itself stops at the limit: ``bounded_counts`` over a LIMIT, in one statement."""
+    from wagtail_support.admin.scope import BoundedCount, bounded_counts
+
+    make_tickets(4, category)
+    with CaptureQueriesContext(connection) as queries:
+        found = bounded_counts({"all": Ticket.objects.all(), "none": Ticket.objects.none().filter(pk=-1),
+                                "open": Ticket.objects.not_closed()}, limit=2)
+    assert len(queries) == 1 and "LIMIT 3" in queries[0]["sql"].upper()
+    assert found == {"all": 2, "none": 0, "open": 2}
+    assert all(isinstance(number, BoundedCount) for number in found.values())
+    assert found["all"].capped and not found["none"].capped
+    assert found["all"].label() == "2+" and found["none"].label() == "0"
+    exact = bounded_counts({"all": Ticket.objects.all()}, limit=4)["all"]
+    assert exact == 4 and not exact.capped and str(exact) == "4"
 
 # Built for triage: the default view, "Waiting for us", counts that match, the menu's count, one-line rows ---
 

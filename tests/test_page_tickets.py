@@ -8,6 +8,8 @@ else. The report counts, per page, the open tickets the agent works, and is refu
 run a fixed number of queries.
 """
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -290,3 +292,25 @@ def test_report_runs_a_fixed_number_of_queries(agent, category, home):
     assert len(response.context["object_list"]) == 33
     assert len(few) == len(many), [q["sql"] for q in many][len(few):]
     assert Ticket.objects.count() == 63
+
+
+def test_panel_counts_stop_at_the_limit(page_agent, page_editor, home, category, monkeypatch):
+    """Past ``COUNT_LIMIT`` open tickets from a page, the panel, its toggle and the inbox link say "N+" (the
+    support page of a large desk gathers a tenth of its backlog); at the limit, the exact number."""
+    from wagtail_support.admin import scope as admin_scope
+
+    for n in range(PANEL_SIZE + 3):
+        ticket_from(home, category, f"Busy page {n}")
+    monkeypatch.setattr(admin_scope, "COUNT_LIMIT", PANEL_SIZE + 1)
+    html = edit_page(login(page_agent), home)
+    panel = panel_html(html)
+    assert f"{PANEL_SIZE + 1}+ open tickets came from this page." in panel
+    assert "And 1+ older tickets." in panel
+    assert f"All {PANEL_SIZE + 1}+ tickets you work, in the inbox" in panel
+    assert re.search(r"data-side-panel-toggle-counter[^>]*>\s*%d\+\s*<" % (PANEL_SIZE + 1), html)
+    assert f"{PANEL_SIZE + 1}+ open tickets came from this page." in panel_html(edit_page(login(page_editor), home))
+
+    monkeypatch.setattr(admin_scope, "COUNT_LIMIT", PANEL_SIZE + 3)
+    panel = panel_html(edit_page(login(page_agent), home))
+    assert f"{PANEL_SIZE + 3} open tickets came from this page." in panel
+    assert "And 3 older tickets." in panel and "+" not in panel.split("ws-page-tickets__total", 1)[1][:200]

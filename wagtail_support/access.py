@@ -88,6 +88,21 @@ def agent_tickets_q(user, prefix="", team_ids=None):
     return Q(**{f"{prefix}team_id__in": team_ids}) | Q(**{f"{prefix}assignee_id": user.pk})
 
 
+def unassigned_worked_tickets(user, queryset=None, team_ids=None):
+    """The unassigned tickets ``user`` works: those of their teams (an unassigned ticket is nobody's), or all
+    (supervisors). The rule of ``worked_tickets`` without its "or assigned to them", which no unassigned
+    ticket is: PostgreSQL then reads the index of the unassigned backlog by team alone."""
+    queryset = Ticket.objects.all() if queryset is None else queryset
+    if not is_agent(user):
+        return queryset.none()
+    queryset = queryset.filter(assignee__isnull=True)
+    if can_view_all(user):
+        return queryset
+    if team_ids is None:
+        team_ids = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+    return queryset.filter(team_id__in=team_ids)
+
+
 def requester_tickets_q(user, prefix=""):
     return Q(**{f"{prefix}requester_user": user}) | Q(**{f"{prefix}beneficiary_user": user})
 

@@ -25,6 +25,7 @@ The shape (for ``tickets`` = N):
 Everything is drawn from ``random.Random(seed)``: the same arguments give the same database.
 """
 
+import contextlib
 import datetime
 import json
 import random
@@ -150,6 +151,46 @@ class Writer:
         return count
 
 
+#: The tables the generator fills by the million: their secondary indexes are dropped during the load and
+#: built again after it (``_indexes_built_after``).
+BULK_TABLES = ["wagtail_support_ticket", "wagtail_support_message", "wagtail_support_attachment",
+               "wagtail_support_outboundmail", "wagtailcore_modellogentry", "wagtail_support_satisfactionrating"]
+
+
+@contextlib.contextmanager
+def _indexes_built_after(tables=BULK_TABLES):
+    """On PostgreSQL, drop the secondary indexes of ``tables`` (not the primary keys nor the unique
+    constraints) for the block, then build them again from their own definitions: building an index over
+    rows already loaded is several times cheaper than keeping it up to date through millions of COPY rows
+    (about 35 indexes on the tickets alone). In the caller's transaction: a failure leaves them as they were."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
+            "AND i.tablename = ANY(%s) AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+            [list(tables)],
+        )
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        # The rows are consistent by construction: a superuser skips the foreign keys' checks of every row
+        # (triggers are off in the "replica" role, for this transaction only); anyone else checks them.
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if cursor.fetchone()[0]:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+        # The foreign keys' checks deferred to the commit, if any, run now: an index is not built over rows
+        # whose checks are pending.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+
+
 def _next_id(model):
     last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
     return (last or 0) + 1
@@ -164,6 +205,45 @@ def _reset_sequences(models):
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{pk}'), COALESCE(MAX(\"{pk}\"), 1)) FROM \"{table}\""
             )
+
+
+def support_page():
+    """The support page the visitor scenarios use (created under the default site the first time)."""
+    from wagtail.models import Site
+
+    from wagtail_support.pages import SupportPage
+
+    page = SupportPage.objects.filter(slug="support").first()
+    if page is None:
+        site = Site.objects.get(is_default_site=True)
+        page = SupportPage(title="Support", slug="support", intro="<p>Tell us what went wrong.</p>")
+        site.root_page.add_child(instance=page)
+        page = SupportPage.objects.get(pk=page.pk)
+    return page
+
+
+#: Articles read before a ticket was opened (``Ticket.came_from``).
+ARTICLES = 20
+
+
+def article_pages():
+    """Twenty plain pages under the site's root, read by visitors before they opened a ticket (created the
+    first time)."""
+    from wagtail.models import Page, Site
+
+    root = Site.objects.get(is_default_site=True).root_page
+    return [
+        Page.objects.filter(slug=f"bench-article-{n}").first()
+        or root.add_child(instance=Page(title=f"Bench article {n}", slug=f"bench-article-{n}"))
+        for n in range(ARTICLES)
+    ]
+
+
+def _source_pages(tid, support, articles):
+    """(submitted_from, came_from) of ticket ``tid``: one ticket in ten sent from the support page's form, one
+    in three read one of the twenty articles before (the editors' panel and the pages report read them)."""
+    came_from = articles[(tid % 60) // 3] if tid % 3 == 0 else None
+    return (support if tid % 10 == 0 else None, came_from)
 
 
 #: The share of tickets open or pending, by default.
@@ -312,6 +392,8 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUES
             (Ticket.objects.order_by("-number").values_list("number", flat=True).first() or 0) + 1,
         )
         content_type = ContentType.objects.get_for_model(Ticket).pk
+        support = support_page().pk
+        articles = [page.pk for page in article_pages()]
 
         ticket_rows, message_rows, attachment_rows, mail_rows, log_rows = [], [], [], [], []
         rating_rows = []
@@ -331,6 +413,8 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUES
             for rows in (ticket_rows, message_rows, attachment_rows, mail_rows, log_rows, rating_rows):
                 rows.clear()
 
+        indexes = contextlib.ExitStack()  # the secondary indexes, built again after the load
+        indexes.enter_context(_indexes_built_after())
         for i in range(tickets):
             tid, number = ticket_base + i, number_base + i
             created = start + datetime.timedelta(seconds=i * step + rng.random() * step)
@@ -455,6 +539,7 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUES
                 rng.choice(["web", "web", "web", "email"]), "en", created, updated, first_response, closed_at,
                 close_reason, code, solution, 1 + count // 2, awaiting,
                 *(report[name] for name in REPORT_COLUMNS), *dues, sort_keys[assignee] if assignee else "",
+                *_source_pages(tid, support, articles),
             ))
             reference = f"{support_settings.REFERENCE_PREFIX}{number}"
             title = f"{reference} {subject}"
@@ -468,6 +553,8 @@ def generate(tickets=100_000, *, seed=42, now=None, log=print, requesters=REQUES
                 if counts["tickets"] % 50_000 == 0:
                     log(f"  {counts['tickets']:,} tickets, {counts['messages']:,} messages")
         flush()
+        log("  building the indexes...")
+        indexes.close()
         TicketReferenceCounter.objects.update_or_create(name="ticket", defaults={"value": number_base + tickets - 1})
 
     _reset_sequences([User, Team, Category, Ticket, Message, Attachment, OutboundMail])
@@ -550,6 +637,8 @@ DUE_COLUMNS = ["first_response_due", "resolution_due", "next_due"]
 TICKET_COLUMNS += REPORT_COLUMNS + DUE_COLUMNS
 # The inbox's sort key by assignee (priority_rank and status_rank are generated by the database).
 TICKET_COLUMNS += ["assignee_sort"]
+# The pages a ticket came from (``_source_pages``).
+TICKET_COLUMNS += ["submitted_from_id", "came_from_id"]
 RATING_COLUMNS = [
     "ticket_id", "closed_at", "rating", "comment", "rated_by_email", "rated_by_user_id", "created_at", "updated_at",
 ]

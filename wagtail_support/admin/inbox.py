@@ -27,14 +27,10 @@ from .columns import PythonRowsTable, ticket_columns
 from .export import TicketExportMixin
 from .filters import ORDERING_ALIASES, ORDERINGS, DEFAULT_ORDERING, TicketFilterSet, order_tickets, search_tickets
 from .paths import NAMESPACE, admin_url, inbox_url
-from .scope import COUNTED_VIEWS, DEFAULT_VIEW, LISTING_DEFERRED, VIEW_ALL, AgentScope
+from .scope import COUNT_LIMIT, COUNTED_VIEWS, DEFAULT_VIEW, LISTING_DEFERRED, VIEW_ALL, AgentScope
 
 #: Tickets per page of the inbox.
 PAGE_SIZE = 50
-#: Listings count at most this many tickets ("More than 1,000 tickets", 20 pages of 50): counting every
-#: ticket of a large desk on each page grows with its whole history (30 ms for 10,000 of 100,000 tickets
-#: on a small machine), and beyond 20 pages an agent filters or searches.
-COUNT_LIMIT = 1_000
 
 
 class CappedPaginator(WagtailPaginator):

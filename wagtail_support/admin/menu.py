@@ -23,6 +23,7 @@ MENU_HOOK = "register_wagtail_support_menu_item"
 
 def _with_count(label, number):
     # "Inbox (3)": the number of unassigned tickets this agent works; nothing when there are none.
+    # Past the limit, "Inbox (1,000+)" (a ``BoundedCount``).
     return _("%(label)s (%(count)s)") % {"label": label, "count": number} if number else label
 
 

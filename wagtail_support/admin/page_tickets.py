@@ -18,7 +18,7 @@ are the requesters' words). Two queries at most, whatever the number of tickets.
 
 import datetime
 
-from django.db.models import Count, DateTimeField, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
+from django.db.models import DateTimeField, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.menu import MenuItem
@@ -33,7 +33,7 @@ from .. import access
 from ..access import ticket_policy
 from ..models import Ticket
 from .paths import inbox_url, page_edit_url, ticket_url
-from .scope import VIEW_OPEN, VIEW_TEAMS
+from .scope import VIEW_OPEN, VIEW_TEAMS, BoundedCount, bounded_counts
 
 #: The newest tickets the side panel lists.
 PANEL_SIZE = 10
@@ -66,14 +66,16 @@ class PageTickets:
         self.user = user
         self.is_agent = ticket_policy.user_has_permission(user, "work")
         tickets = Ticket.objects.not_closed().filter(came_from_q(page.pk))
+        # Counted up to COUNT_LIMIT ("1,000+"): a page most tickets come from (the support page itself)
+        # gathers a tenth of a large desk's backlog, and an exact count read all of it on every edit.
         if not self.is_agent:
-            self.total = tickets.count()
+            self.total = bounded_counts({"total": tickets})["total"]
             self.workable = 0
             self.rows = []
             return
         # Two queries: the counts (all, and those the agent works), then the newest rows, each marked.
         works = Exists(access.worked_tickets(user).filter(pk=OuterRef("pk")))
-        counts = tickets.aggregate(total=Count("pk"), workable=Count("pk", filter=Q(works)))
+        counts = bounded_counts({"total": tickets, "workable": tickets.filter(works)})
         self.total, self.workable = counts["total"], counts["workable"]
         self.rows = list(
             tickets.annotate(may_work=works)
@@ -91,7 +93,9 @@ class PageTicketsSidePanel(BaseSidePanel):
 
         def get_context_data(self, parent_context):
             context = super().get_context_data(parent_context)
-            context["count"] = self.panel.tickets.total
+            total = self.panel.tickets.total
+            # "1,000+" past the limit (Wagtail's counter shows it as it is).
+            context["count"] = total.label() if total.capped else total
             return context
 
     name = "wagtail_support_tickets"
@@ -118,7 +122,9 @@ class PageTicketsSidePanel(BaseSidePanel):
                     {"ticket": ticket, "url": ticket_url(ticket)} if ticket.may_work else {"ticket": None}
                     for ticket in tickets.rows
                 ],
-                "more": max(tickets.total - len(tickets.rows), 0),
+                # Past the limit, "And 995+ older tickets".
+                "more": BoundedCount(tickets.total - len(tickets.rows) + 1, tickets.total - len(tickets.rows))
+                if tickets.total.capped else max(tickets.total - len(tickets.rows), 0),
                 "inbox_url": page_inbox_url(self.object.pk, self.request.user) if tickets.is_agent else None,
             }
         )

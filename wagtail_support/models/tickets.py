@@ -445,6 +445,12 @@ class Ticket(models.Model):
                 name="ws_ticket_backlog_assignee",
                 condition=~models.Q(status="closed"),
             ),
+            # The unassigned backlog by team: the "Unassigned" count of the inbox, the admin home and the menu
+            # (bounded, ``admin.scope``) reads at most 1,001 entries of it, whatever the size of the backlog.
+            models.Index(
+                fields=["team", "number"], name="ws_ticket_backlog_unassigned",
+                condition=~models.Q(status="closed") & models.Q(assignee__isnull=True),
+            ),
             models.Index(fields=["priority_rank", "number"], name="ws_ticket_priority_rank"),
             models.Index(fields=["status_rank", "number"], name="ws_ticket_status_rank"),
             models.Index(Lower("subject"), F("number"), name="ws_ticket_subject_sort"),
