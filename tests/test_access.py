@@ -585,3 +585,25 @@ def test_the_ticket_policy_answers_as_the_rules(ticket, anon_ticket, agent, outs
     assert set(policy.instances_user_has_permission_for(requester, "view")) == {ticket}
     assert set(policy.users_with_permission("work")) >= {agent, outsider_agent, supervisor}
     assert requester not in set(policy.users_with_permission("work"))
+
+
+def test_unassigned_worked_tickets_never_reach_another_teams(agent, outsider_agent, supervisor, requester, category,
+                                                              other_team):
+    """The unassigned count's rule (``access.unassigned_worked_tickets``, the menu and the inbox's count): an
+    agent gets their teams' unassigned tickets and nothing of another team's, whatever their queryset says;
+    a requester or an anonymous visitor gets nothing; a supervisor every unassigned ticket."""
+    mine = factories.open_ticket(requester, subject="Ours", category=category)
+    billing = factories.make_category("Invoices", other_team)
+    theirs = factories.open_ticket(requester, subject="Theirs", category=billing)
+    taken = factories.open_ticket(requester, subject="Taken", category=category)
+    workflow.assign(taken, to=agent, by=agent)
+    # Even handed every ticket, the agent's share is their team's unassigned one.
+    assert set(access.unassigned_worked_tickets(agent, Ticket.objects.all())) == {mine}
+    assert set(access.unassigned_worked_tickets(outsider_agent)) == {theirs}
+    assert set(access.unassigned_worked_tickets(supervisor)) == {mine, theirs}
+    for nobody in (requester, AnonymousUser()):
+        assert not access.unassigned_worked_tickets(nobody, Ticket.objects.all()).exists()
+    # The same as the general rule, narrowed to the unassigned.
+    for user in (agent, outsider_agent, supervisor):
+        assert set(access.unassigned_worked_tickets(user)) == set(
+            access.worked_tickets(user).filter(assignee__isnull=True))
