@@ -148,7 +148,7 @@ class InboxView(PermissionCheckedMixin, TicketExportMixin, BaseListingView):
         return order_tickets(queryset, self.ordering)
 
     def get_base_queryset(self):
-        return self.scope.tickets().select_related("team", "assignee").defer(*LISTING_DEFERRED)
+        return self.scope.tickets(self.current_view).select_related("team", "assignee").defer(*LISTING_DEFERRED)
 
     @cached_property
     def header_buttons(self):

@@ -137,8 +137,12 @@ class AgentScope:
     def team_ids(self):
         return list(Team.objects.filter(members=self.user).values_list("pk", flat=True))
 
-    def tickets(self):
-        # The rule of ``access.worked_tickets``, given the teams this scope has read already.
+    def tickets(self, view=None):
+        """The tickets the user works (the rule of ``access.worked_tickets``, given the teams this scope has
+        read already); for the view "Assigned to me", those assigned to them alone (all of which they work),
+        which PostgreSQL reads from the assignee's index."""
+        if view == VIEW_MINE:
+            return access.assigned_worked_tickets(self.user)
         return access.worked_tickets(self.user, team_ids=self.team_ids)
 
     def my_teams_q(self):
@@ -196,10 +200,7 @@ class AgentScope:
         return bounded_counts({
             COUNT_LATE: backlog.filter(of_teams(late)),
             COUNT_DUE_SOON: backlog.filter(of_teams(soon)),
-            # Tickets assigned to the user are theirs to work whatever their team (``access.worked_tickets``):
-            # without the scope's "their teams or assigned to them", PostgreSQL reads the assignee's index alone.
-            VIEW_MINE: Ticket.objects.not_closed().filter(assignee=self.user) if access.is_agent(self.user)
-            else backlog.none(),
+            VIEW_MINE: self.tickets(VIEW_MINE).not_closed(),
             VIEW_TEAMS: backlog.filter(teams) if teams is not None else backlog,
             VIEW_UNASSIGNED: access.unassigned_worked_tickets(
                 self.user, Ticket.objects.not_closed(), team_ids=self.team_ids

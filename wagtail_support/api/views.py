@@ -211,7 +211,7 @@ class TicketListView(SupportAPIView):
             errors["page_size"] = [_("Give a number from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE}]
         scope = ListScope(request.user, params)
         setattr(request, AgentScope.REQUEST_ATTRIBUTE, scope)  # the filter set's scope (``AgentScope.for_request``)
-        base = scope.tickets().select_related("team", "assignee").defer(*LISTING_DEFERRED)
+        base = scope.tickets(params.get("view")).select_related("team", "assignee").defer(*LISTING_DEFERRED)
         filters = TicketFilterSet(data=with_default_view(params), queryset=base, request=request)
         if not filters.is_valid():
             errors.update(field_errors(filters.form.errors))

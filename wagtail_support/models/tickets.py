@@ -451,6 +451,12 @@ class Ticket(models.Model):
                 fields=["team", "number"], name="ws_ticket_backlog_unassigned",
                 condition=~models.Q(status="closed") & models.Q(assignee__isnull=True),
             ),
+            # "Assigned to me", newest activity first: the assignee's backlog in the listing's order, read for its
+            # first page without the assignee's closed history.
+            models.Index(
+                fields=["assignee", "-updated_at", "-number"], name="ws_ticket_backlog_mine",
+                condition=~models.Q(status="closed"),
+            ),
             models.Index(fields=["priority_rank", "number"], name="ws_ticket_priority_rank"),
             models.Index(fields=["status_rank", "number"], name="ws_ticket_status_rank"),
             models.Index(Lower("subject"), F("number"), name="ws_ticket_subject_sort"),
