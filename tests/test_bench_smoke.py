@@ -253,3 +253,28 @@ def test_a_download_is_budgeted_per_row():
     per_size[1_000_000] = {"scenarios": [export(14_000.0, 1_000_000)]}
     (row,), _ = evaluate(per_size)
     assert row["growth_per_row"] == 1.4 and row["budgets"]["time per row growth < 1.3×"] is False
+
+
+@pytest.mark.django_db(False)
+def test_the_agents_ticket_page_is_budgeted_against_the_visitors():
+    """The agent's page of a ticket at most 1.3× the visitor's page of the same ticket (the row named the same
+    with ": visitor"), and every message of the 500-message ticket shown under 250 ms for the agent."""
+    from benchmarks.bench.__main__ import evaluate
+
+    def pages(agent, agent_all):
+        return [
+            _result("ticket page, 500 messages: visitor", "ticket page", 40.0, audience="visitor"),
+            _result("ticket page, 500 messages: agent", "ticket page", agent, audience="admin"),
+            _result("ticket page, 500 messages, all shown: visitor", "ticket page", 120.0, audience="visitor"),
+            _result("ticket page, 500 messages, all shown: agent", "ticket page", agent_all, audience="admin"),
+        ]
+
+    rows, _ = evaluate({1_000: {"scenarios": pages(50.0, 240.0)}})
+    window, whole = rows[1], rows[3]
+    assert window["vs_visitor"] == 1.25 and window["budgets"]["≤ 1.3× visitor's page"] is True
+    assert "< 250 ms" not in window["budgets"]
+    assert whole["vs_visitor"] == 2.0 and whole["budgets"]["≤ 1.3× visitor's page"] is False
+    assert whole["budgets"]["< 250 ms"] is True
+    assert "≤ 1.3× visitor's page" not in rows[0]["budgets"]  # the visitor's page is the yardstick
+    rows, _ = evaluate({1_000: {"scenarios": pages(60.0, 260.0)}})
+    assert rows[1]["budgets"]["≤ 1.3× visitor's page"] is False and rows[3]["budgets"]["< 250 ms"] is False

@@ -31,10 +31,14 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/wagtail_support_bench"
 #: The sizes measured by default; ``--tickets N`` adds N, ``--sizes`` replaces them.
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 
-#: Timed runs per scenario: 30, or 10 when a million tickets are measured (five databases in turn, two of a
-#: million; ``make bench BENCH_ARGS="--tickets 1000000"`` stays under 30 minutes on 2 cores, generation included).
+#: Timed runs per scenario after the warm-up runs: 30 after 3, or 8 after 2 when a million tickets are measured
+#: (five databases in turn, two of a million: ``make bench BENCH_ARGS="--tickets 1000000"`` stays under 30
+#: minutes on 2 cores, generation included; the runs alternate between the sizes, so the machine's drift
+#: weighs on each size alike).
 DEFAULT_RUNS = 30
-DEFAULT_RUNS_MILLION = 10
+DEFAULT_RUNS_MILLION = 8
+DEFAULT_WARMUP = 3
+DEFAULT_WARMUP_MILLION = 2
 
 #: The budgets of the issues, checked on the largest size.
 #: A page's median at most 1.3× Wagtail's own bare page (the account page for the admin, the example site's
@@ -433,8 +437,9 @@ def main(argv=None):
                         help="measure the largest size again with this share of tickets open or pending "
                              "(default 0.7; 0 skips it)")
     parser.add_argument("--runs", type=int, default=None,
-                        help=f"timed runs per scenario, after 3 warm-up runs (default {DEFAULT_RUNS}, or "
-                             f"{DEFAULT_RUNS_MILLION} when {TENFOLD_FROM:,} tickets are measured)")
+                        help=f"timed runs per scenario, after {DEFAULT_WARMUP} warm-up runs (default {DEFAULT_RUNS}; "
+                             f"{DEFAULT_RUNS_MILLION} after {DEFAULT_WARMUP_MILLION} when {TENFOLD_FROM:,} tickets "
+                             "are measured)")
     parser.add_argument("--regenerate", action="store_true", help="drop and generate the databases again")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                         help="databases generated at once (default: 2, or 1 on a single core)")
@@ -451,8 +456,10 @@ def main(argv=None):
         sizes = parse_sizes(args.tickets, args.sizes)
     except ValueError as error:
         parser.error(str(error))
+    million = sizes[-1] >= TENFOLD_FROM
     if args.runs is None:
-        args.runs = DEFAULT_RUNS_MILLION if sizes[-1] >= TENFOLD_FROM else DEFAULT_RUNS
+        args.runs = DEFAULT_RUNS_MILLION if million else DEFAULT_RUNS
+    warmup = DEFAULT_WARMUP_MILLION if million else DEFAULT_WARMUP
     if not 0 <= args.backlog_variant <= 1:
         parser.error("--backlog-variant is a share between 0 and 1 (0 skips it)")
     databases = {str(size): (size, DEFAULT_BACKLOG) for size in sizes}
@@ -469,13 +476,13 @@ def main(argv=None):
         # Every database measured in one process, run by run in turn (see interleaved.py).
         print(f"\n== Measuring {', '.join(f'{size:,}' for size in sizes)} tickets"
               + (f" and {sizes[-1]:,} at {args.backlog_variant:.0%} backlog" if variant else "")
-              + f" in turn, {args.runs} runs each after 3 warm-up runs ==", flush=True)
+              + f" in turn, {args.runs} runs each after {warmup} warm-up runs ==", flush=True)
         out = Path(tmp) / "all.json"
         os.environ["BENCH_DATABASES"] = json.dumps(names)
         try:
             run_django(names[str(sizes[0])], "-m", "benchmarks.bench.interleaved", "--sizes", ",".join(databases),
                        "--paired", ",".join(label for label in (str(sizes[-1]), variant) if label),
-                       "--runs", str(args.runs), "--out", str(out), "--only", args.only)
+                       "--runs", str(args.runs), "--warmup", str(warmup), "--out", str(out), "--only", args.only)
         finally:
             os.environ.pop("BENCH_DATABASES", None)
         measured = json.loads(out.read_text())
@@ -512,7 +519,8 @@ def main(argv=None):
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     report = {
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "machine": machine(), "postgresql": server, "runs": args.runs, "sizes": sizes, "elapsed": elapsed,
+        "machine": machine(), "postgresql": server, "runs": args.runs, "warmup": warmup, "sizes": sizes,
+        "elapsed": elapsed,
         "backlog": DEFAULT_BACKLOG,
         "budgets": {"vs_wagtail": BUDGET_WAGTAIL, "sql_floor_ratio": BUDGET_RATIO,
                     "growth": budget[1] if budget else None,

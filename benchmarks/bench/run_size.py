@@ -27,7 +27,7 @@ def main(argv=None):
     from django.core.management import call_command
     from django.db import connection
 
-    from . import generate, scenarios
+    from . import faq_scenarios, generate, scenarios
 
     backlog = generate.BACKLOG if args.backlog is None else args.backlog
 
@@ -45,6 +45,8 @@ def main(argv=None):
         print(f"Generating {args.tickets:,} tickets ({backlog:.0%} open or pending)...", flush=True)
         start = time.perf_counter()
         summary = generate.generate(args.tickets, seed=args.seed, backlog=backlog)
+        # The FAQ's questions (faq_scenarios), with the database: generated in parallel with the others.
+        faq_scenarios.ensure_entries(faq_scenarios.ENTRIES_PER_LANGUAGE)
         summary["generate_seconds"] = round(time.perf_counter() - start, 1)
         start = time.perf_counter()
         generate.vacuum_analyze()
