@@ -67,7 +67,7 @@ OPEN_VIEW_COUNTS = "SELECT " + ", ".join(_bounded(where) for where in (
 ))
 #: The exports take the newest tickets of their view up to about this many rows (``Bench.export``).
 EXPORT_ROWS_CSV = 100_000
-EXPORT_ROWS = 20_000
+EXPORT_ROWS = 10_000
 
 
 def newest_days(tickets, rows):
@@ -323,7 +323,7 @@ class Bench:
         Its time grows with the rows by nature (group "export": no page budget, a budget on the time per row),
         its queries must not. Each download takes the newest tickets of its view up to a number of rows (a
         "Created from" date, as an agent narrows a large export): the whole desk at 100,000 tickets or fewer, the
-        newest 100,000 of it at a million (CSV); the newest 20,000 in XLSX and of "My teams". Three runs after
+        newest 100,000 of it at a million (CSV); the newest 10,000 in XLSX and of "My teams". Three runs after
         one warm-up, not thirty: the files take seconds.
         """
         url = reverse("wagtail_support_admin:inbox")
