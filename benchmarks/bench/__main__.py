@@ -31,12 +31,12 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/wagtail_support_bench"
 #: The sizes measured by default; ``--tickets N`` adds N, ``--sizes`` replaces them.
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 
-#: Timed runs per scenario after the warm-up runs: 30 after 3, or 8 after 2 when a million tickets are measured
+#: Timed runs per scenario after the warm-up runs: 30 after 3, or 6 after 2 when a million tickets are measured
 #: (five databases in turn, two of a million: ``make bench BENCH_ARGS="--tickets 1000000"`` stays under 30
 #: minutes on 2 cores, generation included; the runs alternate between the sizes, so the machine's drift
 #: weighs on each size alike).
 DEFAULT_RUNS = 30
-DEFAULT_RUNS_MILLION = 8
+DEFAULT_RUNS_MILLION = 6
 DEFAULT_WARMUP = 3
 DEFAULT_WARMUP_MILLION = 2
 
