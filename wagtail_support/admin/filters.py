@@ -16,7 +16,7 @@ from ..conf import support_settings
 from ..models import Category, Ticket, person_label
 from ..site_config import site_labels
 from ..widgets import QuickRadioSelect, QuickSelect
-from .scope import DEFAULT_VIEW, VIEW_CHOICES, AgentScope
+from .scope import DEFAULT_VIEW, VIEW_CHOICES, AgentScope, without_repeated_conditions
 
 LATE = "late"
 DUE_SOON = "soon"
@@ -250,7 +250,7 @@ def order_tickets(queryset, ordering):
     if fields != ["number"]:
         # A stable order, so a ticket never shows on two pages, in the same direction as the sort.
         order_by.append(F("number").desc() if descending else F("number").asc())
-    return queryset.order_by(*order_by)
+    return without_repeated_conditions(queryset.order_by(*order_by))
 
 
 # Search ---------------------------------------------------------------------------------------------------

@@ -25,7 +25,10 @@ from wagtail.admin.widgets.button import HeaderButton
 from ..access import ticket_policy
 from .columns import PythonRowsTable, ticket_columns
 from .export import TicketExportMixin
-from .filters import ORDERING_ALIASES, ORDERINGS, DEFAULT_ORDERING, TicketFilterSet, order_tickets, search_tickets
+from .filters import (
+    ORDERING_ALIASES, ORDERINGS, DEFAULT_ORDERING, TicketFilterSet, order_tickets, search_tickets,
+    without_repeated_conditions,
+)
 from .paths import NAMESPACE, admin_url, inbox_url
 from .scope import COUNT_LIMIT, COUNTED_VIEWS, DEFAULT_VIEW, LISTING_DEFERRED, VIEW_ALL, AgentScope
 
@@ -146,6 +149,10 @@ class InboxView(PermissionCheckedMixin, TicketExportMixin, BaseListingView):
 
     def order_queryset(self, queryset):
         return order_tickets(queryset, self.ordering)
+
+    def get_queryset(self):
+        # Wagtail orders, then filters, then searches: the conditions said twice on the way go last.
+        return without_repeated_conditions(super().get_queryset())
 
     def get_base_queryset(self):
         return self.scope.tickets(self.current_view).select_related("team", "assignee").defer(*LISTING_DEFERRED)

@@ -75,6 +75,35 @@ class BoundedCount(int):
         return self.label()
 
 
+def without_repeated_conditions(queryset):
+    """``queryset`` without the conditions its WHERE says twice (the scope, a view, a filter and a sort each
+    add theirs: "not closed" three times, "my teams" twice). Repeated, they are the same rows, but PostgreSQL
+    multiplies their selectivities: at a million tickets it expected 2 late tickets of 41,815 and sorted them
+    all instead of reading the first page of the "due" index (143 ms against 0.6)."""
+    where = queryset.query.where
+    if where.negated or where.connector != "AND":
+        return queryset
+
+    def conditions(node):
+        # The conditions of an AND, those of the ANDs inside it (a Q of several conditions) included.
+        for child in node.children:
+            if getattr(child, "connector", None) == "AND" and not child.negated and hasattr(child, "children"):
+                yield from conditions(child)
+            else:
+                yield child
+
+    found = list(conditions(where))
+    kept = []
+    for child in found:
+        if not any(child == other for other in kept):
+            kept.append(child)
+    if len(kept) == len(found):
+        return queryset
+    queryset = queryset.all()
+    queryset.query.where.children = kept
+    return queryset
+
+
 def bounded_counts(querysets, limit=None):
     """``{key: BoundedCount}`` for ``{key: queryset}`` (all on one database), in one query: each a ``COUNT``
     over at most ``limit + 1`` of its rows, read from an index when one serves its filter."""
@@ -84,7 +113,8 @@ def bounded_counts(querysets, limit=None):
     parts, params, using, counted = [], [], None, []
     for index, (key, queryset) in enumerate(querysets.items()):
         try:
-            sql, values = queryset.order_by().values("pk")[: limit + 1].query.sql_with_params()
+            capped = without_repeated_conditions(queryset.order_by().values("pk")[: limit + 1])
+            sql, values = capped.query.sql_with_params()
         except EmptyResultSet:  # ``none()``, or a filter on an empty list: nothing to count
             continue
         using = using or queryset.db
