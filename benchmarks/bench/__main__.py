@@ -66,6 +66,7 @@ AGENT_SUFFIX, VISITOR_SUFFIX, ALL_SHOWN = ": agent", ": visitor", "all shown"
 #: The reports (issue 17): each report under 300 ms at 100,000 tickets, its queries fixed, its SQL near the
 #: floor. Aggregates over a period grow with the tickets in it: no growth budget.
 BUDGET_REPORT_MS = 300
+REPORT_SIZE = 100_000
 REPORT_GROUPS = {"reports"}
 
 
@@ -248,7 +249,9 @@ def judge(result, baselines, queries_by_size):
     if row["budget_ms"] is not None:
         checks[f"≤ {BUDGET_WAGTAIL:g}× Wagtail + own SQL"] = result["median_ms"] <= row["budget_ms"]
     if group in REPORT_GROUPS:
-        checks[f"median < {BUDGET_REPORT_MS} ms"] = result["median_ms"] < BUDGET_REPORT_MS
+        # At 100,000 tickets when measured (an aggregate over a period grows with the tickets in it).
+        checks[f"median < {BUDGET_REPORT_MS} ms at {REPORT_SIZE:,}"] = (
+            result.get("median_at_report_size", result["median_ms"]) < BUDGET_REPORT_MS)
     if group not in ("baseline", "inbound") and result.get("ratio") is not None:
         name = f"SQL ≤ {BUDGET_RATIO:g}× floor"
         checks[name] = result["ratio"] <= BUDGET_RATIO
@@ -305,6 +308,8 @@ def evaluate(per_size, variant=None):
     for result in per_size[largest]["scenarios"]:
         name = result["name"]
         counts = {size: by_name[size][name]["queries"] for size in sizes if name in by_name[size]}
+        if result["group"] in REPORT_GROUPS and name in by_name.get(REPORT_SIZE, {}):
+            result = {**result, "median_at_report_size": by_name[REPORT_SIZE][name]["median_ms"]}
         row = judge(result, baselines, counts)
         first, previous = by_name[smallest].get(name), tenth.get(name)
         row["growth"] = round(result["median_ms"] / first["median_ms"], 2) if first and first["median_ms"] else None

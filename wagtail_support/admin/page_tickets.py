@@ -75,7 +75,9 @@ class PageTickets:
             return
         # Two queries: the counts (all, and those the agent works), then the newest rows, each marked.
         works = Exists(access.worked_tickets(user).filter(pk=OuterRef("pk")))
-        counts = bounded_counts({"total": tickets, "workable": tickets.filter(works)})
+        # The rule itself for the count, not the EXISTS of the rows: counted through a subquery per ticket,
+        # PostgreSQL joined the desk's whole table on its key (500 ms at a million tickets).
+        counts = bounded_counts({"total": tickets, "workable": access.worked_tickets(user, tickets)})
         self.total, self.workable = counts["total"], counts["workable"]
         self.rows = list(
             tickets.annotate(may_work=works)
