@@ -122,7 +122,7 @@ def source_revision_urls(ticket):
     }
 
 
-def timeline_related(ticket, messages):
+def timeline_related(messages):
     """``({message id: [attachments]}, {message id: [mails]})`` of ``messages``, in two queries.
 
     Grouped here rather than by ``prefetch_related``, which builds a queryset for each message to cache its
@@ -321,7 +321,7 @@ class TicketWorkspaceView(TicketMixin, View):
         # The authors by primary key (a prefetch): joined, PostgreSQL misjudged the window's size and hashed
         # every account.
         messages = list(timeline.window(self.latest).prefetch_related("author_user"))
-        attachments, mails = timeline_related(self.ticket, messages)
+        attachments, mails = timeline_related(messages)
         return dress_timeline(messages, attachments, mails)
 
     def earlier_links(self, shown, total):
